@@ -1,0 +1,3 @@
+module github.com/libgossip/libgossip/gossip
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/libgossip/libgossip/utils
+
+go 1.26
