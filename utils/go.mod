@@ -1,3 +1,5 @@
 module github.com/libgossip/libgossip/utils
 
-go 1.26
+go 1.26.0
+
+require github.com/cespare/xxhash/v2 v2.3.0
