@@ -1,0 +1,125 @@
+// Package hybrid is the default gossip.Transport: UDP packets and TCP
+// streams on the same port, as SWIM deployments expect.
+//
+// Start binds UDP first, then TCP on the port UDP got (when the bind port is
+// 0 and that port is taken for TCP, it retries with a new one). Packets go
+// over the udp transport, streams over the tcp transport configured for
+// streams only; both share one set of counters.
+package hybrid
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"syscall"
+
+	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/net/stats"
+	"github.com/libgossip/libgossip/net/transport"
+	"github.com/libgossip/libgossip/net/transport/tcp"
+	"github.com/libgossip/libgossip/net/transport/udp"
+)
+
+// bindAttempts bounds retries when a free UDP port is taken for TCP.
+const bindAttempts = 16
+
+// Transport is a hybrid gossip.Transport. Create it with New; it is safe for
+// concurrent use.
+type Transport struct {
+	bind string
+	c    *stats.Counters
+	udp  *udp.Transport
+	tcp  *tcp.Transport
+}
+
+var _ gossip.Transport = (*Transport)(nil)
+
+// New returns a transport that will bind bind ("host:port"; port 0 picks a
+// free port for both protocols) when started. It opens no socket.
+func New(bind string, opts ...transport.Option) *Transport {
+	o := transport.Apply(opts...)
+	opts = append(opts[:len(opts):len(opts)], transport.WithCounters(o.Counters))
+	return &Transport{
+		bind: bind,
+		c:    o.Counters,
+		udp:  udp.New(bind, opts...),
+		tcp:  tcp.New(bind, append(opts, transport.WithoutPackets())...),
+	}
+}
+
+// Start binds both sockets on one port.
+func (t *Transport) Start(ctx context.Context) error {
+	host, port, err := net.SplitHostPort(t.bind)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", transport.ErrAddress, t.bind, err)
+	}
+	var lc net.ListenConfig
+	for attempt := 1; ; attempt++ {
+		pc, err := lc.ListenPacket(ctx, "udp", t.bind)
+		if err != nil {
+			return fmt.Errorf("net/hybrid: listen udp %s: %w", t.bind, err)
+		}
+		_, p, _ := net.SplitHostPort(pc.LocalAddr().String())
+		ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, p))
+		if err != nil {
+			pc.Close()
+			if port == "0" && attempt < bindAttempts && errors.Is(err, syscall.EADDRINUSE) {
+				continue
+			}
+			return fmt.Errorf("net/hybrid: listen tcp %s: %w", net.JoinHostPort(host, p), err)
+		}
+		if err := t.udp.StartConn(pc.(*net.UDPConn)); err != nil {
+			pc.Close()
+			ln.Close()
+			return err
+		}
+		if err := t.tcp.StartListener(ln); err != nil {
+			ln.Close()
+			return err
+		}
+		return nil
+	}
+}
+
+// Addr returns the advertised "host:port", or "" before Start.
+func (t *Transport) Addr() string { return t.udp.Addr() }
+
+// Port returns the bound port, or 0 before Start.
+func (t *Transport) Port() int {
+	a := t.udp.LocalAddr()
+	if a == nil {
+		return 0
+	}
+	_, p, _ := net.SplitHostPort(a.String())
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// PacketSize returns the UDP packet budget in bytes.
+func (t *Transport) PacketSize() int { return t.udp.PacketSize() }
+
+// Stats returns a snapshot of the shared counters.
+func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
+
+// WritePacket sends b over UDP; see udp.Transport.WritePacket.
+func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
+	return t.udp.WritePacket(ctx, addr, b)
+}
+
+// Packets returns the UDP packets channel; it is closed by Close.
+func (t *Transport) Packets() <-chan gossip.Packet { return t.udp.Packets() }
+
+// DialStream opens a TCP stream; see tcp.Transport.DialStream.
+func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, error) {
+	return t.tcp.DialStream(ctx, addr)
+}
+
+// Streams returns the TCP streams channel; it is closed by Close.
+func (t *Transport) Streams() <-chan net.Conn { return t.tcp.Streams() }
+
+// Close closes both transports and waits for their goroutines.
+func (t *Transport) Close() error {
+	return errors.Join(t.udp.Close(), t.tcp.Close())
+}

@@ -1,0 +1,498 @@
+// Package tcp is a gossip.Transport over TCP: reliable streams, and packets
+// carried as length-prefixed frames over cached connections.
+//
+// Every connection opens with a one-byte preamble. 'S' marks a stream: it is
+// handed to the Node as is (through Streams on the accepting side, from
+// DialStream on the dialing side), and the Node writes its own framing on
+// it. 'P', followed by a length byte and the sender's advertised address,
+// marks a packet connection: a sequence of frames, each a 4-byte big-endian
+// length and one packet, delivered to Packets with From set to the sender's
+// advertised address.
+//
+// Limits: at most MaxConns inbound connections at once (more are closed at
+// once and counted as stats.Overflow); each frame read or write, dial and
+// preamble is bounded by the IO timeout; an inbound packet connection that
+// stays silent for the idle timeout is closed, and cached outbound ones are
+// closed after half of it; frames larger than the maximum frame size close
+// their connection and count as stats.Oversize. Streams are handed out with
+// a deadline (the stream timeout) that their owner may move.
+//
+// Goroutines: one accept loop, one per inbound connection while it is being
+// read, one per cached outbound connection watching for its close. Close
+// stops and waits for all of them. Handed-out streams belong to their
+// receiver, who must close them.
+package tcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/net/internal/frame"
+	"github.com/libgossip/libgossip/net/stats"
+	"github.com/libgossip/libgossip/net/transport"
+)
+
+// Connection preambles.
+const (
+	preambleStream = 'S'
+	preamblePacket = 'P'
+)
+
+// Transport is a TCP gossip.Transport. Create it with New; it is safe for
+// concurrent use.
+type Transport struct {
+	bind string
+	opts transport.Options
+	c    *stats.Counters
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	ln      net.Listener
+	addr    string
+	inbound map[net.Conn]struct{}
+	pool    map[string]*pooled
+
+	slots   chan struct{} // one token per inbound connection
+	packets chan gossip.Packet
+	streams chan net.Conn
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+var _ gossip.Transport = (*Transport)(nil)
+
+type pooled struct {
+	mu   sync.Mutex // serializes frame writes
+	conn net.Conn
+	last atomic.Int64 // unix nanoseconds of the last write
+}
+
+// New returns a transport that will listen on bind ("host:port"; port 0
+// picks a free port) when started. It opens no socket.
+func New(bind string, opts ...transport.Option) *Transport {
+	o := transport.Apply(opts...)
+	return &Transport{
+		bind:    bind,
+		opts:    o,
+		c:       o.Counters,
+		inbound: make(map[net.Conn]struct{}),
+		pool:    make(map[string]*pooled),
+		slots:   make(chan struct{}, o.MaxConns),
+		packets: make(chan gossip.Packet, o.QueueLen),
+		streams: make(chan net.Conn, o.QueueLen),
+		done:    make(chan struct{}),
+	}
+}
+
+// Start listens and starts the accept loop.
+func (t *Transport) Start(ctx context.Context) error {
+	if err := t.checkState(false); err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", t.bind)
+	if err != nil {
+		return fmt.Errorf("net/tcp: listen %s: %w", t.bind, err)
+	}
+	if err := t.StartListener(ln); err != nil {
+		ln.Close()
+		return err
+	}
+	return nil
+}
+
+// StartListener starts the transport on an already open listener instead
+// of opening its own; the transport owns ln from then on, unless
+// StartListener returns an error.
+func (t *Transport) StartListener(ln net.Listener) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.checkLocked(false); err != nil {
+		return err
+	}
+	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
+	if err != nil {
+		return err
+	}
+	t.ln, t.addr, t.started = ln, addr, true
+	t.wg.Add(1)
+	go t.acceptLoop(ln)
+	t.opts.Logger.Debug("tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String())
+	return nil
+}
+
+func (t *Transport) checkState(started bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.checkLocked(started)
+}
+
+func (t *Transport) checkLocked(started bool) error {
+	switch {
+	case t.closed:
+		return transport.ErrClosed
+	case t.started && !started:
+		return transport.ErrStarted
+	case !t.started && started:
+		return transport.ErrNotStarted
+	}
+	return nil
+}
+
+// Addr returns the advertised "host:port", or "" before Start.
+func (t *Transport) Addr() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.addr
+}
+
+// LocalAddr returns the listener's address, or nil before Start.
+func (t *Transport) LocalAddr() net.Addr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ln == nil {
+		return nil
+	}
+	return t.ln.Addr()
+}
+
+// PacketSize returns the packet budget in bytes.
+func (t *Transport) PacketSize() int { return t.opts.PacketSize }
+
+// Stats returns a snapshot of the transport's counters.
+func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
+
+// Packets returns the channel of received packets; it is closed by Close.
+func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
+
+// Streams returns the channel of accepted streams; it is closed by Close.
+// The receiver owns and must close each stream.
+func (t *Transport) Streams() <-chan net.Conn { return t.streams }
+
+func (t *Transport) dial(ctx context.Context, addr string, preamble []byte) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.opts.IOTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("net/tcp: dial %s: %w", addr, err)
+	}
+	deadline, _ := ctx.Deadline()
+	_ = conn.SetWriteDeadline(deadline)
+	if _, err := conn.Write(preamble); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("net/tcp: dial %s: %w", addr, err)
+	}
+	_ = conn.SetWriteDeadline(time.Time{})
+	return conn, nil
+}
+
+// DialStream opens a stream to addr. The stream's deadline is set to the
+// stream timeout; the caller owns and must close it.
+func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, error) {
+	if err := t.checkState(true); err != nil {
+		return nil, err
+	}
+	conn, err := t.dial(ctx, addr, []byte{preambleStream})
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Now().Add(t.opts.StreamTimeout))
+	t.c.StreamOut()
+	return conn, nil
+}
+
+// WritePacket sends b to addr as one frame over a cached connection,
+// dialing one if needed. It fails with transport.ErrOversize if b is larger
+// than PacketSize. A write on a cached connection that fails is retried
+// once on a fresh connection.
+func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
+	if err := t.checkState(true); err != nil {
+		return err
+	}
+	if len(b) > t.opts.PacketSize {
+		t.c.Drop(stats.Oversize)
+		return fmt.Errorf("%w: %d bytes, limit %d", transport.ErrOversize, len(b), t.opts.PacketSize)
+	}
+	msg := frame.Append(make([]byte, 0, frame.HeaderSize+len(b)), b)
+	for {
+		p, fresh, err := t.conn(ctx, addr)
+		if err != nil {
+			return err
+		}
+		p.mu.Lock()
+		_ = p.conn.SetWriteDeadline(time.Now().Add(t.opts.IOTimeout))
+		_, err = p.conn.Write(msg)
+		p.last.Store(time.Now().UnixNano())
+		p.mu.Unlock()
+		if err == nil {
+			t.c.PacketOut(len(b))
+			return nil
+		}
+		t.forget(addr, p)
+		if fresh {
+			return fmt.Errorf("net/tcp: write to %s: %w", addr, err)
+		}
+	}
+}
+
+// conn returns the cached packet connection to addr, dialing it if needed.
+func (t *Transport) conn(ctx context.Context, addr string) (*pooled, bool, error) {
+	t.mu.Lock()
+	p := t.pool[addr]
+	t.mu.Unlock()
+	if p != nil {
+		return p, false, nil
+	}
+	self := t.Addr()
+	if len(self) > 255 {
+		return nil, false, fmt.Errorf("%w: advertise address too long", transport.ErrAddress)
+	}
+	conn, err := t.dial(ctx, addr, append([]byte{preamblePacket, byte(len(self))}, self...))
+	if err != nil {
+		return nil, false, err
+	}
+	p = &pooled{conn: conn}
+	p.last.Store(time.Now().UnixNano())
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		conn.Close()
+		return nil, false, transport.ErrClosed
+	}
+	if q := t.pool[addr]; q != nil {
+		conn.Close()
+		return q, false, nil
+	}
+	if len(t.pool) >= t.opts.MaxConns {
+		t.evictLocked()
+	}
+	t.pool[addr] = p
+	t.wg.Add(1)
+	go t.watch(addr, p)
+	return p, true, nil
+}
+
+// evictLocked closes the least recently used cached connection.
+func (t *Transport) evictLocked() {
+	var oldest string
+	var at int64
+	for a, p := range t.pool {
+		if l := p.last.Load(); oldest == "" || l < at {
+			oldest, at = a, l
+		}
+	}
+	if p := t.pool[oldest]; p != nil {
+		delete(t.pool, oldest)
+		p.conn.Close()
+	}
+}
+
+func (t *Transport) forget(addr string, p *pooled) {
+	t.mu.Lock()
+	if t.pool[addr] == p {
+		delete(t.pool, addr)
+	}
+	t.mu.Unlock()
+	p.conn.Close()
+}
+
+// watch closes a cached connection when its peer closes it or when it has
+// been idle for half the idle timeout.
+func (t *Transport) watch(addr string, p *pooled) {
+	defer t.wg.Done()
+	defer t.forget(addr, p)
+	idle := t.opts.IdleTimeout / 2
+	var buf [64]byte
+	for {
+		_ = p.conn.SetReadDeadline(time.Now().Add(idle))
+		_, err := p.conn.Read(buf[:])
+		if err == nil {
+			continue // peers never write on packet connections; ignore
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return
+		}
+		if time.Since(time.Unix(0, p.last.Load())) >= idle {
+			return
+		}
+	}
+}
+
+func (t *Transport) acceptLoop(ln net.Listener) {
+	defer t.wg.Done()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-t.done:
+				return
+			default:
+			}
+			t.opts.Logger.Warn("tcp accept failed", "component", "net/tcp", "err", err)
+			select {
+			case <-t.done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		select {
+		case t.slots <- struct{}{}:
+		default:
+			t.c.Drop(stats.Overflow)
+			conn.Close()
+			continue
+		}
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			conn.Close()
+			<-t.slots
+			return
+		}
+		t.inbound[conn] = struct{}{}
+		t.wg.Add(1)
+		t.mu.Unlock()
+		go t.serve(conn)
+	}
+}
+
+// release untracks an inbound connection and frees its slot.
+func (t *Transport) release(conn net.Conn, closeIt bool) {
+	t.mu.Lock()
+	delete(t.inbound, conn)
+	t.mu.Unlock()
+	if closeIt {
+		conn.Close()
+		<-t.slots
+	}
+}
+
+func (t *Transport) serve(conn net.Conn) {
+	defer t.wg.Done()
+	_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
+	var pre [1]byte
+	if _, err := io.ReadFull(conn, pre[:]); err != nil {
+		t.release(conn, true)
+		return
+	}
+	switch {
+	case pre[0] == preambleStream:
+		t.release(conn, false)
+		_ = conn.SetDeadline(time.Now().Add(t.opts.StreamTimeout))
+		s := &stream{Conn: conn, free: func() { <-t.slots }}
+		t.c.StreamIn()
+		select {
+		case t.streams <- s:
+		default:
+			t.c.Drop(stats.Overflow)
+			s.Close()
+		}
+	case pre[0] == preamblePacket && !t.opts.NoPackets:
+		t.readPackets(conn)
+		t.release(conn, true)
+	default:
+		t.c.Drop(stats.Decode)
+		t.release(conn, true)
+	}
+}
+
+func (t *Transport) readPackets(conn net.Conn) {
+	var n [1]byte
+	if _, err := io.ReadFull(conn, n[:]); err != nil {
+		t.c.Drop(stats.Decode)
+		return
+	}
+	from := make([]byte, n[0])
+	if _, err := io.ReadFull(conn, from); err != nil {
+		t.c.Drop(stats.Decode)
+		return
+	}
+	if len(from) == 0 {
+		from = []byte(conn.RemoteAddr().String())
+	}
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IdleTimeout))
+		size, err := frame.ReadHeader(conn, t.opts.MaxFrame)
+		if err != nil {
+			if errors.Is(err, frame.ErrTooLarge) {
+				t.c.Drop(stats.Oversize)
+			}
+			return
+		}
+		if size == 0 {
+			t.c.Drop(stats.Decode)
+			continue
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
+		b := make([]byte, size)
+		if _, err := io.ReadFull(conn, b); err != nil {
+			t.c.Drop(stats.Decode)
+			return
+		}
+		t.c.PacketIn(size)
+		select {
+		case t.packets <- gossip.Packet{From: string(from), Data: b, Received: time.Now()}:
+		default:
+			t.c.Drop(stats.Overflow)
+		}
+	}
+}
+
+// stream is an accepted stream; closing it frees its connection slot.
+type stream struct {
+	net.Conn
+	once sync.Once
+	free func()
+}
+
+func (s *stream) Close() error {
+	err := s.Conn.Close()
+	s.once.Do(s.free)
+	return err
+}
+
+// Close stops accepting, closes every connection the transport still owns
+// (not handed-out streams), waits for its goroutines and closes both
+// channels. Close after Close returns nil.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	close(t.done)
+	var err error
+	if t.ln != nil {
+		err = transport.CloseAll(t.ln)
+	}
+	for c := range t.inbound {
+		c.Close()
+	}
+	for _, p := range t.pool {
+		p.conn.Close()
+	}
+	t.mu.Unlock()
+	t.wg.Wait()
+	close(t.packets)
+	close(t.streams)
+	// Streams still queued were never handed out; close them.
+	for s := range t.streams {
+		s.Close()
+	}
+	return err
+}

@@ -1,0 +1,267 @@
+// Package udp is a packet-only gossip.Transport over one UDP socket.
+//
+// It carries the SWIM protocol's small messages; it has no streams, so a
+// Node on it alone cannot do full-state exchange over TCP. Use the hybrid
+// transport (UDP packets and TCP streams on one port) unless you know you
+// want this one.
+//
+// One goroutine, started by Start and stopped by Close, reads the socket
+// into a reused buffer and delivers a right-sized copy of each packet to
+// Packets. Packets larger than the packet size are dropped and counted as
+// stats.Oversize; packets that find the Packets channel full are dropped and
+// counted as stats.Overflow.
+package udp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/net/stats"
+	"github.com/libgossip/libgossip/net/transport"
+)
+
+// Transport is a UDP gossip.Transport. Create it with New; it is safe for
+// concurrent use.
+type Transport struct {
+	bind string
+	opts transport.Options
+	c    *stats.Counters
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	conn    *net.UDPConn
+	addr    string
+
+	packets chan gossip.Packet
+	streams chan net.Conn
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+var _ gossip.Transport = (*Transport)(nil)
+
+// New returns a transport that will bind bind ("host:port"; port 0 picks a
+// free port) when started. It opens no socket.
+func New(bind string, opts ...transport.Option) *Transport {
+	o := transport.Apply(opts...)
+	return &Transport{
+		bind:    bind,
+		opts:    o,
+		c:       o.Counters,
+		packets: make(chan gossip.Packet, o.QueueLen),
+		streams: make(chan net.Conn),
+		done:    make(chan struct{}),
+	}
+}
+
+// Start binds the socket and starts the receive goroutine.
+func (t *Transport) Start(ctx context.Context) error {
+	if err := t.check(false); err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, "udp", t.bind)
+	if err != nil {
+		return fmt.Errorf("net/udp: listen %s: %w", t.bind, err)
+	}
+	if err := t.StartConn(pc.(*net.UDPConn)); err != nil {
+		pc.Close()
+		return err
+	}
+	return nil
+}
+
+// StartConn starts the transport on an already bound socket instead of
+// binding its own; the transport owns conn from then on, unless StartConn
+// returns an error.
+func (t *Transport) StartConn(conn *net.UDPConn) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.checkLocked(false); err != nil {
+		return err
+	}
+	_ = conn.SetReadBuffer(4 << 20)
+	_ = conn.SetWriteBuffer(4 << 20)
+	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(conn.LocalAddr()), t.opts.Advertise)
+	if err != nil {
+		return err
+	}
+	t.conn, t.addr, t.started = conn, addr, true
+	t.wg.Add(1)
+	go t.readLoop(conn)
+	t.opts.Logger.Debug("udp transport started", "component", "net/udp", "addr", addr, "bind", conn.LocalAddr().String())
+	return nil
+}
+
+func (t *Transport) check(started bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.checkLocked(started)
+}
+
+func (t *Transport) checkLocked(started bool) error {
+	switch {
+	case t.closed:
+		return transport.ErrClosed
+	case t.started && !started:
+		return transport.ErrStarted
+	case !t.started && started:
+		return transport.ErrNotStarted
+	}
+	return nil
+}
+
+// Addr returns the advertised "host:port", or "" before Start.
+func (t *Transport) Addr() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.addr
+}
+
+// LocalAddr returns the bound socket address, or nil before Start.
+func (t *Transport) LocalAddr() net.Addr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.conn == nil {
+		return nil
+	}
+	return t.conn.LocalAddr()
+}
+
+// PacketSize returns the MTU budget in bytes.
+func (t *Transport) PacketSize() int { return t.opts.PacketSize }
+
+// Stats returns a snapshot of the transport's counters.
+func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
+
+// Packets returns the channel of received packets; it is closed by Close.
+func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
+
+// Streams returns a channel that never delivers and is closed by Close.
+func (t *Transport) Streams() <-chan net.Conn { return t.streams }
+
+// DialStream always fails with transport.ErrNoStreams.
+func (t *Transport) DialStream(context.Context, string) (net.Conn, error) {
+	return nil, transport.ErrNoStreams
+}
+
+func (t *Transport) socket() (*net.UDPConn, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.checkLocked(true); err != nil {
+		return nil, err
+	}
+	return t.conn, nil
+}
+
+// WritePacket sends b to addr ("host:port"; a host name is resolved with
+// ctx) as one datagram. It fails with transport.ErrOversize if b is larger
+// than PacketSize.
+func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
+	conn, err := t.socket()
+	if err != nil {
+		return err
+	}
+	if len(b) > t.opts.PacketSize {
+		t.c.Drop(stats.Oversize)
+		return fmt.Errorf("%w: %d bytes, limit %d", transport.ErrOversize, len(b), t.opts.PacketSize)
+	}
+	ap, err := Resolve(ctx, addr)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.WriteToUDPAddrPort(b, ap); err != nil {
+		return fmt.Errorf("net/udp: write to %s: %w", addr, err)
+	}
+	t.c.PacketOut(len(b))
+	return nil
+}
+
+// Resolve parses "ip:port" or resolves "host:port" with ctx.
+func Resolve(ctx context.Context, addr string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: %v", transport.ErrAddress, addr, err)
+	}
+	p, err := net.DefaultResolver.LookupPort(ctx, "udp", port)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: %v", transport.ErrAddress, addr, err)
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(ips) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("%w: %q: no address: %v", transport.ErrAddress, addr, err)
+	}
+	return netip.AddrPortFrom(ips[0].Unmap(), uint16(p)), nil
+}
+
+func (t *Transport) readLoop(conn *net.UDPConn) {
+	defer t.wg.Done()
+	// One spare byte tells an oversized datagram from one that fits.
+	buf := make([]byte, t.opts.PacketSize+1)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-t.done:
+				return
+			default:
+			}
+			t.opts.Logger.Debug("udp read failed", "component", "net/udp", "err", err)
+			continue
+		}
+		if n > t.opts.PacketSize {
+			t.c.Drop(stats.Oversize)
+			continue
+		}
+		if n == 0 {
+			t.c.Drop(stats.Decode)
+			continue
+		}
+		p := gossip.Packet{
+			From:     netip.AddrPortFrom(from.Addr().Unmap(), from.Port()).String(),
+			Data:     append([]byte(nil), buf[:n]...),
+			Received: time.Now(),
+		}
+		t.c.PacketIn(n)
+		select {
+		case t.packets <- p:
+		default:
+			t.c.Drop(stats.Overflow)
+		}
+	}
+}
+
+// Close closes the socket, waits for the receive goroutine and closes both
+// channels. Close after Close returns nil.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	conn := t.conn
+	t.mu.Unlock()
+	close(t.done)
+	var err error
+	if conn != nil {
+		err = transport.CloseAll(conn)
+	}
+	t.wg.Wait()
+	close(t.packets)
+	close(t.streams)
+	return err
+}

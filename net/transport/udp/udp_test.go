@@ -1,0 +1,126 @@
+package udp_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+
+	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/net/internal/leakcheck"
+	"github.com/libgossip/libgossip/net/stats"
+	"github.com/libgossip/libgossip/net/transport"
+	"github.com/libgossip/libgossip/net/transport/transporttest"
+	"github.com/libgossip/libgossip/net/transport/udp"
+)
+
+func pair(t *testing.T) (gossip.Transport, gossip.Transport) {
+	return udp.New("127.0.0.1:0"), udp.New("127.0.0.1:0")
+}
+
+func TestContract(t *testing.T) {
+	leakcheck.Check(t)
+	transporttest.Run(t, pair, transporttest.Features{ExactFrom: true})
+}
+
+func TestNoStreams(t *testing.T) {
+	leakcheck.Check(t)
+	tr := udp.New("127.0.0.1:0")
+	defer tr.Close()
+	if _, err := tr.DialStream(context.Background(), "127.0.0.1:1"); !errors.Is(err, transport.ErrNoStreams) {
+		t.Fatalf("DialStream: %v, want ErrNoStreams", err)
+	}
+	if tr.LocalAddr() != nil || tr.Addr() != "" {
+		t.Fatal("addresses set before Start")
+	}
+}
+
+func TestOversizeInboundAndEmpty(t *testing.T) {
+	leakcheck.Check(t)
+	c := stats.New()
+	tr := udp.New("127.0.0.1:0", transport.WithPacketSize(100), transport.WithCounters(c))
+	if err := tr.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	raw, err := net.Dial("udp", tr.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.Write(make([]byte, 101))
+	raw.Write(nil)
+	raw.Write([]byte("ok"))
+	if p := transporttest.Recv(t, tr); string(p.Data) != "ok" {
+		t.Fatalf("got %q", p.Data)
+	}
+	s := tr.Stats()
+	if s.Dropped(stats.Oversize) != 1 || s.Dropped(stats.Decode) != 1 || s.PacketsIn != 1 {
+		t.Fatalf("stats %+v: want 1 oversize, 1 decode, 1 in", s)
+	}
+}
+
+func TestOverflow(t *testing.T) {
+	leakcheck.Check(t)
+	a := udp.New("127.0.0.1:0")
+	b := udp.New("127.0.0.1:0", transport.WithQueueLen(1))
+	for _, tr := range []*udp.Transport{a, b} {
+		if err := tr.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+	}
+	transporttest.Eventually(t, "an overflow drop", func() bool {
+		a.WritePacket(context.Background(), b.Addr(), []byte("x"))
+		return b.Stats().Dropped(stats.Overflow) > 0
+	})
+}
+
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		in   string
+		want string
+		err  bool
+	}{
+		{"127.0.0.1:80", "127.0.0.1:80", false},
+		{"[::1]:80", "[::1]:80", false},
+		{"[::ffff:127.0.0.1]:80", "127.0.0.1:80", false},
+		{"localhost:80", "", false},
+		{"nocolon", "", true},
+		{"localhost:notaport", "", true},
+		{"no-such-host.invalid:80", "", true},
+	} {
+		got, err := udp.Resolve(ctx, tc.in)
+		if (err != nil) != tc.err {
+			t.Errorf("Resolve(%q) error %v, want error %v", tc.in, err, tc.err)
+			continue
+		}
+		if tc.want != "" && got.String() != tc.want {
+			t.Errorf("Resolve(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+		if err != nil && !errors.Is(err, transport.ErrAddress) {
+			t.Errorf("Resolve(%q) error %v does not wrap ErrAddress", tc.in, err)
+		}
+	}
+}
+
+func TestBadBind(t *testing.T) {
+	tr := udp.New("256.0.0.1:0")
+	defer tr.Close()
+	if err := tr.Start(context.Background()); err == nil {
+		t.Fatal("Start on a bad address succeeded")
+	}
+}
+
+func TestIPv6(t *testing.T) {
+	leakcheck.Check(t)
+	ln, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("IPv6 loopback unavailable: %v", err)
+	}
+	ln.Close()
+	transporttest.Run(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
+		return udp.New("[::1]:0"), udp.New("[::1]:0")
+	}, transporttest.Features{ExactFrom: true})
+}
