@@ -1,0 +1,467 @@
+// Package security wraps any gossip.Transport with encryption,
+// authentication, a cluster label and mutual TLS.
+//
+// Packets. With a Keyring, each packet is sealed with AES-GCM under the
+// primary key, as
+//
+//	0x01 | nonce (12 bytes) | ciphertext and tag
+//
+// with the cluster label as additional data, and opened with any installed
+// key. With only a label, each packet is 0x02 | label length | label |
+// payload. A packet that fails to open or carries another label is
+// dropped and counted as stats.Auth, never handed up; a sealed packet whose
+// nonce was seen recently is dropped as stats.Replay.
+//
+// Streams. Every stream starts with a hello that the accepting side checks
+// (within the handshake timeout) before the stream reaches Streams; streams
+// that fail it are closed and counted as stats.Auth. With a *tls.Config the
+// stream runs inside TLS (mutual when the config requires client
+// certificates; see MutualTLS) and the hello carries the label. Without
+// TLS but with a Keyring, the stream is cut into AES-GCM records whose
+// additional data binds the label, the direction and the record number.
+//
+// Limits. Replay detection covers the last ReplayWindow sealed packets;
+// older replays, and replays of whole streams, are passed up, where SWIM's
+// incarnation numbers make them harmless.
+//
+// Goroutines: one forwarding packets, one accepting streams, and one per
+// stream in its handshake. Close stops and waits for all of them.
+package security
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/net/stats"
+)
+
+// Envelope bytes and additional-data prefixes.
+const (
+	envSealed   = 0x01
+	envLabelled = 0x02
+	packetAD    = "libgossip v1 packet\x00"
+	streamAD    = "libgossip v1 stream\x00"
+	helloMagic  = "LGS1"
+	// MaxLabelLen is the longest cluster label, in bytes.
+	MaxLabelLen = 255
+	// Overhead is the number of bytes a sealed packet adds.
+	Overhead = 1 + nonceSize + tagSize
+	// DefaultReplayWindow is the default number of recent nonces kept
+	// for replay detection.
+	DefaultReplayWindow = 8192
+	// DefaultHandshakeTimeout bounds an inbound stream's hello or TLS
+	// handshake.
+	DefaultHandshakeTimeout = 5 * time.Second
+)
+
+// Errors returned by Wrap and the wrapped transport.
+var (
+	// ErrLabel reports a label longer than MaxLabelLen.
+	ErrLabel = errors.New("net/security: label too long")
+	// ErrAuth reports a stream whose peer failed authentication.
+	ErrAuth = errors.New("net/security: authentication failed")
+	// ErrClosed is returned by a wrapper used after Close.
+	ErrClosed = errors.New("net/security: transport closed")
+)
+
+type options struct {
+	keys      *Keyring
+	label     string
+	tls       *tls.Config
+	counters  *stats.Counters
+	log       *slog.Logger
+	window    int
+	handshake time.Duration
+	queue     int
+}
+
+// Option configures Wrap.
+type Option func(*options)
+
+// WithKeyring encrypts and authenticates packets (and streams without TLS)
+// with the keyring's keys. Default: no encryption.
+func WithKeyring(r *Keyring) Option { return func(o *options) { o.keys = r } }
+
+// WithLabel binds every packet and stream to a cluster label, at most
+// MaxLabelLen bytes. Default "" (no label; still distinct from any label).
+func WithLabel(label string) Option { return func(o *options) { o.label = label } }
+
+// WithTLS runs every stream inside TLS with cfg, used as the client config
+// when dialing (ServerName defaults to the dialed host) and the server
+// config when accepting. Default: no TLS.
+func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
+
+// WithCounters counts drops into c. Default: a fresh stats.Counters.
+func WithCounters(c *stats.Counters) Option { return func(o *options) { o.counters = c } }
+
+// WithLogger sets the logger. Default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithReplayWindow sets how many recent sealed packets are remembered for
+// replay detection; 0 or less keeps the default DefaultReplayWindow.
+func WithReplayWindow(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.window = n
+		}
+	}
+}
+
+// WithHandshakeTimeout bounds an inbound stream's hello. Default
+// DefaultHandshakeTimeout.
+func WithHandshakeTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.handshake = d
+		}
+	}
+}
+
+// Transport is a gossip.Transport wrapped with security. It is safe for
+// concurrent use.
+type Transport struct {
+	inner gossip.Transport
+	o     options
+	c     *stats.Counters
+
+	replay replayFilter
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	pending map[net.Conn]struct{} // inbound streams in their handshake
+
+	packets chan gossip.Packet
+	streams chan net.Conn
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+var _ gossip.Transport = (*Transport)(nil)
+
+// Wrap returns inner wrapped with the given options. The wrapper owns inner:
+// its Start and Close start and close inner.
+func Wrap(inner gossip.Transport, opts ...Option) (*Transport, error) {
+	o := options{window: DefaultReplayWindow, handshake: DefaultHandshakeTimeout, queue: 1024}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if len(o.label) > MaxLabelLen {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrLabel, len(o.label), MaxLabelLen)
+	}
+	if o.counters == nil {
+		o.counters = stats.New()
+	}
+	if o.log == nil {
+		o.log = slog.Default()
+	}
+	return &Transport{
+		inner:   inner,
+		o:       o,
+		c:       o.counters,
+		replay:  newReplayFilter(o.window),
+		pending: make(map[net.Conn]struct{}),
+		packets: make(chan gossip.Packet, o.queue),
+		streams: make(chan net.Conn, o.queue),
+		done:    make(chan struct{}),
+	}, nil
+}
+
+// Start starts the inner transport and the wrapper's goroutines.
+func (t *Transport) Start(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return ErrClosed
+	}
+	if err := t.inner.Start(ctx); err != nil {
+		return err
+	}
+	t.started = true
+	t.wg.Add(2)
+	go t.forwardPackets()
+	go t.acceptStreams()
+	return nil
+}
+
+// Addr returns the inner transport's address.
+func (t *Transport) Addr() string { return t.inner.Addr() }
+
+// PacketSize returns the inner packet size less the envelope's overhead.
+func (t *Transport) PacketSize() int { return t.inner.PacketSize() - t.overhead() }
+
+// Stats returns a snapshot of the wrapper's counters.
+func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
+
+// Packets returns the channel of authenticated packets; it is closed by
+// Close.
+func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
+
+// Streams returns the channel of authenticated inbound streams; it is
+// closed by Close.
+func (t *Transport) Streams() <-chan net.Conn { return t.streams }
+
+func (t *Transport) overhead() int {
+	switch {
+	case t.o.keys != nil:
+		return Overhead
+	case t.o.label != "":
+		return 2 + len(t.o.label)
+	}
+	return 0
+}
+
+// Seal returns the packet the wrapper sends for payload b.
+func (t *Transport) seal(b []byte) ([]byte, error) {
+	switch {
+	case t.o.keys != nil:
+		aead := t.o.keys.primary()
+		if aead == nil {
+			return nil, ErrNoKey
+		}
+		out := make([]byte, 1+nonceSize, Overhead+len(b))
+		out[0] = envSealed
+		_, _ = rand.Read(out[1:])
+		return aead.Seal(out, out[1:], b, []byte(packetAD+t.o.label)), nil
+	case t.o.label != "":
+		out := make([]byte, 0, 2+len(t.o.label)+len(b))
+		out = append(out, envLabelled, byte(len(t.o.label)))
+		out = append(out, t.o.label...)
+		return append(out, b...), nil
+	}
+	return b, nil
+}
+
+// WritePacket seals b and sends it through the inner transport.
+func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
+	if max := t.PacketSize(); len(b) > max {
+		t.c.Drop(stats.Oversize)
+		return fmt.Errorf("net/security: packet of %d bytes, limit %d", len(b), max)
+	}
+	p, err := t.seal(b)
+	if err != nil {
+		return err
+	}
+	return t.inner.WritePacket(ctx, addr, p)
+}
+
+// Open returns the payload of packet p, or the reason it was dropped.
+func (t *Transport) open(p []byte) ([]byte, stats.Reason, bool) {
+	switch {
+	case t.o.keys != nil:
+		if len(p) < Overhead || p[0] != envSealed {
+			return nil, stats.Auth, false
+		}
+		nonce := p[1 : 1+nonceSize]
+		pt, _, ok := t.o.keys.open(nil, nonce, p[1+nonceSize:], []byte(packetAD+t.o.label))
+		if !ok {
+			return nil, stats.Auth, false
+		}
+		if !t.replay.fresh(nonce) {
+			return nil, stats.Replay, false
+		}
+		return pt, 0, true
+	case t.o.label != "":
+		n := 2 + len(t.o.label)
+		if len(p) < n || p[0] != envLabelled || int(p[1]) != len(t.o.label) || string(p[2:n]) != t.o.label {
+			return nil, stats.Auth, false
+		}
+		return p[n:], 0, true
+	}
+	return p, 0, true
+}
+
+func (t *Transport) forwardPackets() {
+	defer t.wg.Done()
+	for p := range t.inner.Packets() {
+		data, reason, ok := t.open(p.Data)
+		if !ok {
+			t.c.Drop(reason)
+			t.o.log.Debug("packet dropped", "component", "net/security", "peer_addr", p.From, "reason", reason.String())
+			continue
+		}
+		p.Data = data
+		select {
+		case t.packets <- p:
+		default:
+			t.c.Drop(stats.Overflow)
+		}
+	}
+}
+
+// DialStream opens a stream through the inner transport and secures it:
+// TLS handshake (with TLS), then the hello, all bounded by ctx.
+func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, error) {
+	conn, err := t.inner.DialStream(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := t.secureDial(ctx, conn, addr)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return sc, nil
+}
+
+func (t *Transport) secureDial(ctx context.Context, conn net.Conn, addr string) (net.Conn, error) {
+	if d, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(d)
+		defer conn.SetDeadline(time.Time{})
+	}
+	switch {
+	case t.o.tls != nil:
+		cfg := t.o.tls.Clone()
+		if cfg.ServerName == "" {
+			host, _, _ := net.SplitHostPort(addr)
+			cfg.ServerName = host
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, fmt.Errorf("%w: tls: %v", ErrAuth, err)
+		}
+		if _, err := tc.Write(t.hello()); err != nil {
+			return nil, err
+		}
+		return tc, nil
+	case t.o.keys != nil:
+		aead := t.o.keys.primary()
+		if aead == nil {
+			return nil, ErrNoKey
+		}
+		sc := newSecureConn(conn, t.o.label, aead, true)
+		if _, err := sc.Write([]byte(helloMagic)); err != nil {
+			return nil, err
+		}
+		return sc, nil
+	case t.o.label != "":
+		if _, err := conn.Write(t.hello()); err != nil {
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+func (t *Transport) hello() []byte {
+	h := append([]byte(helloMagic), byte(len(t.o.label)))
+	return append(h, t.o.label...)
+}
+
+func (t *Transport) acceptStreams() {
+	defer t.wg.Done()
+	for conn := range t.inner.Streams() {
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			conn.Close()
+			continue
+		}
+		t.pending[conn] = struct{}{}
+		t.wg.Add(1)
+		t.mu.Unlock()
+		go t.handshake(conn)
+	}
+}
+
+func (t *Transport) handshake(conn net.Conn) {
+	defer t.wg.Done()
+	sc, err := t.secureAccept(conn)
+	t.mu.Lock()
+	delete(t.pending, conn)
+	closed := t.closed
+	t.mu.Unlock()
+	if err != nil || closed {
+		if err != nil {
+			t.c.Drop(stats.Auth)
+			t.o.log.Debug("stream refused", "component", "net/security", "peer_addr", conn.RemoteAddr().String(), "err", err)
+		}
+		conn.Close()
+		return
+	}
+	select {
+	case t.streams <- sc:
+	default:
+		t.c.Drop(stats.Overflow)
+		sc.Close()
+	}
+}
+
+func (t *Transport) secureAccept(conn net.Conn) (net.Conn, error) {
+	if t.o.tls == nil && t.o.keys == nil && t.o.label == "" {
+		return conn, nil
+	}
+	_ = conn.SetDeadline(time.Now().Add(t.o.handshake))
+	defer conn.SetDeadline(time.Time{})
+	switch {
+	case t.o.tls != nil:
+		tc := tls.Server(conn, t.o.tls)
+		if err := tc.Handshake(); err != nil {
+			return nil, err
+		}
+		return tc, t.readHello(tc)
+	case t.o.keys != nil:
+		sc := newSecureConn(conn, t.o.label, nil, false)
+		sc.rmu.Lock()
+		pt, err := sc.readRecord(t.o.keys)
+		sc.rmu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		if string(pt) != helloMagic {
+			return nil, errRecord
+		}
+		return sc, nil
+	default:
+		return conn, t.readHello(conn)
+	}
+}
+
+func (t *Transport) readHello(r io.Reader) error {
+	want := t.hello()
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(r, got); err != nil {
+		return err
+	}
+	if string(got) != string(want) {
+		return fmt.Errorf("%w: wrong hello or label", ErrAuth)
+	}
+	return nil
+}
+
+// Close closes the inner transport and every stream still in its
+// handshake, waits for the wrapper's goroutines and closes both channels.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	close(t.done)
+	for c := range t.pending {
+		c.Close()
+	}
+	started := t.started
+	t.mu.Unlock()
+	err := t.inner.Close()
+	if started {
+		t.wg.Wait()
+	}
+	close(t.packets)
+	close(t.streams)
+	for s := range t.streams {
+		s.Close()
+	}
+	return err
+}
