@@ -1,0 +1,307 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+// Config configures a Core. Zero fields take the documented default (the LAN
+// preset's value); New copies the Config, fills defaults and validates it,
+// and never modifies the caller's value.
+type Config struct {
+	// ID uniquely names this member in the cluster. Required; at most
+	// wire.MaxIDLen bytes.
+	ID string
+	// Addr is the address other members send to (for IP transports
+	// "host:port"). Required; at most wire.MaxAddrLen bytes.
+	Addr string
+	// Meta is this member's initial metadata. Its encoding must fit in
+	// MaxMetaSize.
+	Meta map[string]string
+	// Incarnation is the incarnation number the member starts with.
+	// A member restarting with the same ID should start higher than any
+	// incarnation it used before (the runtime Node uses the wall clock in
+	// seconds); if it does not, it refutes its old record when it learns
+	// of it. Default 1.
+	Incarnation uint64
+
+	// ProbeInterval is the time between failure-detection probes, before
+	// the local health multiplier stretches it. Default 1s.
+	ProbeInterval time.Duration
+	// ProbeTimeout is how long to wait for a direct ack before asking
+	// IndirectChecks members to probe the target. Must be less than
+	// ProbeInterval. Default 500ms.
+	ProbeTimeout time.Duration
+	// IndirectChecks is the number of members asked to ping a target that
+	// did not answer directly (k in SWIM). Default 3.
+	IndirectChecks int
+	// FallbackProbe sends a reliable (stream) ping in parallel with the
+	// indirect probes, so that a member unreachable over packets but
+	// reachable over streams is not suspected. Default true; set
+	// DisableFallbackProbe to turn it off.
+	DisableFallbackProbe bool
+
+	// SuspicionMult scales the minimum suspicion timeout:
+	// SuspicionMult · max(1, log10(N)) · ProbeInterval, where N is the
+	// number of live members. Default 2.
+	SuspicionMult int
+	// SuspicionMaxTimeoutMult bounds the starting suspicion timeout as a
+	// multiple of the minimum. Default 4.
+	SuspicionMaxTimeoutMult int
+	// SuspicionConfirmations is the number of independent confirmations
+	// after which the suspicion timeout has shrunk to its minimum
+	// (Lifeguard). Default 3.
+	SuspicionConfirmations int
+	// DisableConfirmProbe turns off confirmation probing: by default a
+	// member that hears a suspicion pings the suspect once itself, and
+	// either helps it refute (the ping carries the suspicion) or confirms
+	// the suspicion independently when it gets no answer.
+	DisableConfirmProbe bool
+	// AwarenessMaxMultiplier caps the local health multiplier (Lifeguard):
+	// a member that misses acks and nacks stretches its own probe interval
+	// and timeout up to this factor. Default 8.
+	AwarenessMaxMultiplier int
+
+	// GossipInterval is the time between gossip rounds. Default 200ms.
+	GossipInterval time.Duration
+	// GossipFanout is the number of random members each gossip round sends
+	// to. Default 3.
+	GossipFanout int
+	// RetransmitMult is λ: every update is sent λ·ceil(log10(N+1)) times.
+	// Default 4.
+	RetransmitMult int
+	// GossipToTheDead is how long dead members stay eligible as gossip
+	// targets, so that a member declared dead by mistake hears it and
+	// refutes. Default 30s.
+	GossipToTheDead time.Duration
+
+	// PushPullInterval is the base period of full-state anti-entropy with
+	// one random member. Above 32 members it grows by one base period for
+	// each doubling of the cluster. Zero means the default 30s; a negative
+	// value disables periodic push-pull.
+	PushPullInterval time.Duration
+	// CatchUpSyncs is the number of extra full-state exchanges a member
+	// makes right after it joins, at 1, 3, 7, ... gossip-round multiples of
+	// 5 intervals, to repair what it missed in the join burst. Default 3;
+	// negative disables.
+	CatchUpSyncs int
+
+	// TombstoneTimeout is how long a member that left is remembered
+	// before it is reaped. Default 60s.
+	TombstoneTimeout time.Duration
+	// ReconnectTimeout is how long a failed member is remembered before it
+	// is reaped; until then it is tried again every ReconnectInterval, so
+	// that the two sides of a healed partition find each other.
+	// Default 30m.
+	ReconnectTimeout time.Duration
+	// ReconnectInterval is the time between full-state exchanges with one
+	// random failed member. Zero means the default 10s; negative disables.
+	ReconnectInterval time.Duration
+
+	// PacketSize is the largest packet the core builds, in bytes.
+	// Default 1400.
+	PacketSize int
+	// MaxMetaSize is the limit on encoded metadata, in bytes (at most
+	// wire.MaxMetaSize). Metadata larger than fits in one packet spreads
+	// over streams. Default 1024.
+	MaxMetaSize int
+	// UserShare is the fraction of each packet's free space reserved for
+	// user broadcasts; membership updates are reserved the rest, and space
+	// one kind leaves unused goes to the other. Default 0.3; must be in
+	// (0, 1).
+	UserShare float64
+	// MaxUserQueue bounds the number of pending user broadcasts; the
+	// oldest is dropped (and counted) when it is full. Default 4096.
+	MaxUserQueue int
+
+	// Rand is the only source of randomness. Default: a PCG seeded from a
+	// hash of ID, so a Core is deterministic even when unset.
+	Rand rand.Source
+	// Intern, if set, is used by the decoder to share identical strings
+	// between many cores in one process (the simulator sets it). It is
+	// called only from the core's caller.
+	Intern func([]byte) string
+}
+
+// LANConfig returns the preset for a local-area network: the defaults.
+func LANConfig() Config {
+	return Config{
+		ProbeInterval:           time.Second,
+		ProbeTimeout:            500 * time.Millisecond,
+		IndirectChecks:          3,
+		SuspicionMult:           2,
+		SuspicionMaxTimeoutMult: 4,
+		SuspicionConfirmations:  3,
+		AwarenessMaxMultiplier:  8,
+		GossipInterval:          200 * time.Millisecond,
+		GossipFanout:            3,
+		RetransmitMult:          4,
+		GossipToTheDead:         30 * time.Second,
+		PushPullInterval:        30 * time.Second,
+		CatchUpSyncs:            3,
+		TombstoneTimeout:        60 * time.Second,
+		ReconnectTimeout:        30 * time.Minute,
+		ReconnectInterval:       10 * time.Second,
+		PacketSize:              1400,
+		MaxMetaSize:             1024,
+		UserShare:               0.3,
+		MaxUserQueue:            4096,
+	}
+}
+
+// WANConfig returns the preset for a wide-area network: slower probes and
+// gossip, longer timeouts and suspicion.
+func WANConfig() Config {
+	c := LANConfig()
+	c.ProbeInterval = 5 * time.Second
+	c.ProbeTimeout = 3 * time.Second
+	c.SuspicionMult = 4
+	c.SuspicionMaxTimeoutMult = 6
+	c.GossipInterval = 500 * time.Millisecond
+	c.GossipFanout = 4
+	c.RetransmitMult = 4
+	c.GossipToTheDead = 60 * time.Second
+	c.PushPullInterval = 60 * time.Second
+	c.TombstoneTimeout = 5 * time.Minute
+	c.ReconnectTimeout = 2 * time.Hour
+	c.ReconnectInterval = 30 * time.Second
+	return c
+}
+
+// LocalConfig returns the preset for members on one host or a fast local
+// network: quick probes, gossip and detection.
+func LocalConfig() Config {
+	c := LANConfig()
+	c.ProbeInterval = 200 * time.Millisecond
+	c.ProbeTimeout = 100 * time.Millisecond
+	c.GossipInterval = 50 * time.Millisecond
+	c.GossipToTheDead = 10 * time.Second
+	c.PushPullInterval = 10 * time.Second
+	c.TombstoneTimeout = 20 * time.Second
+	c.ReconnectTimeout = 10 * time.Minute
+	c.ReconnectInterval = 5 * time.Second
+	c.RetransmitMult = 3
+	return c
+}
+
+// ErrConfig is wrapped by every validation error.
+var ErrConfig = errors.New("core: invalid config")
+
+func (c *Config) fill() {
+	d := LANConfig()
+	setD := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setI := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setD(&c.ProbeInterval, d.ProbeInterval)
+	setD(&c.ProbeTimeout, d.ProbeTimeout)
+	setI(&c.IndirectChecks, d.IndirectChecks)
+	setI(&c.SuspicionMult, d.SuspicionMult)
+	setI(&c.SuspicionMaxTimeoutMult, d.SuspicionMaxTimeoutMult)
+	setI(&c.SuspicionConfirmations, d.SuspicionConfirmations)
+	setI(&c.AwarenessMaxMultiplier, d.AwarenessMaxMultiplier)
+	setD(&c.GossipInterval, d.GossipInterval)
+	setI(&c.GossipFanout, d.GossipFanout)
+	setI(&c.RetransmitMult, d.RetransmitMult)
+	setD(&c.GossipToTheDead, d.GossipToTheDead)
+	setD(&c.PushPullInterval, d.PushPullInterval)
+	setI(&c.CatchUpSyncs, d.CatchUpSyncs)
+	setD(&c.TombstoneTimeout, d.TombstoneTimeout)
+	setD(&c.ReconnectTimeout, d.ReconnectTimeout)
+	setD(&c.ReconnectInterval, d.ReconnectInterval)
+	setI(&c.PacketSize, d.PacketSize)
+	setI(&c.MaxMetaSize, d.MaxMetaSize)
+	setI(&c.MaxUserQueue, d.MaxUserQueue)
+	if c.UserShare == 0 {
+		c.UserShare = d.UserShare
+	}
+	if c.Incarnation == 0 {
+		c.Incarnation = 1
+	}
+	if c.Rand == nil {
+		h := fnv.New64a()
+		h.Write([]byte(c.ID))
+		c.Rand = rand.NewPCG(h.Sum64(), 0x6c6962676f737369)
+	}
+}
+
+// MinPacketSize is the smallest accepted Config.PacketSize, in bytes.
+const MinPacketSize = 512
+
+// Validate reports every problem with c as one error wrapping ErrConfig.
+// Zero fields are accepted (they mean the default).
+func (c Config) Validate() error {
+	c.fill()
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...))
+	}
+	if c.ID == "" {
+		bad("ID is required")
+	} else if len(c.ID) > wire.MaxIDLen {
+		bad("ID is %d bytes, limit %d", len(c.ID), wire.MaxIDLen)
+	}
+	if c.Addr == "" {
+		bad("Addr is required")
+	} else if len(c.Addr) > wire.MaxAddrLen {
+		bad("Addr is %d bytes, limit %d", len(c.Addr), wire.MaxAddrLen)
+	}
+	for name, d := range map[string]time.Duration{
+		"ProbeInterval": c.ProbeInterval, "ProbeTimeout": c.ProbeTimeout,
+		"GossipInterval": c.GossipInterval, "GossipToTheDead": c.GossipToTheDead,
+		"TombstoneTimeout": c.TombstoneTimeout, "ReconnectTimeout": c.ReconnectTimeout,
+	} {
+		if d < 0 {
+			bad("%s is negative (%v)", name, d)
+		}
+	}
+	if c.ProbeTimeout >= c.ProbeInterval {
+		bad("ProbeTimeout (%v) must be less than ProbeInterval (%v)", c.ProbeTimeout, c.ProbeInterval)
+	}
+	for name, v := range map[string]int{
+		"IndirectChecks": c.IndirectChecks, "SuspicionMult": c.SuspicionMult,
+		"SuspicionMaxTimeoutMult": c.SuspicionMaxTimeoutMult,
+		"SuspicionConfirmations":  c.SuspicionConfirmations,
+		"AwarenessMaxMultiplier":  c.AwarenessMaxMultiplier,
+		"GossipFanout":            c.GossipFanout, "RetransmitMult": c.RetransmitMult,
+		"MaxUserQueue": c.MaxUserQueue,
+	} {
+		if v < 1 {
+			bad("%s must be at least 1 (got %d)", name, v)
+		}
+	}
+	if c.PacketSize < MinPacketSize || c.PacketSize > 65507 {
+		bad("PacketSize must be in [%d, 65507] (got %d)", MinPacketSize, c.PacketSize)
+	}
+	if c.MaxMetaSize < 1 || c.MaxMetaSize > wire.MaxMetaSize {
+		bad("MaxMetaSize must be in [1, %d] (got %d)", wire.MaxMetaSize, c.MaxMetaSize)
+	}
+	if !(c.UserShare > 0 && c.UserShare < 1) {
+		bad("UserShare must be in (0, 1) (got %v)", c.UserShare)
+	}
+	if _, err := wire.EncodeMeta(c.Meta, c.MaxMetaSize); err != nil {
+		bad("Meta: %v", err)
+	}
+	// Map iteration above is unordered; sort for stable messages.
+	sortErrs(errs)
+	return errors.Join(errs...)
+}
+
+func sortErrs(errs []error) {
+	for i := 1; i < len(errs); i++ {
+		for j := i; j > 0 && errs[j].Error() < errs[j-1].Error(); j-- {
+			errs[j], errs[j-1] = errs[j-1], errs[j]
+		}
+	}
+}

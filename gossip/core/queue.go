@@ -1,0 +1,144 @@
+package core
+
+// queue is a transmit-limited broadcast queue. Items are framed wire
+// messages. Each pick prefers the least-sent item, and among equally sent
+// ones the newest. Items live in buckets indexed by send count; within a
+// bucket, later entries are newer.
+type queue struct {
+	buckets [][]*item
+	byKey   map[string]*item
+	n       int
+}
+
+type item struct {
+	key    string
+	data   []byte
+	sent   int
+	bucket int
+	pos    int
+	stamp  uint64
+}
+
+func newQueue() *queue { return &queue{byKey: map[string]*item{}} }
+
+func (q *queue) len() int { return q.n }
+
+// push adds data under key, replacing any pending item with the same key
+// (an update about a member supersedes older ones). An empty key never
+// replaces.
+func (q *queue) push(key string, data []byte) {
+	if key != "" {
+		if old, ok := q.byKey[key]; ok {
+			q.remove(old)
+		}
+	}
+	it := &item{key: key, data: data}
+	q.place(it, 0)
+	if key != "" {
+		q.byKey[key] = it
+	}
+	q.n++
+}
+
+func (q *queue) place(it *item, b int) {
+	for len(q.buckets) <= b {
+		q.buckets = append(q.buckets, nil)
+	}
+	it.bucket = b
+	it.pos = len(q.buckets[b])
+	q.buckets[b] = append(q.buckets[b], it)
+}
+
+func (q *queue) remove(it *item) {
+	q.buckets[it.bucket][it.pos] = nil
+	if it.key != "" && q.byKey[it.key] == it {
+		delete(q.byKey, it.key)
+	}
+	q.n--
+}
+
+// dropOldest removes the oldest, most-sent item.
+func (q *queue) dropOldest() bool {
+	for b := len(q.buckets) - 1; b >= 0; b-- {
+		for _, it := range q.buckets[b] {
+			if it != nil {
+				q.remove(it)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fill appends items to dst while they fit in budget bytes, marks each as
+// sent once, and drops items that reach limit sends. pass identifies the
+// packet being built: an item is added to one packet at most once, however
+// often fill is called for it. Items longer than
+// maxItem are passed to big (if not nil) instead, also counted as sent.
+// It returns the extended dst and the bytes used.
+func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big func([]byte)) ([]byte, int) {
+	if q.n == 0 || budget <= 0 {
+		return dst, 0
+	}
+	used := 0
+	for b := 0; b < len(q.buckets) && budget-used > 1; b++ {
+		bk := q.buckets[b]
+		for i := len(bk) - 1; i >= 0 && budget-used > 1; i-- {
+			it := bk[i]
+			if it == nil || it.stamp == pass {
+				continue
+			}
+			if it.sent >= limit {
+				q.remove(it)
+				continue
+			}
+			l := len(it.data)
+			switch {
+			case l > maxItem:
+				if big == nil {
+					continue
+				}
+				big(it.data)
+			case l <= budget-used:
+				dst = append(dst, it.data...)
+				used += l
+			default:
+				continue
+			}
+			it.stamp = pass
+			it.sent++
+			bk[i] = nil
+			if it.sent >= limit {
+				if it.key != "" && q.byKey[it.key] == it {
+					delete(q.byKey, it.key)
+				}
+				q.n--
+				continue
+			}
+			q.place(it, it.sent)
+		}
+		q.compact(b)
+	}
+	return dst, used
+}
+
+func (q *queue) compact(b int) {
+	bk := q.buckets[b]
+	j := 0
+	for _, it := range bk {
+		if it != nil {
+			it.pos = j
+			bk[j] = it
+			j++
+		}
+	}
+	clear(bk[j:])
+	q.buckets[b] = bk[:j]
+}
+
+// drop removes every pending item.
+func (q *queue) reset() {
+	q.buckets = nil
+	clear(q.byKey)
+	q.n = 0
+}

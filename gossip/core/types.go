@@ -1,0 +1,133 @@
+package core
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+// State is a member's liveness.
+type State = wire.State
+
+// Member states.
+const (
+	StateAlive   = wire.StateAlive
+	StateSuspect = wire.StateSuspect
+	StateDead    = wire.StateDead
+	StateLeft    = wire.StateLeft
+)
+
+// NodeView is a snapshot of one member as this core sees it. The Meta map is
+// a fresh copy owned by the caller.
+type NodeView struct {
+	ID          string
+	Addr        string
+	State       State
+	Incarnation uint64
+	Meta        map[string]string
+}
+
+// String formats the view as "id@addr(state/incarnation)".
+func (v NodeView) String() string {
+	return fmt.Sprintf("%s@%s(%s/%d)", v.ID, v.Addr, v.State, v.Incarnation)
+}
+
+// EventType is the kind of a membership Event.
+type EventType uint8
+
+// Event types.
+const (
+	// EventJoin: a member became known and alive (or rejoined after it
+	// was declared failed or left).
+	EventJoin EventType = iota + 1
+	// EventUpdate: an alive member changed its metadata or address.
+	EventUpdate
+	// EventSuspect: a member is suspected of having failed.
+	EventSuspect
+	// EventAlive: a suspected member refuted the suspicion (alive again).
+	EventAlive
+	// EventFailed: a member was declared failed.
+	EventFailed
+	// EventLeft: a member left gracefully.
+	EventLeft
+	// EventConflict: two live members claim one id. Member is the record
+	// this core holds, Other the conflicting claim.
+	EventConflict
+	// EventUser: a user broadcast arrived. Member.ID is its origin and
+	// Payload its bytes.
+	EventUser
+)
+
+var eventNames = [...]string{"", "join", "update", "suspect", "alive", "failed", "left", "conflict", "user"}
+
+// String returns the lower-case name of t.
+func (t EventType) String() string {
+	if int(t) < len(eventNames) && t != 0 {
+		return eventNames[t]
+	}
+	return fmt.Sprintf("event(%d)", uint8(t))
+}
+
+// Event is a membership change or a user broadcast observed by the core.
+type Event struct {
+	Type EventType
+	// Time is the now passed to the call that produced the event.
+	Time time.Time
+	// Member is the member's view after the change.
+	Member NodeView
+	// Other is the conflicting claim, for EventConflict.
+	Other NodeView
+	// Payload is the broadcast's bytes, for EventUser.
+	Payload []byte
+}
+
+// String formats the event for logs and golden traces.
+func (e Event) String() string {
+	switch e.Type {
+	case EventUser:
+		return fmt.Sprintf("%s from %s: %q", e.Type, e.Member.ID, e.Payload)
+	case EventConflict:
+		return fmt.Sprintf("%s %s vs %s", e.Type, e.Member, e.Other)
+	}
+	return fmt.Sprintf("%s %s", e.Type, e.Member)
+}
+
+// Outbound is an encoded packet for the caller to deliver.
+type Outbound struct {
+	// To is the destination address.
+	To string
+	// Data is a complete wire packet, owned by the caller.
+	Data []byte
+	// Reliable asks for delivery over a stream rather than as a packet.
+	Reliable bool
+}
+
+// Ready is the output accumulated since the last call to Ready.
+type Ready struct {
+	Messages []Outbound
+	Events   []Event
+}
+
+// Stats are the core's counters since New. All counts are cumulative.
+type Stats struct {
+	PacketsIn, PacketsOut     uint64 // packets handled and produced (including reliable)
+	BytesIn, BytesOut         uint64
+	Malformed                 uint64 // inputs that failed to decode, dropped whole
+	Misdirected               uint64 // pings meant for another id
+	Stale                     uint64 // updates older than what is known
+	UnknownAcks               uint64 // acks and nacks matching no pending probe
+	Probes                    uint64 // direct probes started
+	ProbesFailed              uint64 // probes that ended with no ack
+	IndirectProbes            uint64 // ping-reqs sent
+	Suspicions                uint64 // members this core started suspecting
+	Refutations               uint64 // times this core refuted a suspicion or death of itself
+	Failed                    uint64 // members declared failed
+	Conflicts                 uint64 // id conflicts seen
+	PushPulls                 uint64 // full-state exchanges started
+	UserDropped               uint64 // user broadcasts dropped because the queue was full
+	UserDuplicates            uint64 // user broadcasts received again and ignored
+	Awareness                 int    // current local health multiplier minus one
+	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
+	QueuedUpdates, QueuedUser int    // pending broadcasts
+}
