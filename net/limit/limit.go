@@ -1,0 +1,227 @@
+// Package limit wraps any gossip.Transport with packet rate limits built on
+// golang.org/x/time/rate: one outbound budget for the whole node, and one
+// inbound budget per source address, so one flooding peer cannot starve the
+// protocol of the others' packets.
+//
+// An outbound packet over budget is not sent: WritePacket returns
+// ErrRateLimited. An inbound packet over its source's budget is dropped.
+// Both count as stats.RateLimit. Streams pass through unchanged. The wrapper
+// remembers at most MaxSources sources, forgetting the least recently seen.
+//
+// Place it below the security wrapper (limit.Wrap(socket), then
+// security.Wrap(limited)) so floods are dropped before any decryption.
+//
+// Goroutines: one forwarding packets, started by Start and stopped by Close.
+package limit
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"net"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/net/stats"
+)
+
+// ErrRateLimited is returned by WritePacket for a packet over the outbound
+// budget.
+var ErrRateLimited = errors.New("net/limit: outbound rate limit exceeded")
+
+// DefaultMaxSources is the default number of source addresses tracked.
+const DefaultMaxSources = 4096
+
+type options struct {
+	outRate, inRate   rate.Limit
+	outBurst, inBurst int
+	maxSources        int
+	counters          *stats.Counters
+	queue             int
+}
+
+// Option configures Wrap.
+type Option func(*options)
+
+// WithOutbound limits the packets the node sends, to r per second with
+// bursts of burst. Default: unlimited.
+func WithOutbound(r rate.Limit, burst int) Option {
+	return func(o *options) { o.outRate, o.outBurst = r, max(burst, 1) }
+}
+
+// WithInbound limits the packets accepted from each source address, to r
+// per second with bursts of burst. Default: unlimited.
+func WithInbound(r rate.Limit, burst int) Option {
+	return func(o *options) { o.inRate, o.inBurst = r, max(burst, 1) }
+}
+
+// WithMaxSources bounds the number of source addresses tracked. Default
+// DefaultMaxSources.
+func WithMaxSources(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxSources = n
+		}
+	}
+}
+
+// WithCounters counts drops into c. Default: a fresh stats.Counters.
+func WithCounters(c *stats.Counters) Option { return func(o *options) { o.counters = c } }
+
+// Transport is a rate-limited gossip.Transport. It is safe for concurrent
+// use.
+type Transport struct {
+	inner gossip.Transport
+	o     options
+	c     *stats.Counters
+	out   *rate.Limiter // nil: unlimited
+
+	mu      sync.Mutex
+	sources map[string]*list.Element
+	lru     *list.List // of *source, most recent first
+	started bool
+	closed  bool
+
+	packets chan gossip.Packet
+	wg      sync.WaitGroup
+}
+
+type source struct {
+	addr string
+	lim  *rate.Limiter
+}
+
+var _ gossip.Transport = (*Transport)(nil)
+
+// Wrap returns inner with rate limits. The wrapper owns inner: its Start
+// and Close start and close inner.
+func Wrap(inner gossip.Transport, opts ...Option) *Transport {
+	o := options{maxSources: DefaultMaxSources, queue: 1024}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.counters == nil {
+		o.counters = stats.New()
+	}
+	t := &Transport{
+		inner:   inner,
+		o:       o,
+		c:       o.counters,
+		sources: make(map[string]*list.Element),
+		lru:     list.New(),
+		packets: make(chan gossip.Packet, o.queue),
+	}
+	if o.outRate > 0 {
+		t.out = rate.NewLimiter(o.outRate, o.outBurst)
+	}
+	return t
+}
+
+// Start starts the inner transport and the forwarding goroutine.
+func (t *Transport) Start(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.inner.Start(ctx); err != nil {
+		return err
+	}
+	t.started = true
+	t.wg.Add(1)
+	go t.forward()
+	return nil
+}
+
+// Addr returns the inner transport's address.
+func (t *Transport) Addr() string { return t.inner.Addr() }
+
+// PacketSize returns the inner transport's packet size.
+func (t *Transport) PacketSize() int { return t.inner.PacketSize() }
+
+// Stats returns a snapshot of the wrapper's counters.
+func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
+
+// WritePacket sends b through the inner transport if the outbound budget
+// allows, and fails with ErrRateLimited otherwise.
+func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
+	if t.out != nil && !t.out.Allow() {
+		t.c.Drop(stats.RateLimit)
+		return ErrRateLimited
+	}
+	return t.inner.WritePacket(ctx, addr, b)
+}
+
+// Packets returns the channel of packets within budget; it is closed by
+// Close.
+func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
+
+// DialStream opens a stream through the inner transport.
+func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, error) {
+	return t.inner.DialStream(ctx, addr)
+}
+
+// Streams returns the inner transport's streams.
+func (t *Transport) Streams() <-chan net.Conn { return t.inner.Streams() }
+
+// allow reports whether a packet from addr is within its budget.
+func (t *Transport) allow(addr string) bool {
+	if t.o.inRate <= 0 {
+		return true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var s *source
+	if e, ok := t.sources[addr]; ok {
+		t.lru.MoveToFront(e)
+		s = e.Value.(*source)
+	} else {
+		if t.lru.Len() >= t.o.maxSources {
+			old := t.lru.Back()
+			t.lru.Remove(old)
+			delete(t.sources, old.Value.(*source).addr)
+		}
+		s = &source{addr: addr, lim: rate.NewLimiter(t.o.inRate, t.o.inBurst)}
+		t.sources[addr] = t.lru.PushFront(s)
+	}
+	return s.lim.Allow()
+}
+
+// Sources returns the number of source addresses tracked.
+func (t *Transport) Sources() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lru.Len()
+}
+
+func (t *Transport) forward() {
+	defer t.wg.Done()
+	for p := range t.inner.Packets() {
+		if !t.allow(p.From) {
+			t.c.Drop(stats.RateLimit)
+			continue
+		}
+		select {
+		case t.packets <- p:
+		default:
+			t.c.Drop(stats.Overflow)
+		}
+	}
+}
+
+// Close closes the inner transport, waits for the forwarding goroutine and
+// closes Packets.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	t.mu.Unlock()
+	err := t.inner.Close()
+	t.wg.Wait()
+	close(t.packets)
+	return err
+}
