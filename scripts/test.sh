@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every workspace module's tests with the race detector, prints a
+# coverage summary per module, and fails if a module falls below the
+# minimum in its .covermin file. A module may add checks of its own in an
+# executable test-extra.sh (run from the module directory).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mods=$(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
+fail=0
+summary=""
+for m in $mods; do
+  echo "=== $m"
+  prof=$(mktemp)
+  if ! (cd "$m" && go test -race -count=1 -timeout 12m -coverpkg=./... -coverprofile="$prof" ./...); then
+    fail=1
+  fi
+  total=$(cd "$m" && go tool cover -func="$prof" 2>/dev/null | tail -1 | awk '{print $3}' | tr -d '%')
+  rm -f "$prof"
+  min=$(cat "$m/.covermin" 2>/dev/null || echo 0)
+  line="coverage $m: ${total:-?}% (minimum ${min}%)"
+  if [ -n "$total" ] && awk -v t="$total" -v m="$min" 'BEGIN{exit !(t < m)}'; then
+    line="$line  BELOW MINIMUM"
+    fail=1
+  fi
+  summary="$summary$line"$'\n'
+  if [ -x "$m/test-extra.sh" ]; then
+    echo "=== $m/test-extra.sh"
+    (cd "$m" && ./test-extra.sh) || fail=1
+  fi
+done
+echo
+printf '%s' "$summary"
+exit $fail
