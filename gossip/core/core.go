@@ -515,9 +515,11 @@ func (c *Core) StateOf(id string) (s State, ok bool) {
 }
 
 func (c *Core) view(m *member) NodeView {
-	meta, err := wire.DecodeMeta(m.meta)
-	if err != nil { // cannot happen: stored metadata was validated
-		meta = map[string]string{}
+	meta := map[string]string{}
+	if m.meta != "" {
+		if d, err := wire.DecodeMeta(m.meta); err == nil { // stored metadata was validated
+			meta = d
+		}
 	}
 	return NodeView{ID: m.id, Addr: m.addr, State: m.state, Incarnation: m.inc, Meta: meta}
 }

@@ -19,6 +19,13 @@ type item struct {
 	stamp  uint64
 }
 
+// minItem is the smallest framed message (a nack); maxMisfits bounds the
+// search for an item small enough to fill the end of a packet.
+const (
+	minItem    = 3
+	maxMisfits = 8
+)
+
 func newQueue() *queue { return &queue{byKey: map[string]*item{}} }
 
 func (q *queue) len() int { return q.n }
@@ -81,15 +88,18 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 		return dst, 0
 	}
 	used := 0
-	for b := 0; b < len(q.buckets) && budget-used > 1; b++ {
+	misfits := 0 // items skipped for size in a row: stop looking soon
+	for b := 0; b < len(q.buckets) && budget-used > minItem && misfits < maxMisfits; b++ {
 		bk := q.buckets[b]
-		for i := len(bk) - 1; i >= 0 && budget-used > 1; i-- {
+		changed := false
+		for i := len(bk) - 1; i >= 0 && budget-used > minItem && misfits < maxMisfits; i-- {
 			it := bk[i]
 			if it == nil || it.stamp == pass {
 				continue
 			}
 			if it.sent >= limit {
 				q.remove(it)
+				changed = true
 				continue
 			}
 			l := len(it.data)
@@ -102,9 +112,12 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			case l <= budget-used:
 				dst = append(dst, it.data...)
 				used += l
+				misfits = 0
 			default:
+				misfits++
 				continue
 			}
+			changed = true
 			it.stamp = pass
 			it.sent++
 			bk[i] = nil
@@ -117,7 +130,9 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			}
 			q.place(it, it.sent)
 		}
-		q.compact(b)
+		if changed {
+			q.compact(b)
+		}
 	}
 	return dst, used
 }

@@ -104,10 +104,15 @@ func (r *reader) flag(what string) bool {
 }
 
 func (r *reader) bytes(what string, max int) []byte {
-	n := r.uvarint(what + " length")
 	if r.err != nil {
 		return nil
 	}
+	n, c := binary.Uvarint(r.b)
+	if c <= 0 {
+		r.fail("bad varint for %s length", what)
+		return nil
+	}
+	r.b = r.b[c:]
 	if n > uint64(max) {
 		r.fail("%s is %d bytes, limit %d", what, n, max)
 		return nil
