@@ -1,0 +1,526 @@
+package core
+
+import (
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func newCore(t *testing.T, id string) *Core {
+	t.Helper()
+	cfg := LANConfig()
+	cfg.ID = id
+	cfg.Addr = id + ":1"
+	cfg.Rand = rand.NewPCG(1, 2)
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Tick(t0)
+	c.Ready()
+	return c
+}
+
+func feed(t *testing.T, c *Core, now time.Time, from string, msgs ...wire.Message) Ready {
+	t.Helper()
+	if err := c.HandleMessage(now, from, wire.Encode(msgs...)); err != nil {
+		t.Fatalf("HandleMessage: %v", err)
+	}
+	return c.Ready()
+}
+
+func types(evs []Event) []EventType {
+	var out []EventType
+	for _, e := range evs {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func alive(id string, inc uint64) *wire.Alive {
+	return &wire.Alive{Incarnation: inc, ID: id, Addr: id + ":1"}
+}
+
+func TestMembershipRules(t *testing.T) {
+	meta, _ := wire.EncodeMeta(map[string]string{"k": "v"}, 0)
+	type step struct {
+		msg       wire.Message
+		want      []EventType
+		wantState State
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"join then duplicate", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{alive("b", 1), nil, StateAlive},
+		}},
+		{"stale alive ignored", []step{
+			{alive("b", 5), []EventType{EventJoin}, StateAlive},
+			{alive("b", 4), nil, StateAlive},
+		}},
+		{"metadata update", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Alive{Incarnation: 2, ID: "b", Addr: "b:1", Meta: meta}, []EventType{EventUpdate}, StateAlive},
+		}},
+		{"same incarnation other address is a conflict", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Alive{Incarnation: 1, ID: "b", Addr: "elsewhere:1"}, []EventType{EventConflict}, StateAlive},
+		}},
+		{"restart at a new address", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Alive{Incarnation: 2, ID: "b", Addr: "new:1"}, []EventType{EventUpdate}, StateAlive},
+		}},
+		{"suspect then refuted", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Suspect{Incarnation: 1, ID: "b", From: "c"}, []EventType{EventSuspect}, StateSuspect},
+			{alive("b", 1), nil, StateSuspect}, // same incarnation does not refute
+			{alive("b", 2), []EventType{EventAlive}, StateAlive},
+		}},
+		{"stale suspect ignored", []step{
+			{alive("b", 3), []EventType{EventJoin}, StateAlive},
+			{&wire.Suspect{Incarnation: 2, ID: "b", From: "c"}, nil, StateAlive},
+		}},
+		{"dead then rejoin with higher incarnation", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Dead{Incarnation: 1, ID: "b", From: "c"}, []EventType{EventFailed}, StateDead},
+			{alive("b", 1), nil, StateDead},
+			{&wire.Suspect{Incarnation: 1, ID: "b", From: "c"}, nil, StateDead},
+			{alive("b", 2), []EventType{EventJoin}, StateAlive},
+		}},
+		{"leave", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Dead{Incarnation: 1, ID: "b", From: "b"}, []EventType{EventLeft}, StateLeft},
+			{&wire.Dead{Incarnation: 1, ID: "b", From: "c"}, nil, StateLeft},
+		}},
+		{"unknown suspect and dead ignored", []step{
+			{&wire.Suspect{Incarnation: 1, ID: "x", From: "c"}, nil, 255},
+			{&wire.Dead{Incarnation: 1, ID: "x", From: "c"}, nil, 255},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCore(t, "a")
+			for i, s := range tc.steps {
+				rd := feed(t, c, t0, "z:1", s.msg)
+				if got := types(rd.Events); !reflect.DeepEqual(got, s.want) {
+					t.Errorf("step %d (%T): events %v, want %v", i, s.msg, got, s.want)
+				}
+				id := "b"
+				if tc.name == "unknown suspect and dead ignored" {
+					id = "x"
+				}
+				st, ok := c.StateOf(id)
+				if !ok {
+					st = 255
+				}
+				if st != s.wantState {
+					t.Errorf("step %d (%T): state %v, want %v", i, s.msg, st, s.wantState)
+				}
+			}
+		})
+	}
+}
+
+func TestRefutation(t *testing.T) {
+	cases := []struct {
+		name string
+		msg  wire.Message
+		want bool
+	}{
+		{"suspect", &wire.Suspect{Incarnation: 1, ID: "a", From: "b"}, true},
+		{"dead", &wire.Dead{Incarnation: 1, ID: "a", From: "b"}, true},
+		{"previous life", &wire.Alive{Incarnation: 9, ID: "a", Addr: "a:1"}, true},
+		{"old suspicion", &wire.Suspect{Incarnation: 0, ID: "a", From: "b"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCore(t, "a")
+			before := c.LocalNode().Incarnation
+			feed(t, c, t0, "b:1", tc.msg)
+			after := c.LocalNode().Incarnation
+			if (after > before) != tc.want {
+				t.Fatalf("incarnation %d -> %d; refutation wanted: %v", before, after, tc.want)
+			}
+			if tc.want && c.Stats().Refutations != 1 {
+				t.Errorf("Refutations = %d, want 1", c.Stats().Refutations)
+			}
+			if tc.want && c.updates.len() == 0 {
+				t.Error("refutation not queued for gossip")
+			}
+		})
+	}
+}
+
+func TestConflictWithSelf(t *testing.T) {
+	c := newCore(t, "a")
+	rd := feed(t, c, t0, "x:1", &wire.Alive{Incarnation: 5, ID: "a", Addr: "impostor:1"})
+	if got := types(rd.Events); !reflect.DeepEqual(got, []EventType{EventConflict}) {
+		t.Fatalf("events %v, want conflict", got)
+	}
+	if rd.Events[0].Other.Addr != "impostor:1" || c.Stats().Conflicts != 1 {
+		t.Errorf("conflict event %v, stats %+v", rd.Events[0], c.Stats())
+	}
+	if !strings.Contains(rd.Events[0].String(), "conflict") {
+		t.Errorf("String() = %q", rd.Events[0].String())
+	}
+}
+
+func TestMalformedChangesNothing(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1))
+	before := c.Members()
+	st := c.Stats()
+	for _, in := range [][]byte{nil, {9}, {wire.Version}, append(wire.Encode(alive("c", 1)), 0xff)} {
+		if err := c.HandleMessage(t0, "b:1", in); !errors.Is(err, wire.ErrMalformed) && !errors.Is(err, wire.ErrVersion) {
+			t.Errorf("HandleMessage(%x) = %v, want a wire error", in, err)
+		}
+	}
+	if !reflect.DeepEqual(before, c.Members()) || c.HasReady() {
+		t.Error("malformed input changed state or produced output")
+	}
+	if got := c.Stats().Malformed; got != st.Malformed+4 {
+		t.Errorf("Malformed = %d, want %d", got, st.Malformed+4)
+	}
+}
+
+func TestPingAndRelay(t *testing.T) {
+	c := newCore(t, "a")
+	rd := feed(t, c, t0, "b:1", &wire.Ping{Seq: 7, Source: "b", Target: "a"})
+	if len(rd.Messages) != 1 || rd.Messages[0].To != "b:1" {
+		t.Fatalf("ping answered with %v", rd.Messages)
+	}
+	msgs, _ := wire.DecodePacket(rd.Messages[0].Data)
+	if ack, ok := msgs[0].(*wire.Ack); !ok || ack.Seq != 7 {
+		t.Fatalf("reply %#v, want ack 7", msgs[0])
+	}
+	// Misdirected.
+	feed(t, c, t0, "b:1", &wire.Ping{Seq: 8, Source: "b", Target: "zz"})
+	if c.Stats().Misdirected != 1 {
+		t.Error("misdirected ping not counted")
+	}
+	// Reliable ping is answered reliably.
+	rd = feed(t, c, t0, "b:1", &wire.Ping{Seq: 9, Source: "b", Target: "a", Reliable: true})
+	if len(rd.Messages) != 1 || !rd.Messages[0].Reliable {
+		t.Fatalf("reliable ping answered with %v", rd.Messages)
+	}
+	// Ping-req: a pings c for b, relays the ack.
+	rd = feed(t, c, t0, "b:1", &wire.PingReq{Seq: 11, Target: "c", TargetAddr: "c:1"})
+	if len(rd.Messages) != 1 || rd.Messages[0].To != "c:1" {
+		t.Fatalf("ping-req produced %v", rd.Messages)
+	}
+	msgs, _ = wire.DecodePacket(rd.Messages[0].Data)
+	relaySeq := msgs[0].(*wire.Ping).Seq
+	rd = feed(t, c, t0, "c:1", &wire.Ack{Seq: relaySeq})
+	msgs, _ = wire.DecodePacket(rd.Messages[0].Data)
+	if ack, ok := msgs[0].(*wire.Ack); !ok || ack.Seq != 11 || rd.Messages[0].To != "b:1" {
+		t.Fatalf("relayed %#v to %s, want ack 11 to b:1", msgs[0], rd.Messages[0].To)
+	}
+	// Ping-req with no answer: a nack after the timeout.
+	feed(t, c, t0, "b:1", &wire.PingReq{Seq: 12, Target: "d", TargetAddr: "d:1"})
+	c.Tick(t0.Add(time.Second))
+	rd = c.Ready()
+	found := false
+	for _, o := range rd.Messages {
+		ms, _ := wire.DecodePacket(o.Data)
+		if n, ok := ms[0].(*wire.Nack); ok && n.Seq == 12 && o.To == "b:1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no nack for an unanswered ping-req in %v", rd.Messages)
+	}
+	// Stray acks are counted.
+	feed(t, c, t0, "b:1", &wire.Ack{Seq: 999}, &wire.Nack{Seq: 999})
+	if c.Stats().UnknownAcks != 2 {
+		t.Errorf("UnknownAcks = %d, want 2", c.Stats().UnknownAcks)
+	}
+}
+
+func TestProbeFailureLeadsToSuspicion(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1))
+	now := t0
+	suspected := false
+	for i := 0; i < 200 && !suspected; i++ {
+		now = c.NextDeadline()
+		c.Tick(now)
+		for _, e := range c.Ready().Events {
+			if e.Type == EventSuspect {
+				suspected = true
+			}
+		}
+	}
+	if !suspected {
+		t.Fatal("no suspicion although nobody answers")
+	}
+	st := c.Stats()
+	if st.ProbesFailed == 0 || st.IndirectProbes == 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if st.Awareness == 0 {
+		t.Error("local health did not worsen without nacks")
+	}
+	// Without answers every suspicion ends in a failure.
+	failed := false
+	for i := 0; i < 500 && !failed; i++ {
+		now = c.NextDeadline()
+		c.Tick(now)
+		for _, e := range c.Ready().Events {
+			if e.Type == EventFailed {
+				failed = true
+			}
+		}
+	}
+	if !failed {
+		t.Fatal("suspicion never became a failure")
+	}
+}
+
+func TestSuspicionTimeoutShrinks(t *testing.T) {
+	s := &suspicion{min: 2 * time.Second, max: 8 * time.Second, k: 3, from: []string{"a"}}
+	prev := s.timeout()
+	if prev != s.max {
+		t.Fatalf("no confirmations: %v, want max %v", prev, s.max)
+	}
+	for _, f := range []string{"b", "c", "d"} {
+		s.from = append(s.from, f)
+		got := s.timeout()
+		if got >= prev {
+			t.Errorf("%d confirmations: %v, not below %v", len(s.from)-1, got, prev)
+		}
+		prev = got
+	}
+	if prev != s.min {
+		t.Errorf("k confirmations: %v, want min %v", prev, s.min)
+	}
+}
+
+func TestLeave(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1))
+	if err := c.Leave(t0); err != nil {
+		t.Fatal(err)
+	}
+	rd := c.Ready()
+	if len(rd.Messages) == 0 {
+		t.Fatal("leave sent nothing")
+	}
+	if c.LocalNode().State != StateLeft || c.NumLive() != 2 {
+		t.Errorf("after leave: %v, live %d", c.LocalNode(), c.NumLive())
+	}
+	for name, err := range map[string]error{
+		"SetMeta":   c.SetMeta(t0, nil),
+		"Broadcast": c.Broadcast(t0, nil),
+		"Join":      c.Join(t0, []string{"b:1"}),
+		"Meet":      c.Meet(t0, NodeView{ID: "x", Addr: "x:1"}),
+	} {
+		if !errors.Is(err, ErrLeft) {
+			t.Errorf("%s after Leave: %v, want ErrLeft", name, err)
+		}
+	}
+	if err := c.Leave(t0); err != nil {
+		t.Errorf("second Leave: %v", err)
+	}
+	// A leaving member does not refute.
+	feed(t, c, t0, "b:1", &wire.Dead{Incarnation: 9, ID: "a", From: "b"})
+	if c.Stats().Refutations != 0 {
+		t.Error("a leaving member refuted")
+	}
+}
+
+func TestReap(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1))
+	feed(t, c, t0, "b:1", &wire.Dead{Incarnation: 1, ID: "b", From: "b"}, &wire.Dead{Incarnation: 1, ID: "c", From: "x"})
+	c.Tick(t0.Add(c.cfg.TombstoneTimeout))
+	if _, ok := c.Member("b"); ok {
+		t.Error("left member not reaped after TombstoneTimeout")
+	}
+	if _, ok := c.Member("c"); !ok {
+		t.Error("failed member reaped before ReconnectTimeout")
+	}
+	c.Tick(t0.Add(c.cfg.ReconnectTimeout))
+	if _, ok := c.Member("c"); ok {
+		t.Error("failed member not reaped after ReconnectTimeout")
+	}
+}
+
+func TestMetaAndBroadcastLimits(t *testing.T) {
+	c := newCore(t, "a")
+	if err := c.SetMeta(t0, map[string]string{"k": strings.Repeat("v", 2000)}); !errors.Is(err, ErrMetaTooLarge) {
+		t.Errorf("SetMeta too large: %v", err)
+	}
+	inc := c.LocalNode().Incarnation
+	if err := c.SetMeta(t0, map[string]string{"k": "v"}); err != nil || c.LocalNode().Incarnation != inc+1 {
+		t.Errorf("SetMeta: %v, incarnation %d", err, c.LocalNode().Incarnation)
+	}
+	if err := c.SetMeta(t0, map[string]string{"k": "v"}); err != nil || c.LocalNode().Incarnation != inc+1 {
+		t.Error("unchanged metadata bumped the incarnation")
+	}
+	if err := c.Broadcast(t0, make([]byte, wire.MaxPayloadSize+1)); !errors.Is(err, ErrPayloadTooLarge) {
+		t.Errorf("Broadcast too large: %v", err)
+	}
+	if err := c.Join(t0, nil); !errors.Is(err, ErrNoSeeds) {
+		t.Errorf("Join with no seeds: %v", err)
+	}
+	if err := c.Meet(t0, NodeView{}); err == nil {
+		t.Error("Meet with an empty view accepted")
+	}
+	if err := c.Meet(t0, NodeView{ID: "a", Addr: "a:1"}); err != nil {
+		t.Errorf("Meet self: %v", err)
+	}
+}
+
+func TestUserDedup(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1))
+	send := func(seq uint64) int {
+		rd := feed(t, c, t0, "b:1", &wire.User{Origin: "b", Seq: seq, Payload: []byte{byte(seq)}})
+		return len(rd.Events)
+	}
+	for _, tc := range []struct {
+		seq  uint64
+		want int
+	}{{1, 1}, {1, 0}, {3, 1}, {2, 1}, {2, 0}, {100, 1}, {3, 0}, {99, 1}, {99, 0}, {100, 0}} {
+		if got := send(tc.seq); got != tc.want {
+			t.Errorf("seq %d: %d events, want %d", tc.seq, got, tc.want)
+		}
+	}
+	if c.Stats().UserDuplicates != 5 {
+		t.Errorf("UserDuplicates = %d, want 5", c.Stats().UserDuplicates)
+	}
+	// Own broadcasts are not delivered back.
+	if n := len(feed(t, c, t0, "b:1", &wire.User{Origin: "a", Seq: 1}).Events); n != 0 {
+		t.Error("own broadcast delivered")
+	}
+}
+
+func TestUserQueueBounded(t *testing.T) {
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr, cfg.MaxUserQueue = "a", "a:1", 10
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 25; i++ {
+		if err := c.Broadcast(t0, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := c.Stats(); st.QueuedUser != 10 || st.UserDropped != 15 {
+		t.Errorf("queued %d dropped %d, want 10 and 15", st.QueuedUser, st.UserDropped)
+	}
+}
+
+// TestPacketShare checks the documented packet budget rule: a flood of user
+// broadcasts cannot push membership updates out of packets, nor the reverse.
+func TestPacketShare(t *testing.T) {
+	c := newCore(t, "a")
+	for i := 0; i < 200; i++ {
+		_ = c.Broadcast(t0, make([]byte, 100))
+	}
+	for i := 0; i < 200; i++ {
+		id := string(rune('A'+i%26)) + string(rune('a'+i/26))
+		c.queueUpdate(id, alive(id, 1))
+	}
+	b := c.packet("", true)
+	msgs, err := wire.DecodePacket(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upd, usr int
+	for _, m := range msgs {
+		if m.Type() == wire.TypeUser {
+			usr += wire.Size(m)
+		} else {
+			upd += wire.Size(m)
+		}
+	}
+	if len(b) > c.cfg.PacketSize {
+		t.Errorf("packet of %d bytes exceeds %d", len(b), c.cfg.PacketSize)
+	}
+	free := float64(c.cfg.PacketSize - wire.HeaderSize)
+	if float64(usr+107) < c.cfg.UserShare*free || float64(upd) < (1-c.cfg.UserShare)*free-30 {
+		t.Errorf("share: updates %d bytes, user %d bytes of %v", upd, usr, free)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	for name, cfg := range map[string]Config{"lan": LANConfig(), "wan": WANConfig(), "local": LocalConfig()} {
+		cfg.ID, cfg.Addr = "a", "a:1"
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("preset %s invalid: %v", name, err)
+		}
+	}
+	bad := []Config{
+		{},
+		{ID: strings.Repeat("x", 300), Addr: "a"},
+		{ID: "a", Addr: strings.Repeat("x", 300)},
+		{ID: "a", Addr: "a", ProbeTimeout: 2 * time.Second},
+		{ID: "a", Addr: "a", GossipFanout: -1},
+		{ID: "a", Addr: "a", PacketSize: 100},
+		{ID: "a", Addr: "a", MaxMetaSize: wire.MaxMetaSize + 1},
+		{ID: "a", Addr: "a", UserShare: 1.5},
+		{ID: "a", Addr: "a", TombstoneTimeout: -time.Second},
+		{ID: "a", Addr: "a", Meta: map[string]string{"": "x"}},
+	}
+	for i, cfg := range bad {
+		err := cfg.Validate()
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("case %d: Validate = %v, want ErrConfig", i, err)
+		}
+		if _, err := New(cfg); err == nil {
+			t.Errorf("case %d: New accepted an invalid config", i)
+		}
+	}
+	// New copies: the caller's map and fields are untouched.
+	meta := map[string]string{"k": "v"}
+	cfg := Config{ID: "a", Addr: "a:1", Meta: meta}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta["k"] = "changed"
+	if c.LocalNode().Meta["k"] != "v" || cfg.ProbeInterval != 0 {
+		t.Error("New kept the caller's map or filled the caller's config")
+	}
+	if c.Config().ProbeInterval != time.Second {
+		t.Errorf("default ProbeInterval = %v", c.Config().ProbeInterval)
+	}
+}
+
+func TestStrings(t *testing.T) {
+	if EventFailed.String() != "failed" || EventType(99).String() != "event(99)" {
+		t.Error("EventType.String")
+	}
+	e := Event{Type: EventUser, Member: NodeView{ID: "b"}, Payload: []byte("hi")}
+	if e.String() != `user from b: "hi"` {
+		t.Errorf("Event.String = %q", e.String())
+	}
+	if s := (Event{Type: EventJoin, Member: NodeView{ID: "b", Addr: "b:1"}}).String(); s != "join b@b:1(alive/0)" {
+		t.Errorf("Event.String = %q", s)
+	}
+}
+
+func TestNextDeadline(t *testing.T) {
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr = "a", "a:1"
+	c, _ := New(cfg)
+	if !c.NextDeadline().IsZero() {
+		t.Error("deadline before the first call")
+	}
+	c.Tick(t0)
+	d := c.NextDeadline()
+	if d.IsZero() || d.Before(t0) || d.After(t0.Add(cfg.ProbeInterval+time.Millisecond)) {
+		t.Errorf("first deadline %v", d)
+	}
+}
