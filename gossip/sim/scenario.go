@@ -291,7 +291,12 @@ func runMeta(s *Sim, r *Result, who int, limit time.Duration) bool {
 	_ = s.Do(who, func(now time.Time, c *core.Core) error {
 		return c.SetMeta(now, map[string]string{"role": "changed"})
 	})
-	want := len(s.members) - 1
+	want := -1 // the changer itself
+	for _, m := range s.members {
+		if m.Up {
+			want++
+		}
+	}
 	ok := s.RunUntil(t0.Add(limit), func() bool { return len(got) >= want })
 	r.Meta = dist(got)
 	return ok

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run([]string{"-nodes", "10", "-scenario", "detect", "-seed", "4", "-trace"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("output is not one JSON line: %v\n%s", err, out.String())
+	}
+	for _, k := range []string{"nodes", "scenario", "seed", "detect_s", "false_failures", "msgs_per_node_per_s", "bytes_per_node_per_s", "wall_s"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("result lacks %q: %s", k, out.String())
+		}
+	}
+	if !strings.Contains(errb.String(), "failed") {
+		t.Error("trace lacks the failure event")
+	}
+	if err := run([]string{"-scenario", "bogus"}, &out, &errb); err == nil {
+		t.Error("unknown scenario accepted")
+	}
+	if err := run([]string{"-nosuchflag"}, &out, &errb); err == nil {
+		t.Error("unknown flag accepted")
+	}
+}
