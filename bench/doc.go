@@ -1,0 +1,22 @@
+// Package bench runs the same membership scenarios against libgossip and
+// hashicorp/memberlist and summarizes them.
+//
+// The pieces:
+//   - Impl and Node (adapter.go): the small interface an implementation
+//     satisfies to be benchmarked. LibGossip and Memberlist are the two
+//     adapters; a third implementation needs only these two types.
+//   - package fault: one fault injector behind both implementations'
+//     transports (loss, delay and jitter, inbound loss, crash), which also
+//     counts packets and bytes sent.
+//   - Run (scenario.go): one cluster's life on 127.0.0.1 with real sockets —
+//     converge, steady, meta, detect, falsepos, leave — and RunFlipFlop for
+//     the asymmetric fault; both return per-run figures.
+//   - Plan and Report (plan.go, report.go): the default set, repeated runs
+//     alternating between implementations, medians with min and max, the
+//     Pareto SVG and BENCHMARKS.md.
+//   - Scale (scale.go): the deterministic simulator at 100 to 10,000
+//     members, next to the epidemic bound.
+//
+// Nothing here asserts timing; the tests run every scenario small and short
+// so that the harness keeps working.
+package bench

@@ -1,0 +1,33 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func impls() []Impl { return []Impl{LibGossip{}, Memberlist{}} }
+
+// short are fast settings: the harness is exercised, not measured.
+var short = Matched(200 * time.Millisecond)
+
+func TestRun(t *testing.T) {
+	for _, impl := range impls() {
+		t.Run(impl.Name(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			o := RunOptions{N: 6, Params: short, Steady: 500 * time.Millisecond, Loss: []float64{0.1}, LossWindow: time.Second, Limit: 20 * time.Second}
+			r, err := Run(ctx, impl, o)
+			if err != nil {
+				t.Fatalf("Run(%+v): %v", o, err)
+			}
+			t.Logf("%+v", r)
+			if r.Converge.Missing > 0 || r.Detect.Missing > 0 || r.Meta.Missing > 0 || r.Leave.Missing > 0 {
+				t.Errorf("Run(%+v): some phase did not finish: %+v", o, r)
+			}
+			if r.BytesPerNodeSec <= 0 || r.PacketsPerNodeSec <= 0 {
+				t.Errorf("Run(%+v): no traffic counted: %+v", o, r)
+			}
+		})
+	}
+}
