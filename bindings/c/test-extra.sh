@@ -50,5 +50,22 @@ if [ -f "$py/tests/__init__.py" ] && command -v python3 >/dev/null; then
     echo "$out" | tail -3
     grep -qF "done: formed, failure detected, leave seen" <<<"$out" || { echo "$out" >&2; exit 1; }
   fi
+  echo "--- pip install ./bindings/python (offline, into a fresh venv) and the issue's snippet"
+  cp -r "$py" "$prefix/pysrc"
+  rm -rf "$prefix/pysrc/tests"
+  cp "$prefix/lib/libgossip.so" "$prefix/pysrc/libgossip/"
+  python3 -m venv "$prefix/venv"
+  "$prefix/venv/bin/pip" install --no-index -q "$prefix/pysrc"
+  (cd "$prefix" && env -u LIBGOSSIP_LIBRARY "$prefix/venv/bin/python" - <<'PY'
+import libgossip
+node = libgossip.node_view()
+node.ip = "127.0.0.1"
+node.port = 8000
+core = libgossip.gossip_core(node)
+core.tick()
+assert libgossip.library_path().endswith("site-packages/libgossip/libgossip.so"), libgossip.library_path()
+print("installed package works:", core.members())
+PY
+  )
 fi
 echo "--- bindings/c: all extra tests passed"
