@@ -145,8 +145,8 @@ func (d *mlDelegate) emit(t EventType, n *memberlist.Node) {
 	d.observe(Event{Observer: d.id, Subject: n.Name, Type: t, Meta: v, Time: time.Now()})
 }
 
-func (d *mlDelegate) NotifyJoin(n *memberlist.Node) { d.emit(Join, n) }
-func (d *mlDelegate) NotifyLeave(n *memberlist.Node) { d.emit(Failed, n) }
+func (d *mlDelegate) NotifyJoin(n *memberlist.Node)   { d.emit(Join, n) }
+func (d *mlDelegate) NotifyLeave(n *memberlist.Node)  { d.emit(Failed, n) }
 func (d *mlDelegate) NotifyUpdate(n *memberlist.Node) { d.emit(Update, n) }
 
 // suspectLog is memberlist's log output: it discards everything but the

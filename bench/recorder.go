@@ -13,8 +13,8 @@ type recorder struct {
 	mu     sync.Mutex
 	index  map[string]int
 	events []Event
-	member [][]bool // [observer][subject]
-	count  []int    // members each observer counts, itself excluded
+	member [][]bool    // [observer][subject]
+	count  []int       // members each observer counts, itself excluded
 	last   []time.Time // when each observer's view last changed
 }
 

@@ -30,9 +30,15 @@ type RunOptions struct {
 	Loss []float64
 	// LossWindow is how long each loss phase lasts. Default 10s.
 	LossWindow time.Duration
-	// Limit bounds each waiting phase (converge, meta, detect, leave,
-	// recovery after loss). Default 60s.
+	// Limit bounds each waiting phase (meta, detect, leave, recovery
+	// after loss). Default 60s.
 	Limit time.Duration
+	// ConvergeLimit bounds the converge phase. Default Limit.
+	ConvergeLimit time.Duration
+	// Settle is a pause after detection, before the steady window, so
+	// that one-off traffic (libgossip's catch-up syncs after joining, the
+	// failure's dissemination) has ended. Default 3s.
+	Settle time.Duration
 }
 
 func (o *RunOptions) fill() {
@@ -50,6 +56,12 @@ func (o *RunOptions) fill() {
 	}
 	if o.Limit == 0 {
 		o.Limit = 60 * time.Second
+	}
+	if o.ConvergeLimit == 0 {
+		o.ConvergeLimit = o.Limit
+	}
+	if o.Settle == 0 {
+		o.Settle = 3 * time.Second
 	}
 }
 
@@ -82,8 +94,11 @@ type RunResult struct {
 	Converge Spread `json:"converge_s"`
 	// BytesPerNodeSec and PacketsPerNodeSec are what each member sent
 	// during the steady window (packets plus stream bytes), per second.
-	BytesPerNodeSec   float64 `json:"bytes_per_node_s"`
-	PacketsPerNodeSec float64 `json:"packets_per_node_s"`
+	BytesPerNodeSec float64 `json:"bytes_per_node_s"`
+	// StreamBytesPerNodeSec is the part of BytesPerNodeSec sent over
+	// streams (full-state exchange).
+	StreamBytesPerNodeSec float64 `json:"stream_bytes_per_node_s"`
+	PacketsPerNodeSec     float64 `json:"packets_per_node_s"`
 	// CPUPerNodeSec is process CPU time (user+system, getrusage) per
 	// member per second of the steady window.
 	CPUPerNodeSec float64 `json:"cpu_per_node_s"`
@@ -278,9 +293,11 @@ func (c *cluster) counters() fault.Counters {
 }
 
 // Run runs one cluster of impl through every phase in order: converge (N
-// members join through member 0), steady (a quiet window), meta (member 1
-// changes its metadata), detect (the last member crashes), falsepos (one
-// phase per loss rate, each followed by recovery), leave (member 2 leaves).
+// members join through member 0), meta (member 1 changes its metadata),
+// detect (the last member crashes), steady (a quiet window after a
+// settling pause; the crashed member is gone, so traffic, CPU and heap are
+// per live member), falsepos (one phase per loss rate, each followed by
+// recovery), leave (member 2 leaves).
 // It shuts the cluster down before returning. An error means the cluster
 // could not be started; figures that could not be reached are marked
 // Missing instead.
@@ -302,20 +319,8 @@ func Run(ctx context.Context, impl Impl, o RunOptions) (RunResult, error) {
 	if err := c.joinAll(ctx); err != nil && ctx.Err() != nil {
 		return r, err
 	}
-	r.Converge = c.awaitViews(ctx, t0, o.Limit)
+	r.Converge = c.awaitViews(ctx, t0, o.ConvergeLimit)
 	c.rec.forget()
-
-	// steady
-	cnt0, cpu0, w0 := c.counters(), cpuTime(), time.Now()
-	if err := pause(ctx, o.Steady); err != nil {
-		return r, err
-	}
-	cnt, cpu, secs := c.counters().Sub(cnt0), cpuTime()-cpu0, time.Since(w0).Seconds()
-	nsecs := float64(o.N) * secs
-	r.BytesPerNodeSec = float64(cnt.Bytes+cnt.StreamBytes) / nsecs
-	r.PacketsPerNodeSec = float64(cnt.Packets) / nsecs
-	r.CPUPerNodeSec = cpu.Seconds() / nsecs
-	r.HeapPerNodeKB = (float64(heapAlloc()) - float64(base)) / float64(o.N) / 1024
 
 	// meta
 	const setter, leaver = 1, 2
@@ -355,6 +360,23 @@ func Run(ctx context.Context, impl Impl, o RunOptions) (RunResult, error) {
 	// false failures.
 	c.awaitViews(ctx, time.Now(), o.Limit)
 	c.rec.forget()
+
+	// steady: after a settling pause, with the N-1 live members
+	if err := pause(ctx, o.Settle); err != nil {
+		return r, err
+	}
+	c.rec.forget()
+	cnt0, cpu0, w0 := c.counters(), cpuTime(), time.Now()
+	if err := pause(ctx, o.Steady); err != nil {
+		return r, err
+	}
+	cnt, cpu, secs := c.counters().Sub(cnt0), cpuTime()-cpu0, time.Since(w0).Seconds()
+	nsecs := float64(o.N-1) * secs
+	r.BytesPerNodeSec = float64(cnt.Bytes+cnt.StreamBytes) / nsecs
+	r.StreamBytesPerNodeSec = float64(cnt.StreamBytes) / nsecs
+	r.PacketsPerNodeSec = float64(cnt.Packets) / nsecs
+	r.CPUPerNodeSec = cpu.Seconds() / nsecs
+	r.HeapPerNodeKB = (float64(heapAlloc()) - float64(base)) / float64(o.N-1) / 1024
 
 	// falsepos
 	for _, loss := range o.Loss {

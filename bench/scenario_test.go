@@ -31,3 +31,21 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+func TestRunFlipFlop(t *testing.T) {
+	for _, impl := range impls() {
+		t.Run(impl.Name(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			o := FlipFlopOptions{N: 6, Params: short, Period: 1500 * time.Millisecond, Limit: 20 * time.Second}
+			r, err := RunFlipFlop(ctx, impl, o)
+			if err != nil {
+				t.Fatalf("RunFlipFlop(%+v): %v", o, err)
+			}
+			t.Logf("%+v", r)
+			if r.Faulty != 1 || r.N != 6 {
+				t.Errorf("RunFlipFlop(%+v) = %+v, want 1 faulty of 6", o, r)
+			}
+		})
+	}
+}
