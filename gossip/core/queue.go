@@ -150,10 +150,3 @@ func (q *queue) compact(b int) {
 	clear(bk[j:])
 	q.buckets[b] = bk[:j]
 }
-
-// drop removes every pending item.
-func (q *queue) reset() {
-	q.buckets = nil
-	clear(q.byKey)
-	q.n = 0
-}

@@ -29,6 +29,9 @@ func mustRun(t *testing.T, o Options) Result {
 // with no loss converge from one seed, a crashed member is declared failed
 // by every live member, and a metadata change reaches every member.
 func TestLargeCluster(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-threaded simulation: make test runs it without -race (gossip/test-extra.sh)")
+	}
 	if testing.Short() {
 		t.Skip("long simulation")
 	}
@@ -66,6 +69,9 @@ func maxDur(xs []time.Duration) time.Duration {
 // TestNoFalseFailuresUnderLoss: 10% uniform loss on 200 members for 30
 // virtual minutes, and no live member is ever declared failed.
 func TestNoFalseFailuresUnderLoss(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-threaded simulation: make test runs it without -race (gossip/test-extra.sh)")
+	}
 	if testing.Short() {
 		t.Skip("long simulation")
 	}
