@@ -141,7 +141,6 @@ type Core struct {
 	out    []Outbound
 	events []Event
 	stats  Stats
-	buf    []byte
 }
 
 // New returns a Core for cfg, after filling defaults and validating. The

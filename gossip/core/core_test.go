@@ -248,7 +248,7 @@ func TestPingAndRelay(t *testing.T) {
 func TestProbeFailureLeadsToSuspicion(t *testing.T) {
 	c := newCore(t, "a")
 	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1))
-	now := t0
+	var now time.Time
 	suspected := false
 	for i := 0; i < 200 && !suspected; i++ {
 		now = c.NextDeadline()

@@ -102,7 +102,6 @@ type Transport struct {
 	mu      sync.Mutex
 	started bool
 	closed  bool
-	senders sync.WaitGroup
 }
 
 var _ gossip.Transport = (*Transport)(nil)
