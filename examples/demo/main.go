@@ -1,9 +1,10 @@
-// Command demo runs a small libgossip cluster and narrates what happens:
-// the cluster forms, a crashed member is detected, a metadata change
-// spreads, and a member leaves gracefully. It exits with a summary.
+// Command demo runs a small libgossip cluster on loopback sockets and
+// narrates what happens: the cluster forms, a crashed member is detected, a
+// metadata change spreads, and a member leaves gracefully. It exits with a
+// summary.
 //
-//	go run ./examples/demo            # 5 members
-//	go run ./examples/demo -nodes 8
+//	go run ./examples/demo                     # 5 members, hybrid UDP+TCP on 127.0.0.1
+//	go run ./examples/demo -nodes 8 -transport memnet
 package main
 
 import (
@@ -14,10 +15,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/gossip/memnet"
+	lgnet "github.com/libgossip/libgossip/net"
 )
 
 func main() {
@@ -28,6 +31,7 @@ func main() {
 }
 
 type cluster struct {
+	mu    sync.Mutex // serializes writes to out
 	out   io.Writer
 	start time.Time
 	nodes []*gossip.Node
@@ -35,6 +39,8 @@ type cluster struct {
 }
 
 func (c *cluster) say(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	fmt.Fprintf(c.out, "[%6.2fs] %s\n", time.Since(c.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
@@ -62,6 +68,7 @@ func stateAt(n *gossip.Node, id string) gossip.State {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	size := fs.Int("nodes", 5, "cluster size (at least 3)")
+	kind := fs.String("transport", "hybrid", "hybrid, udp or tcp (sockets on 127.0.0.1), or memnet (in memory)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,12 +85,26 @@ func run(args []string, out io.Writer) error {
 		}
 	}()
 
-	c.say("starting %d members on an in-memory network (local preset: probe every 200ms)", *size)
+	where := "on an in-memory network"
+	if *kind != "memnet" {
+		where = fmt.Sprintf("over %s sockets on 127.0.0.1", *kind)
+	}
+	c.say("starting %d members %s (local preset: probe every 200ms)", *size, where)
 	for i := range *size {
 		cfg := gossip.LocalConfig()
 		cfg.ID = fmt.Sprintf("node-%d", i+1)
 		cfg.Meta = map[string]string{"role": "worker"}
-		n, err := gossip.New(cfg, c.net.Transport(cfg.ID), gossip.WithLogger(quiet))
+		var tr gossip.Transport
+		if *kind == "memnet" {
+			tr = c.net.Transport(cfg.ID)
+		} else {
+			t, err := lgnet.New(*kind + "://127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			tr = t
+		}
+		n, err := gossip.New(cfg, tr, gossip.WithLogger(quiet))
 		if err != nil {
 			return err
 		}
@@ -122,7 +143,7 @@ func run(args []string, out io.Writer) error {
 
 	victim := c.nodes[*size-1]
 	vid := victim.LocalNode().ID
-	c.say("crashing %s: its network is cut and it stops without a word", vid)
+	c.say("crashing %s: it closes its sockets and stops without a word", vid)
 	c.net.Cut(vid, true)
 	_ = victim.Shutdown(ctx)
 	live := c.nodes[:*size-1]
