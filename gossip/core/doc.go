@@ -1,0 +1,61 @@
+// Package core is the SWIM membership protocol as a deterministic state
+// machine, in the style of etcd-io/raft's RawNode.
+//
+// # Model
+//
+// A Core holds one member's view of the cluster: every other member's id,
+// address, metadata, incarnation number and state (alive, suspect, dead,
+// left). It never reads a clock, performs I/O, starts goroutines or takes
+// locks; time arrives as arguments and randomness from Config.Rand. The same
+// inputs always give the same outputs, which is what lets one implementation
+// run in unit tests, the simulator, the runtime Node and the C API.
+//
+// # Protocol
+//
+//   - Failure detection: every ProbeInterval the core pings the next member
+//     of a randomized round-robin walk. With no ack after ProbeTimeout it
+//     asks IndirectChecks members to ping the target (ping-req) and sends a
+//     reliable ping over a stream. With no ack by the end of the interval
+//     the target becomes suspect.
+//   - Lifeguard: a local health multiplier stretches this member's own
+//     probe interval and timeout when it misses acks and nacks; suspicion
+//     timeouts start at SuspicionMaxTimeoutMult times the minimum and shrink
+//     with each independent confirmation; a new suspicion is sent to the
+//     suspect first, and pings to a suspect carry the suspicion, so a live
+//     member hears it and refutes with a higher incarnation.
+//   - Confirmation and last chance: a member that hears of a suspicion pings
+//     the suspect itself with probability 2(k+1)/N, confirming it or helping
+//     it refute; a member about to declare a failure it only heard of pings
+//     the suspect once more, and on an answer fetches its state instead.
+//   - Dissemination: updates ride on every packet, newest and least-sent
+//     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
+//     every GossipInterval sends pending updates to GossipFanout members.
+//     User broadcasts share each packet by a fixed rule: UserShare of the
+//     free space is reserved for them, the rest for membership, and space
+//     one kind leaves unused goes to the other.
+//   - Anti-entropy: full-state push-pull with one random member every
+//     PushPullInterval (growing with log2 N above 32 members), a few extra
+//     exchanges right after joining (CatchUpSyncs), and exchanges with
+//     failed members every ReconnectInterval so that healed partitions
+//     merge.
+//   - Restarts: a member restarting with its old id starts at a higher
+//     incarnation (the runtime uses the wall clock) and refutes any record
+//     of its earlier life it meets; a live member whose id is claimed from
+//     another address reports EventConflict.
+//   - Tombstones: left members are remembered for TombstoneTimeout, failed
+//     ones for ReconnectTimeout, then reaped.
+//
+// # Driver loop
+//
+//	c, err := core.New(cfg)
+//	for {
+//		// Wait for c.NextDeadline(), a packet, or a user call.
+//		c.Tick(now)                              // or:
+//		err := c.HandleMessage(now, from, data)  // bad input: error, no change
+//		rd := c.Ready()
+//		for _, m := range rd.Messages { /* send m.Data to m.To; over a stream if m.Reliable */ }
+//		for _, e := range rd.Events { /* publish */ }
+//	}
+//
+// A Core is not safe for concurrent use; its owner serializes calls.
+package core
