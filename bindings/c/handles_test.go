@@ -3,6 +3,8 @@ package main
 import (
 	"sync"
 	"testing"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 func TestRegistry(t *testing.T) {
@@ -54,3 +56,5 @@ func TestRegistryConcurrent(t *testing.T) {
 		t.Errorf("len = %d after all removed, want 0", n)
 	}
 }
+
+func TestMain(m *testing.M) { gossiptest.VerifyNone(m) }
