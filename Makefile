@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench fuzz lint sim python c
+.PHONY: demo test bench bench-go fuzz lint sim python c
 
 demo:
 	cd examples && go run ./demo
@@ -7,8 +7,14 @@ demo:
 test:
 	./scripts/test.sh
 
+# Side-by-side runs against memberlist and simulator scale figures (about
+# 15 minutes); rewrites BENCHMARKS.md and bench/pareto.svg.
 bench:
-	cd gossip && go test -run='^$$' -bench=. -benchmem ./...
+	go run ./bench/cmd/bench -out BENCHMARKS.md -svg bench/pareto.svg
+
+# The Go micro-benchmarks of every module.
+bench-go:
+	for m in gossip net utils; do (cd $$m && go test -run='^$$' -bench=. -benchmem ./...) || exit 1; done
 
 fuzz:
 	./scripts/fuzz.sh

@@ -22,9 +22,15 @@ type Plan struct {
 	// Sizes are the cluster sizes of the LAN lifecycle runs.
 	Sizes []int
 	// Loss are the falsepos loss rates of the LAN lifecycle runs at
-	// sizes up to MaxLossN.
-	Loss     []float64
-	MaxLossN int
+	// sizes from MinLossN up to MaxLossN.
+	Loss               []float64
+	MinLossN, MaxLossN int
+	// ParallelSweep runs the implementations of each sweep case at the
+	// same time, to fit the plan in its time budget. Sweep cases report
+	// detection and bandwidth, which are counted per cluster; CPU and heap
+	// are process-wide and are read only from the LAN cases, which always
+	// run one at a time.
+	ParallelSweep bool
 	// Sweep are the probe intervals of the Pareto sweep, run with
 	// Matched settings at SweepN members and falsepos at SweepLoss.
 	Sweep     []time.Duration
@@ -47,14 +53,16 @@ func DefaultPlan() Plan {
 		Runs:          3,
 		Sizes:         []int{16, 64, 256},
 		Loss:          []float64{0.10, 0.25},
+		MinLossN:      64,
 		MaxLossN:      64,
+		ParallelSweep: true,
 		Sweep:         []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second},
 		SweepN:        64,
 		SweepLoss:     []float64{0.10},
-		Steady:        3 * time.Second,
+		Steady:        5 * time.Second,
 		Settle:        2 * time.Second,
-		LossWindow:    6 * time.Second,
-		Limit:         30 * time.Second,
+		LossWindow:    5 * time.Second,
+		Limit:         20 * time.Second,
 		ConvergeLimit: 10 * time.Second,
 		FlipFlop:      FlipFlopOptions{N: 20, Period: 20 * time.Second, Window: 40 * time.Second},
 		ScaleN:        []int{100, 1000},
@@ -100,7 +108,7 @@ func (p Plan) Cases() []Case {
 	var cs []Case
 	for _, n := range p.Sizes {
 		c := Case{N: n, Probe: time.Second, LAN: true}
-		if n <= p.MaxLossN {
+		if n <= p.MaxLossN && n >= p.MinLossN {
 			c.Loss = p.Loss
 		}
 		cs = append(cs, c)
@@ -144,26 +152,46 @@ func (p Plan) Execute(ctx context.Context, progress io.Writer) (*Results, error)
 		slices.Reverse(out)
 		return out
 	}
+	var mu sync.Mutex // guards res and progress while sweep runs overlap
+	record := func(run, ci int, c Case, impl Impl, r RunResult, err error, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			res.Errors = append(res.Errors, fmt.Sprintf("%s %v run %d: %v", impl.Name(), c, run+1, err))
+			fmt.Fprintf(progress, "%-10s %-22v run %d: error %v\n", impl.Name(), c, run+1, err)
+			return
+		}
+		if res.Runs[ci] == nil {
+			res.Runs[ci] = map[string][]RunResult{}
+		}
+		res.Runs[ci][impl.Name()] = append(res.Runs[ci][impl.Name()], r)
+		fmt.Fprintf(progress, "%-10s %-22v run %d: converge %.2fs detect %.2fs %.0f B/s (%.0fs)\n",
+			impl.Name(), c, run+1, r.Converge.Max, r.Detect.Max, r.BytesPerNodeSec, took.Seconds())
+	}
+	one := func(run, ci int, c Case, impl Impl) {
+		t := time.Now()
+		r, err := Run(ctx, impl, RunOptions{N: c.N, Params: Matched(c.Probe), Seed: uint64(run + 1),
+			Steady: p.Steady, Settle: p.Settle, Loss: c.Loss, LossWindow: p.LossWindow, Limit: p.Limit, ConvergeLimit: p.ConvergeLimit})
+		if ctx.Err() == nil {
+			record(run, ci, c, impl, r, err, time.Since(t))
+		}
+	}
 	for run := range p.Runs {
 		for ci, c := range cases {
-			for _, impl := range order(run + ci) {
-				t := time.Now()
-				r, err := Run(ctx, impl, RunOptions{N: c.N, Params: Matched(c.Probe), Seed: uint64(run + 1),
-					Steady: p.Steady, Settle: p.Settle, Loss: c.Loss, LossWindow: p.LossWindow, Limit: p.Limit, ConvergeLimit: p.ConvergeLimit})
-				if ctx.Err() != nil {
-					return res, ctx.Err()
+			if p.ParallelSweep && !c.LAN {
+				var wg sync.WaitGroup
+				for _, impl := range order(run + ci) {
+					wg.Add(1)
+					go func() { defer wg.Done(); one(run, ci, c, impl) }()
 				}
-				if err != nil {
-					res.Errors = append(res.Errors, fmt.Sprintf("%s %v run %d: %v", impl.Name(), c, run+1, err))
-					fmt.Fprintf(progress, "%-10s %-22v run %d: error %v\n", impl.Name(), c, run+1, err)
-					continue
+				wg.Wait()
+			} else {
+				for _, impl := range order(run + ci) {
+					one(run, ci, c, impl)
 				}
-				if res.Runs[ci] == nil {
-					res.Runs[ci] = map[string][]RunResult{}
-				}
-				res.Runs[ci][impl.Name()] = append(res.Runs[ci][impl.Name()], r)
-				fmt.Fprintf(progress, "%-10s %-22v run %d: converge %.2fs detect %.2fs %.0f B/s (%.0fs)\n",
-					impl.Name(), c, run+1, r.Converge.Max, r.Detect.Max, r.BytesPerNodeSec, time.Since(t).Seconds())
+			}
+			if ctx.Err() != nil {
+				return res, ctx.Err()
 			}
 		}
 	}

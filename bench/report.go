@@ -129,6 +129,9 @@ compression on; libgossip: SuspicionMult 2, RetransmitMult 4, confirmation
 probes, catch-up syncs).
 
 `)
+	if p.ParallelSweep {
+		b.WriteString("To fit the time budget, the two implementations of each sweep case run at the\nsame time (the LAN cases, whose CPU and heap figures are process-wide, run one\nat a time). Detection and bandwidth are counted per cluster.\n\n")
+	}
 	cases := p.Cases()
 	for ci, c := range cases {
 		if !c.LAN && !(c.Probe == 500*time.Millisecond) {
