@@ -88,6 +88,9 @@ type Node struct {
 	loopEnd chan struct{}
 	sendQ   chan core.Outbound
 	wg      sync.WaitGroup
+	ctx     context.Context // cancelled by Shutdown; bounds stream I/O
+	cancel  context.CancelFunc
+	conns   map[net.Conn]struct{} // open inbound streams, closed by Shutdown
 
 	sendErrors   atomic.Uint64
 	streamErrors atomic.Uint64
@@ -107,7 +110,7 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 	if err := probe.Validate(); err != nil {
 		return nil, err
 	}
-	o := options{codec: BinaryCodec{}, streamIO: 10 * time.Second, senders: 4, sendQueue: 1024}
+	o := options{codec: BinaryCodec{}, streamIO: 10 * time.Second, senders: 2, sendQueue: 128}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -127,7 +130,7 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 		log:     o.log.With("component", "gossip", "node_id", cfg.ID),
 		joined:  make(chan struct{}),
 		reqs:    make(chan func(*core.Core)),
-		inbound: make(chan Packet, 256),
+		inbound: make(chan Packet, 32),
 		stop:    make(chan struct{}),
 		loopEnd: make(chan struct{}),
 		sendQ:   make(chan core.Outbound, o.sendQueue),
@@ -173,6 +176,8 @@ func (n *Node) Start(ctx context.Context) error {
 	n.core = c
 	n.cfg = c.Config()
 	n.state = 1
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.conns = map[net.Conn]struct{}{}
 	n.wg.Add(2 + n.opts.senders)
 	go n.loop()
 	go n.acceptStreams()
@@ -383,21 +388,12 @@ func (n *Node) sendStream(ctx context.Context, to string, data []byte) error {
 
 func (n *Node) streamSender() {
 	defer n.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-n.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	for {
 		select {
 		case <-n.stop:
 			return
 		case o := <-n.sendQ:
-			if err := n.sendStream(ctx, o.To, o.Data); err != nil {
+			if err := n.sendStream(n.ctx, o.To, o.Data); err != nil {
 				n.streamErrors.Add(1)
 				n.opts.onError(fmt.Errorf("gossip: stream to %s: %w", o.To, err))
 			}
@@ -416,7 +412,15 @@ func (n *Node) acceptStreams() {
 			if !ok {
 				return
 			}
+			n.mu.Lock()
+			if n.state != 1 {
+				n.mu.Unlock()
+				conn.Close()
+				continue
+			}
+			n.conns[conn] = struct{}{}
 			n.wg.Add(1)
+			n.mu.Unlock()
 			go n.readStream(conn)
 		}
 	}
@@ -424,15 +428,11 @@ func (n *Node) acceptStreams() {
 
 func (n *Node) readStream(conn net.Conn) {
 	defer n.wg.Done()
-	defer conn.Close()
-	stopped := make(chan struct{})
-	defer close(stopped)
-	go func() {
-		select {
-		case <-n.stop:
-			_ = conn.Close() // unblock the read
-		case <-stopped:
-		}
+	defer func() {
+		n.mu.Lock()
+		delete(n.conns, conn)
+		n.mu.Unlock()
+		conn.Close()
 	}()
 	from := conn.RemoteAddr().String()
 	for {
@@ -548,6 +548,11 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	n.state = 2
+	// Unblock stream reads and writes.
+	n.cancel()
+	for c := range n.conns {
+		_ = c.Close()
+	}
 	n.mu.Unlock()
 	close(n.stop)
 	terr := n.tr.Close()

@@ -30,7 +30,7 @@ type member struct {
 	addr  string
 	meta  string // wire.EncodeMeta form
 	inc   uint64
-	since time.Time // last state change
+	since int64 // last state change, Unix nanoseconds (compact: N cores × N records)
 	state State
 }
 
@@ -176,7 +176,7 @@ func (c *Core) start(now time.Time) {
 		return
 	}
 	c.started = true
-	c.self.since = now
+	c.self.since = now.UnixNano()
 	c.nextProbe = now.Add(c.jitter(c.cfg.ProbeInterval))
 	c.nextGossip = now.Add(c.jitter(c.cfg.GossipInterval))
 	c.nextReconnect = now.Add(c.cfg.ReconnectInterval)
@@ -388,7 +388,7 @@ func (c *Core) Leave(now time.Time) error {
 	}
 	c.leaving = true
 	c.self.state = StateLeft
-	c.self.since = now
+	c.self.since = now.UnixNano()
 	d := &wire.Dead{Incarnation: c.self.inc, ID: c.self.id, From: c.self.id}
 	c.queueUpdate(c.self.id, d)
 	c.probe = nil
@@ -670,7 +670,7 @@ func (c *Core) setState(now time.Time, m *member, s State) {
 		c.suspects++
 	}
 	m.state = s
-	m.since = now
+	m.since = now.UnixNano()
 	switch {
 	case wasLive && !isLive:
 		c.live--
@@ -1249,7 +1249,7 @@ func (c *Core) handleUser(now time.Time, u *wire.User) {
 func (c *Core) gossip(now time.Time) {
 	dead := c.cfg.GossipToTheDead
 	idx := c.randomMembers(c.cfg.GossipFanout, func(m *member) bool {
-		return m.state <= StateSuspect || (m.state == StateDead && now.Sub(m.since) < dead)
+		return m.state <= StateSuspect || (m.state == StateDead && now.UnixNano()-m.since < int64(dead))
 	})
 	for _, i := range idx {
 		if c.updates.len() == 0 && c.user.len() == 0 {
@@ -1294,7 +1294,7 @@ func (c *Core) reapList(now time.Time, l []tombstone, timeout time.Duration) []t
 		l = l[1:]
 		if i, ok := c.index[t.id]; ok {
 			m := &c.members[i]
-			if m.state > StateSuspect && m.since.Equal(t.since) {
+			if m.state > StateSuspect && m.since == t.since.UnixNano() {
 				c.removeAt(int(i))
 			}
 		}
