@@ -40,6 +40,9 @@ type Options struct {
 	Duration time.Duration
 	// Limit bounds every waiting phase, in virtual time. Default 10min.
 	Limit time.Duration
+	// JoinSpread spreads the initial joins evenly over this much virtual
+	// time instead of starting them all at once. Default 0.
+	JoinSpread time.Duration
 	// Trace receives the event log.
 	Trace io.Writer
 }
@@ -154,7 +157,7 @@ func RunScenario(o Options) (Result, error) {
 		}
 	})
 
-	conv, ok := formCluster(s, o.Nodes, o.Limit)
+	conv, ok := formClusterSpread(s, o.Nodes, o.Limit, o.JoinSpread)
 	r.Converged = ok
 	if o.Scenario == ScenarioConverge {
 		r.Converge = dist(conv)
@@ -169,7 +172,8 @@ func RunScenario(o Options) (Result, error) {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x7363656e))
 	switch o.Scenario {
 	case ScenarioDetect:
-		r.Converged = runDetect(s, &r, rng.IntN(o.Nodes), o.Limit)
+		victim := rng.IntN(o.Nodes)
+		r.measureTraffic(s, func() { r.Converged = runDetect(s, &r, victim, o.Limit) })
 	case ScenarioFalsePos:
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
 		r.Converged = r.FalseFailures == 0
@@ -220,8 +224,16 @@ func (r *Result) measureTraffic(s *Sim, fn func()) {
 // formCluster adds n members, all joining through the first, and runs until
 // each sees all others alive. It returns each member's time to converge.
 func formCluster(s *Sim, n int, limit time.Duration) ([]time.Duration, bool) {
+	return formClusterSpread(s, n, limit, 0)
+}
+
+// formClusterSpread is formCluster with the joins spread over spread.
+func formClusterSpread(s *Sim, n int, limit, spread time.Duration) ([]time.Duration, bool) {
 	t0 := s.now
 	for i := 0; i < n; i++ {
+		if spread > 0 {
+			s.RunUntil(t0.Add(spread*time.Duration(i)/time.Duration(n)), nil)
+		}
 		if _, err := s.Add(NodeID(i), nil); err != nil {
 			panic(err) // ids are unique by construction
 		}

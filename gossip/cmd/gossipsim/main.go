@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip/sim"
@@ -37,12 +38,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Duration, "duration", 60*time.Second, "fault duration (falsepos, partition, churn) and measuring window")
 	fs.DurationVar(&o.Limit, "limit", 10*time.Minute, "bound on each waiting phase, virtual time")
 	fs.StringVar(&o.Preset, "preset", "lan", "configuration preset: lan, wan or local")
+	fs.DurationVar(&o.JoinSpread, "join-spread", 0, "spread the initial joins over this much virtual time")
 	trace := fs.Bool("trace", false, "write the event log to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *trace {
 		o.Trace = stderr
+	}
+	if o.Nodes >= 5000 {
+		// N cores hold N records each: trade CPU for a smaller heap.
+		debug.SetGCPercent(25)
 	}
 	r, err := sim.RunScenario(o)
 	if err != nil && r.Nodes == 0 {
