@@ -523,6 +523,8 @@ func (c *Core) view(m *member) NodeView {
 	return NodeView{ID: m.id, Addr: m.addr, State: m.state, Incarnation: m.inc, Meta: meta}
 }
 
+func ptr[T any](v T) *T { return &v }
+
 func (c *Core) emit(now time.Time, t EventType, m *member) {
 	c.events = append(c.events, Event{Type: t, Time: now, Member: c.view(m)})
 }
@@ -1079,7 +1081,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
 		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
 			c.stats.Conflicts++
 			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
-			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: c.view(&other)})
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: ptr(c.view(&other))})
 		case a.Incarnation > c.self.inc || (a.Incarnation == c.self.inc && a.Meta != c.self.meta):
 			// An announcement of ours from a previous life.
 			c.refute(a.Incarnation)
@@ -1103,7 +1105,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
 		if m.state == StateAlive && a.Addr != m.addr {
 			c.stats.Conflicts++
 			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
-			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: c.view(&other)})
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: ptr(c.view(&other))})
 			return
 		}
 		if m.state != StateAlive || a.Meta == m.meta {

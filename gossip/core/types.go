@@ -76,8 +76,8 @@ type Event struct {
 	Time time.Time
 	// Member is the member's view after the change.
 	Member NodeView
-	// Other is the conflicting claim, for EventConflict.
-	Other NodeView
+	// Other is the conflicting claim, for EventConflict; nil otherwise.
+	Other *NodeView
 	// Payload is the broadcast's bytes, for EventUser.
 	Payload []byte
 }
@@ -88,7 +88,10 @@ func (e Event) String() string {
 	case EventUser:
 		return fmt.Sprintf("%s from %s: %q", e.Type, e.Member.ID, e.Payload)
 	case EventConflict:
-		return fmt.Sprintf("%s %s vs %s", e.Type, e.Member, e.Other)
+		if e.Other == nil {
+			break
+		}
+		return fmt.Sprintf("%s %s vs %s", e.Type, e.Member, *e.Other)
 	}
 	return fmt.Sprintf("%s %s", e.Type, e.Member)
 }

@@ -98,7 +98,7 @@ var _ gossip.Transport = (*Transport)(nil)
 // Wrap returns inner with rate limits. The wrapper owns inner: its Start
 // and Close start and close inner.
 func Wrap(inner gossip.Transport, opts ...Option) *Transport {
-	o := options{maxSources: DefaultMaxSources, queue: 1024}
+	o := options{maxSources: DefaultMaxSources, queue: 128}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

@@ -151,7 +151,7 @@ var _ gossip.Transport = (*Transport)(nil)
 // Wrap returns inner wrapped with the given options. The wrapper owns inner:
 // its Start and Close start and close inner.
 func Wrap(inner gossip.Transport, opts ...Option) (*Transport, error) {
-	o := options{window: DefaultReplayWindow, handshake: DefaultHandshakeTimeout, queue: 1024}
+	o := options{window: DefaultReplayWindow, handshake: DefaultHandshakeTimeout, queue: 128}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

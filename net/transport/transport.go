@@ -47,7 +47,7 @@ const (
 	// DefaultQueueLen is the default capacity of the Packets and Streams
 	// channels. A packet or stream that finds its channel full is dropped
 	// and counted as stats.Overflow.
-	DefaultQueueLen = 1024
+	DefaultQueueLen = 128
 	// DefaultMaxConns is the default cap on concurrent inbound TCP
 	// connections (packet connections and streams together), and on
 	// cached outbound packet connections.
