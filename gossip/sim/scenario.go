@@ -80,8 +80,8 @@ type Result struct {
 	// Converged is true when the scenario's end state was reached.
 	Converged bool `json:"converged"`
 	// Converge is the time from start until each member saw all others
-	// alive (converge), or until membership was whole again (partition,
-	// churn).
+	// alive (every scenario forms its cluster first), or, for partition
+	// and churn, until membership was whole again after the fault.
 	Converge *Dist `json:"converge_s,omitempty"`
 	// FirstSuspect is the time from the crash to the first suspicion.
 	FirstSuspect float64 `json:"first_suspect_s,omitempty"`
@@ -159,8 +159,8 @@ func RunScenario(o Options) (Result, error) {
 
 	conv, ok := formClusterSpread(s, o.Nodes, o.Limit, o.JoinSpread)
 	r.Converged = ok
+	r.Converge = dist(conv) // partition and churn replace it with the time to heal
 	if o.Scenario == ScenarioConverge {
-		r.Converge = dist(conv)
 		s.SetLoss(o.Loss)
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
 		return r.finish(s, start), nil
