@@ -62,6 +62,14 @@ type Config struct {
 	// either helps it refute (the ping carries the suspicion) or confirms
 	// the suspicion independently when it gets no answer.
 	DisableConfirmProbe bool
+	// FlapThreshold is the number of refuted suspicions within FlapWindow
+	// after which a member is taken to be flapping (it can send but hardly
+	// receive, on and off): its next suspicion can no longer be refuted
+	// and runs to a failure, and once failed it stays out until FlapWindow
+	// has passed since its last refutation. Default 3; negative disables.
+	FlapThreshold int
+	// FlapWindow is the window of FlapThreshold. Default 2m.
+	FlapWindow time.Duration
 	// AwarenessMaxMultiplier caps the local health multiplier (Lifeguard):
 	// a member that misses acks and nacks stretches its own probe interval
 	// and timeout up to this factor. Default 8.
@@ -138,6 +146,8 @@ func LANConfig() Config {
 		SuspicionMaxTimeoutMult: 4,
 		SuspicionConfirmations:  3,
 		AwarenessMaxMultiplier:  8,
+		FlapThreshold:           3,
+		FlapWindow:              2 * time.Minute,
 		GossipInterval:          200 * time.Millisecond,
 		GossipFanout:            3,
 		RetransmitMult:          4,
@@ -211,6 +221,8 @@ func (c *Config) fill() {
 	setI(&c.SuspicionMaxTimeoutMult, d.SuspicionMaxTimeoutMult)
 	setI(&c.SuspicionConfirmations, d.SuspicionConfirmations)
 	setI(&c.AwarenessMaxMultiplier, d.AwarenessMaxMultiplier)
+	setI(&c.FlapThreshold, d.FlapThreshold)
+	setD(&c.FlapWindow, d.FlapWindow)
 	setD(&c.GossipInterval, d.GossipInterval)
 	setI(&c.GossipFanout, d.GossipFanout)
 	setI(&c.RetransmitMult, d.RetransmitMult)
@@ -261,6 +273,7 @@ func (c Config) Validate() error {
 		"ProbeInterval": c.ProbeInterval, "ProbeTimeout": c.ProbeTimeout,
 		"GossipInterval": c.GossipInterval, "GossipToTheDead": c.GossipToTheDead,
 		"TombstoneTimeout": c.TombstoneTimeout, "ReconnectTimeout": c.ReconnectTimeout,
+		"FlapWindow": c.FlapWindow,
 	} {
 		if d < 0 {
 			bad("%s is negative (%v)", name, d)

@@ -136,6 +136,7 @@ type Core struct {
 	user    *queue
 	userSeq uint64
 	seen    map[string]*userSeen
+	flaps   map[string]*flap
 
 	pass   uint64 // packets built, to stamp queue items
 	out    []Outbound
@@ -161,6 +162,7 @@ func New(cfg Config) (*Core, error) {
 		updates: newQueue(),
 		user:    newQueue(),
 		seen:    map[string]*userSeen{},
+		flaps:   map[string]*flap{},
 	}
 	return c, nil
 }
@@ -660,6 +662,7 @@ func (c *Core) removeAt(i int) {
 	c.members = c.members[:last]
 	delete(c.index, id)
 	delete(c.seen, id)
+	delete(c.flaps, id)
 }
 
 func (c *Core) setState(now time.Time, m *member, s State) {
@@ -1024,6 +1027,37 @@ func (c *Core) shouldConfirm() bool {
 	return p >= 1 || c.rng.Float64() < p
 }
 
+// flap counts the refuted suspicions of one member.
+type flap struct {
+	count int
+	last  time.Time
+}
+
+// recordFlap notes that member id refuted a suspicion.
+func (c *Core) recordFlap(now time.Time, id string) {
+	f := c.flaps[id]
+	if f == nil {
+		f = &flap{}
+		c.flaps[id] = f
+	}
+	if now.Sub(f.last) > c.cfg.FlapWindow {
+		f.count = 0
+	}
+	f.count++
+	f.last = now
+}
+
+// damped reports whether member id has refuted FlapThreshold suspicions
+// within FlapWindow: it flaps (a member that can send but hardly receive,
+// on and off), and its refutations are no longer believed.
+func (c *Core) damped(now time.Time, id string) bool {
+	if c.cfg.FlapThreshold < 0 {
+		return false
+	}
+	f := c.flaps[id]
+	return f != nil && f.count >= c.cfg.FlapThreshold && now.Sub(f.last) <= c.cfg.FlapWindow
+}
+
 func (c *Core) dropSuspicion(id string) {
 	if i, _ := c.findSuspicion(id); i >= 0 {
 		c.suspicions = slices.Delete(c.suspicions, i, i+1)
@@ -1042,7 +1076,7 @@ func (c *Core) expireSuspicions(now time.Time) {
 			c.suspicions = slices.Delete(c.suspicions, i, i+1)
 			continue
 		}
-		if s.checks < maxLastChance && !c.leaving && !slices.Contains(s.from, c.self.id) {
+		if s.checks < maxLastChance && !c.leaving && !slices.Contains(s.from, c.self.id) && !c.damped(now, m.id) {
 			// Last chance: this member has only heard of the suspicion.
 			// Before declaring a failure on hearsay it pings the suspect
 			// once itself, carrying the suspicion so it can refute.
@@ -1113,6 +1147,20 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
 		}
 	}
 	prev := m.state
+	if prev != StateAlive && c.damped(now, m.id) {
+		if prev == StateSuspect {
+			// A flapping member's refutation is noted but does not end
+			// the suspicion, which runs to its timeout.
+			m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
+			if _, s := c.findSuspicion(m.id); s != nil {
+				s.inc = a.Incarnation
+			}
+		}
+		// A flapping member that was declared failed stays out until
+		// FlapWindow has passed since its last flap.
+		c.stats.Damped++
+		return
+	}
 	changed := a.Addr != m.addr || a.Meta != m.meta
 	m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
 	if prev != StateAlive {
@@ -1122,6 +1170,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
 	c.queueUpdate(a.ID, a)
 	switch {
 	case prev == StateSuspect:
+		c.recordFlap(now, m.id)
 		c.emit(now, EventAlive, m)
 		if changed {
 			c.emit(now, EventUpdate, m)
@@ -1162,12 +1211,14 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	if m == nil {
 		return
 	}
-	if d.Incarnation < m.inc || m.state > StateSuspect {
+	// A flapping member's refutations are not believed, so a failure
+	// declared at an incarnation it has since refuted still stands.
+	if (d.Incarnation < m.inc && !(d.From != d.ID && c.damped(now, m.id))) || m.state > StateSuspect {
 		c.stats.Stale++
 		return
 	}
 	left := d.From == d.ID
-	m.inc = d.Incarnation
+	m.inc = max(m.inc, d.Incarnation)
 	c.dropSuspicion(m.id)
 	c.queueUpdate(m.id, d)
 	if left {

@@ -524,3 +524,48 @@ func TestNextDeadline(t *testing.T) {
 		t.Errorf("first deadline %v", d)
 	}
 }
+
+func TestFlapDamping(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1))
+	inc := uint64(1)
+	now := t0
+	for i := 0; i < c.cfg.FlapThreshold; i++ {
+		now = now.Add(time.Second)
+		feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
+		inc++
+		rd := feed(t, c, now, "b:1", alive("b", inc))
+		if got := types(rd.Events); !reflect.DeepEqual(got, []EventType{EventAlive}) {
+			t.Fatalf("refutation %d: events %v", i, got)
+		}
+	}
+	// Now b flaps: its next refutation is noted but does not clear the
+	// suspicion, which ends in a failure.
+	feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
+	inc++
+	if rd := feed(t, c, now, "b:1", alive("b", inc)); len(rd.Events) != 0 {
+		t.Fatalf("refutation of a flapping member produced %v", types(rd.Events))
+	}
+	if st, _ := c.StateOf("b"); st != StateSuspect || c.Stats().Damped == 0 {
+		t.Fatalf("b is %v, damped %d", st, c.Stats().Damped)
+	}
+	failed := false
+	for i := 0; i < 100 && !failed; i++ {
+		now = c.NextDeadline()
+		c.Tick(now)
+		for _, e := range c.Ready().Events {
+			failed = failed || (e.Type == EventFailed && e.Member.ID == "b")
+		}
+	}
+	if !failed {
+		t.Fatal("flapping member not declared failed")
+	}
+	// It stays out while damped, and may come back after FlapWindow.
+	if rd := feed(t, c, now, "b:1", alive("b", inc+1)); len(rd.Events) != 0 {
+		t.Errorf("damped member rejoined: %v", types(rd.Events))
+	}
+	later := now.Add(c.cfg.FlapWindow + time.Second)
+	if rd := feed(t, c, later, "b:1", alive("b", inc+2)); !reflect.DeepEqual(types(rd.Events), []EventType{EventJoin}) {
+		t.Errorf("after FlapWindow: events %v, want join", types(rd.Events))
+	}
+}

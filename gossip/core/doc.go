@@ -27,6 +27,10 @@
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure it only heard of pings
 //     the suspect once more, and on an answer fetches its state instead.
+//   - Flap damping: a member that refutes FlapThreshold suspicions within
+//     FlapWindow (it can send but hardly receive, on and off) is no longer
+//     believed: its next suspicion runs to a failure, and it stays out
+//     until FlapWindow has passed since its last refutation.
 //   - Dissemination: updates ride on every packet, newest and least-sent
 //     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
 //     every GossipInterval sends pending updates to GossipFanout members.

@@ -127,6 +127,7 @@ type Stats struct {
 	Refutations               uint64 // times this core refuted a suspicion or death of itself
 	Failed                    uint64 // members declared failed
 	Conflicts                 uint64 // id conflicts seen
+	Damped                    uint64 // refutations and rejoins of flapping members ignored
 	PushPulls                 uint64 // full-state exchanges started
 	UserDropped               uint64 // user broadcasts dropped because the queue was full
 	UserDuplicates            uint64 // user broadcasts received again and ignored

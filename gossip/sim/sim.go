@@ -138,8 +138,8 @@ func (s *Sim) SetLinkLoss(a, b int, p float64) {
 }
 
 // SetFault sets member i's asymmetric faults: the probability that a packet
-// it sends, or one sent to it, is lost, and an extra delay on everything it
-// receives (a slow member). Zero values clear them.
+// or stream it sends, or one sent to it, is lost, and an extra delay on
+// everything it receives (a slow member). Zero values clear them.
 func (s *Sim) SetFault(i int, sendLoss, recvLoss float64, delay time.Duration) {
 	m := s.members[i]
 	m.sendLoss, m.recvLoss, m.delay = sendLoss, recvLoss, delay
@@ -323,9 +323,9 @@ func (s *Sim) flush(m *Member) {
 			loss = p
 		}
 		if o.Reliable {
-			// Streams arrive, later for every lost segment, unless the
-			// receiver cannot hear at all.
-			if dst.recvLoss >= 1 || m.sendLoss >= 1 || loss >= 1 {
+			// Streams arrive, later for every lost segment of the uniform
+			// loss; a member's own fault refuses the whole stream.
+			if loss >= 1 || s.lost(m.sendLoss) || s.lost(dst.recvLoss) {
 				continue
 			}
 			for loss > 0 && s.rng.Float64() < loss {

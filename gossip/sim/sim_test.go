@@ -290,3 +290,44 @@ func TestScenariosSmoke(t *testing.T) {
 		}
 	}
 }
+
+// TestFlipFlop: one member in 20 drops 90% of what is sent to it, on and
+// off every 20 seconds (the Rapid paper's flip-flop fault). It must be
+// removed by every healthy member, and no healthy member may be declared
+// failed.
+func TestFlipFlop(t *testing.T) {
+	for _, sd := range []uint64{1, 2, 3} {
+		s, _ := New(Config{Seed: sd})
+		if _, ok := formCluster(s, 20, time.Minute); !ok {
+			t.Fatal("no convergence")
+		}
+		const bad = 7
+		removedBy := map[string]bool{}
+		healthyFailed := 0
+		s.OnEvent(func(obs *Member, e core.Event) {
+			if e.Type != core.EventFailed {
+				return
+			}
+			switch {
+			case e.Member.ID == NodeID(bad) && obs.Index != bad:
+				removedBy[obs.ID] = true
+			case e.Member.ID != NodeID(bad) && obs.Index != bad:
+				healthyFailed++
+			}
+		})
+		for phase := 0; phase < 4; phase++ {
+			if phase%2 == 0 {
+				s.SetFault(bad, 0, 0.9, 0)
+			} else {
+				s.SetFault(bad, 0, 0, 0)
+			}
+			s.RunFor(20 * time.Second)
+		}
+		if len(removedBy) != 19 {
+			t.Errorf("seed %d: the flapping member was declared failed by %d of 19 healthy members", sd, len(removedBy))
+		}
+		if healthyFailed != 0 {
+			t.Errorf("seed %d: %d failure declarations of healthy members", sd, healthyFailed)
+		}
+	}
+}
