@@ -262,3 +262,19 @@ func CloseAll(cs ...io.Closer) error {
 	}
 	return errors.Join(errs...)
 }
+
+// CheckState is the lifecycle rule every socket transport applies, given
+// whether it has been started and closed: it returns ErrClosed after Close,
+// ErrStarted when want is false (a second Start) but it has started, and
+// ErrNotStarted when want is true (I/O) but it has not.
+func CheckState(started, closed, want bool) error {
+	switch {
+	case closed:
+		return ErrClosed
+	case started && !want:
+		return ErrStarted
+	case !started && want:
+		return ErrNotStarted
+	}
+	return nil
+}

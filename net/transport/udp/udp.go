@@ -107,15 +107,7 @@ func (t *Transport) check(started bool) error {
 }
 
 func (t *Transport) checkLocked(started bool) error {
-	switch {
-	case t.closed:
-		return transport.ErrClosed
-	case t.started && !started:
-		return transport.ErrStarted
-	case !t.started && started:
-		return transport.ErrNotStarted
-	}
-	return nil
+	return transport.CheckState(t.started, t.closed, started)
 }
 
 // Addr returns the advertised "host:port", or "" before Start.
