@@ -1,15 +1,3 @@
-// Package udp is a packet-only gossip.Transport over one UDP socket.
-//
-// It carries the SWIM protocol's small messages; it has no streams, so a
-// Node on it alone cannot do full-state exchange over TCP. Use the hybrid
-// transport (UDP packets and TCP streams on one port) unless you know you
-// want this one.
-//
-// One goroutine, started by Start and stopped by Close, reads the socket
-// into a reused buffer and delivers a right-sized copy of each packet to
-// Packets. Packets larger than the packet size are dropped and counted as
-// stats.Oversize; packets that find the Packets channel full are dropped and
-// counted as stats.Overflow.
 package udp
 
 import (
