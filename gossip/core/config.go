@@ -127,6 +127,11 @@ type Config struct {
 	// oldest is dropped (and counted) when it is full. Default 4096.
 	MaxUserQueue int
 
+	// SizeHint is the expected number of members; the member table is
+	// allocated for it up front, which saves memory when many cores share
+	// a process (the simulator). Default 0: grow as needed.
+	SizeHint int
+
 	// Rand is the only source of randomness. Default: a PCG seeded from a
 	// hash of ID, so a Core is deterministic even when unset.
 	Rand rand.Source
@@ -293,6 +298,9 @@ func (c Config) Validate() error {
 		if v < 1 {
 			bad("%s must be at least 1 (got %d)", name, v)
 		}
+	}
+	if c.SizeHint < 0 || c.SizeHint > 1<<20 {
+		bad("SizeHint must be in [0, %d] (got %d)", 1<<20, c.SizeHint)
 	}
 	if c.PacketSize < MinPacketSize || c.PacketSize > 65507 {
 		bad("PacketSize must be in [%d, 65507] (got %d)", MinPacketSize, c.PacketSize)

@@ -141,6 +141,7 @@ func RunScenario(o Options) (Result, error) {
 	if o.Limit == 0 {
 		o.Limit = 10 * time.Minute
 	}
+	cc.SizeHint = o.Nodes
 	s, err := New(Config{Seed: o.Seed, Core: cc, Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
 	if err != nil {
 		return Result{}, err
