@@ -166,7 +166,7 @@ probes, catch-up syncs).
 			f          func(FlipFlopResult) float64
 		}{
 			{"faulty members removed (smallest share of healthy members that declared each failed)", "%.2f", func(r FlipFlopResult) float64 { return r.Removed }},
-			{"first removal (s after fault start)", "%.1f", func(r FlipFlopResult) float64 { return r.FirstRemoval }},
+			{"first removal (s after fault start; -1: none)", "%.1f", func(r FlipFlopResult) float64 { return r.FirstRemoval }},
 			{"healthy members declared failed by healthy members", "%.0f", func(r FlipFlopResult) float64 { return float64(r.HealthyFailed) }},
 			{"healthy members declared failed by the faulty members", "%.0f", func(r FlipFlopResult) float64 { return float64(r.HealthyFailedByFaulty) }},
 		}
@@ -204,7 +204,9 @@ probes, catch-up syncs).
 				f(func(r ScaleResult) float64 { return r.WallSeconds }, "%.1f"),
 				f(func(r ScaleResult) float64 { return r.HeapMB }, "%.0f"))
 		}
-		b.WriteString("\n")
+		b.WriteString("\nN = 10,000 is not part of this run: it holds 10⁸ member records and needs\n" +
+			"many minutes and over 10 GB of memory. Run it alone with\n" +
+			"`GOMEMLIMIT=16GiB go run ./gossip/cmd/gossipsim -nodes 10000 -scenario detect -join-spread 10s`.\n")
 	}
 	if len(res.Errors) > 0 {
 		b.WriteString("## Runs that failed to start\n\n")
