@@ -316,7 +316,7 @@ func (c *Core) handle(now time.Time, from string, m wire.Message) {
 	case *wire.PingReq:
 		c.handlePingReq(now, from, m)
 	case *wire.Alive:
-		c.handleAlive(now, m)
+		c.handleAlive(now, m, true)
 	case *wire.Suspect:
 		c.handleSuspect(now, m)
 	case *wire.Dead:
@@ -347,7 +347,7 @@ func (c *Core) Meet(now time.Time, v NodeView) error {
 	if v.ID == c.self.id {
 		return nil
 	}
-	c.handleAlive(now, a)
+	c.handleAlive(now, a, true)
 	c.sendPacket(v.Addr, c.selfAlive())
 	return nil
 }
@@ -1110,7 +1110,9 @@ func (c *Core) refute(inc uint64) {
 	c.queueUpdate(c.self.id, c.selfAlive())
 }
 
-func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
+// handleAlive applies an announcement and, if regossip and it is news,
+// queues it for gossip.
+func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	if a.ID == c.self.id {
 		switch {
 		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
@@ -1128,7 +1130,9 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
 	if m == nil {
 		m = c.add(member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateDead})
 		c.setState(now, m, StateAlive)
-		c.queueUpdate(a.ID, a)
+		if regossip {
+			c.queueUpdate(a.ID, a)
+		}
 		c.emit(now, EventJoin, m)
 		return
 	}
@@ -1168,7 +1172,9 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive) {
 		c.setState(now, m, StateAlive)
 	}
 	c.dropSuspicion(m.id)
-	c.queueUpdate(a.ID, a)
+	if regossip {
+		c.queueUpdate(a.ID, a)
+	}
 	switch {
 	case prev == StateSuspect:
 		c.recordFlap(now, m.id)
@@ -1233,11 +1239,16 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 }
 
 func (c *Core) handlePushPull(now time.Time, p *wire.PushPull) {
+	// The first table a member receives (the answer to its join) is what
+	// the cluster already knows: it is applied but not gossiped again,
+	// which would cost every joiner O(N) queue entries. Later exchanges
+	// repair what gossip missed, so what they teach is passed on.
+	first := !c.joined
 	for i := range p.Members {
 		s := &p.Members[i]
 		switch s.State {
 		case StateAlive:
-			c.handleAlive(now, &wire.Alive{Incarnation: s.Incarnation, ID: s.ID, Addr: s.Addr, Meta: s.Meta})
+			c.handleAlive(now, &wire.Alive{Incarnation: s.Incarnation, ID: s.ID, Addr: s.Addr, Meta: s.Meta}, !first || s.ID == p.From)
 		case StateSuspect, StateDead:
 			// A remote death is taken as a suspicion: this member checks
 			// for itself before declaring anyone failed.
