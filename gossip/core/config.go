@@ -126,6 +126,11 @@ type Config struct {
 	// MaxUserQueue bounds the number of pending user broadcasts; the
 	// oldest is dropped (and counted) when it is full. Default 4096.
 	MaxUserQueue int
+	// MaxUpdateQueue bounds the number of pending membership updates. When
+	// it is full the most-sent, oldest update is dropped (and counted):
+	// it has already spread the furthest, and anti-entropy repairs what a
+	// drop misses. Default 2048.
+	MaxUpdateQueue int
 
 	// SizeHint is the expected number of members; the member table is
 	// allocated for it up front, which saves memory when many cores share
@@ -166,6 +171,7 @@ func LANConfig() Config {
 		MaxMetaSize:             1024,
 		UserShare:               0.3,
 		MaxUserQueue:            4096,
+		MaxUpdateQueue:          2048,
 	}
 }
 
@@ -240,6 +246,7 @@ func (c *Config) fill() {
 	setI(&c.PacketSize, d.PacketSize)
 	setI(&c.MaxMetaSize, d.MaxMetaSize)
 	setI(&c.MaxUserQueue, d.MaxUserQueue)
+	setI(&c.MaxUpdateQueue, d.MaxUpdateQueue)
 	if c.UserShare == 0 {
 		c.UserShare = d.UserShare
 	}
@@ -293,7 +300,7 @@ func (c Config) Validate() error {
 		"SuspicionConfirmations":  c.SuspicionConfirmations,
 		"AwarenessMaxMultiplier":  c.AwarenessMaxMultiplier,
 		"GossipFanout":            c.GossipFanout, "RetransmitMult": c.RetransmitMult,
-		"MaxUserQueue": c.MaxUserQueue,
+		"MaxUserQueue": c.MaxUserQueue, "MaxUpdateQueue": c.MaxUpdateQueue,
 	} {
 		if v < 1 {
 			bad("%s must be at least 1 (got %d)", name, v)

@@ -544,6 +544,9 @@ func (c *Core) retransmitLimit() int {
 
 func (c *Core) queueUpdate(key string, m wire.Message) {
 	c.updates.push(key, wire.AppendMessage(nil, m))
+	for c.updates.len() > c.cfg.MaxUpdateQueue && c.updates.dropOldest() {
+		c.stats.UpdatesDropped++
+	}
 }
 
 func (c *Core) queueUser(u *wire.User) {

@@ -569,3 +569,26 @@ func TestFlapDamping(t *testing.T) {
 		t.Errorf("after FlapWindow: events %v, want join", types(rd.Events))
 	}
 }
+
+func TestUpdateQueueBounded(t *testing.T) {
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr, cfg.MaxUpdateQueue = "a", "a:1", 8
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Tick(t0)
+	for i := 0; i < 20; i++ {
+		id := string(rune('b' + i))
+		feed(t, c, t0, "x:1", alive(id, 1))
+	}
+	if st := c.Stats(); st.QueuedUpdates != 8 || st.UpdatesDropped != 12 {
+		t.Errorf("queued %d dropped %d, want 8 and 12", st.QueuedUpdates, st.UpdatesDropped)
+	}
+	// The newest survive.
+	b := c.packet("", true)
+	msgs, _ := wire.DecodePacket(b)
+	if len(msgs) != 8 || msgs[0].(*wire.Alive).ID != string(rune('b'+19)) {
+		t.Errorf("packet holds %d updates, first %v", len(msgs), msgs[0])
+	}
+}

@@ -6,6 +6,7 @@ package core
 // bucket, later entries are newer.
 type queue struct {
 	buckets [][]*item
+	heads   []int // per bucket: entries before it are all removed
 	byKey   map[string]*item
 	n       int
 }
@@ -50,6 +51,7 @@ func (q *queue) push(key string, data []byte) {
 func (q *queue) place(it *item, b int) {
 	for len(q.buckets) <= b {
 		q.buckets = append(q.buckets, nil)
+		q.heads = append(q.heads, 0)
 	}
 	it.bucket = b
 	it.pos = len(q.buckets[b])
@@ -67,12 +69,15 @@ func (q *queue) remove(it *item) {
 // dropOldest removes the oldest, most-sent item.
 func (q *queue) dropOldest() bool {
 	for b := len(q.buckets) - 1; b >= 0; b-- {
-		for _, it := range q.buckets[b] {
-			if it != nil {
+		bk := q.buckets[b]
+		for i := q.heads[b]; i < len(bk); i++ {
+			if it := bk[i]; it != nil {
 				q.remove(it)
+				q.heads[b] = i + 1
 				return true
 			}
 		}
+		q.heads[b] = len(bk)
 	}
 	return false
 }
@@ -149,4 +154,5 @@ func (q *queue) compact(b int) {
 	}
 	clear(bk[j:])
 	q.buckets[b] = bk[:j]
+	q.heads[b] = 0
 }

@@ -130,6 +130,7 @@ type Stats struct {
 	Damped                    uint64 // refutations and rejoins of flapping members ignored
 	PushPulls                 uint64 // full-state exchanges started
 	UserDropped               uint64 // user broadcasts dropped because the queue was full
+	UpdatesDropped            uint64 // membership updates dropped because the queue was full
 	UserDuplicates            uint64 // user broadcasts received again and ignored
 	Awareness                 int    // current local health multiplier minus one
 	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
