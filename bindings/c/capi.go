@@ -557,6 +557,17 @@ func getCore(h C.gossip_core_t) (*coreObj, C.gossip_status) {
 	return c, statusOK
 }
 
+// do runs fn on the core like with, and turns its error into a status,
+// def unless the error says otherwise.
+func (o *coreObj) do(def C.gossip_status, fn func(c *core.Core) error) C.gossip_status {
+	return o.with(func(c *core.Core) C.gossip_status {
+		if err := fn(c); err != nil {
+			return failErr(def, err)
+		}
+		return statusOK
+	})
+}
+
 // with runs fn on the core under its lock, then delivers the output.
 func (o *coreObj) with(fn func(c *core.Core) C.gossip_status) C.gossip_status {
 	o.mu.Lock()
@@ -695,12 +706,7 @@ func gossip_core_meet(h C.gossip_core_t, now C.int64_t, v C.gossip_view_t) (st C
 		return st
 	}
 	nv := vo.snapshot()
-	return o.with(func(c *core.Core) C.gossip_status {
-		if err := c.Meet(goTime(now), nv); err != nil {
-			return failErr(errInvalidArgument, err)
-		}
-		return statusOK
-	})
+	return o.do(errInvalidArgument, func(c *core.Core) error { return c.Meet(goTime(now), nv) })
 }
 
 //export gossip_core_join
@@ -714,12 +720,7 @@ func gossip_core_join(h C.gossip_core_t, now C.int64_t, seeds *C.lg_cstr, n C.si
 	if st != statusOK {
 		return st
 	}
-	return o.with(func(c *core.Core) C.gossip_status {
-		if err := c.Join(goTime(now), ss); err != nil {
-			return failErr(errInvalidArgument, err)
-		}
-		return statusOK
-	})
+	return o.do(errInvalidArgument, func(c *core.Core) error { return c.Join(goTime(now), ss) })
 }
 
 //export gossip_core_leave
@@ -729,12 +730,7 @@ func gossip_core_leave(h C.gossip_core_t, now C.int64_t) (st C.gossip_status) {
 	if st != statusOK {
 		return st
 	}
-	return o.with(func(c *core.Core) C.gossip_status {
-		if err := c.Leave(goTime(now)); err != nil {
-			return failErr(errState, err)
-		}
-		return statusOK
-	})
+	return o.do(errState, func(c *core.Core) error { return c.Leave(goTime(now)) })
 }
 
 //export gossip_core_set_meta
@@ -748,12 +744,7 @@ func gossip_core_set_meta(h C.gossip_core_t, now C.int64_t, keys, values *C.lg_c
 	if st != statusOK {
 		return st
 	}
-	return o.with(func(c *core.Core) C.gossip_status {
-		if err := c.SetMeta(goTime(now), m); err != nil {
-			return failErr(errInvalidArgument, err)
-		}
-		return statusOK
-	})
+	return o.do(errInvalidArgument, func(c *core.Core) error { return c.SetMeta(goTime(now), m) })
 }
 
 //export gossip_core_broadcast
@@ -767,12 +758,7 @@ func gossip_core_broadcast(h C.gossip_core_t, now C.int64_t, data *C.lg_cbyte, n
 	if st != statusOK {
 		return st
 	}
-	return o.with(func(c *core.Core) C.gossip_status {
-		if err := c.Broadcast(goTime(now), b); err != nil {
-			return failErr(errInvalidArgument, err)
-		}
-		return statusOK
-	})
+	return o.do(errInvalidArgument, func(c *core.Core) error { return c.Broadcast(goTime(now), b) })
 }
 
 //export gossip_core_local_node
