@@ -94,8 +94,10 @@ type Config struct {
 	// value disables periodic push-pull.
 	PushPullInterval time.Duration
 	// CatchUpSyncs is the number of extra full-state exchanges a member
-	// makes right after it joins, at 1, 3, 7, ... gossip-round multiples of
-	// 5 intervals, to repair what it missed in the join burst. Default 3;
+	// makes right after it joins, 2, 6 and 14 gossip intervals later
+	// (doubling gaps), to repair what it missed in the join burst. The
+	// first table it receives is not gossiped again, so these exchanges
+	// are how early joiners learn of later ones quickly. Default 3;
 	// negative disables.
 	CatchUpSyncs int
 

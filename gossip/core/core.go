@@ -227,7 +227,7 @@ func (c *Core) Tick(now time.Time) {
 		c.pushPullRandom(now)
 		c.catchUp--
 		step := c.cfg.CatchUpSyncs - c.catchUp // 1, 2, 3...
-		c.nextCatchUp = now.Add(time.Duration(1<<step) * 5 * c.cfg.GossipInterval)
+		c.nextCatchUp = now.Add(time.Duration(2<<step) * c.cfg.GossipInterval)
 	}
 }
 
@@ -371,7 +371,7 @@ func (c *Core) Join(now time.Time, seeds []string) error {
 	}
 	if c.cfg.CatchUpSyncs > 0 {
 		c.catchUp = c.cfg.CatchUpSyncs
-		c.nextCatchUp = now.Add(5 * c.cfg.GossipInterval)
+		c.nextCatchUp = now.Add(2 * c.cfg.GossipInterval)
 	}
 	return nil
 }
