@@ -40,10 +40,10 @@ type Config struct {
 	// IndirectChecks is the number of members asked to ping a target that
 	// did not answer directly (k in SWIM). Default 3.
 	IndirectChecks int
-	// FallbackProbe sends a reliable (stream) ping in parallel with the
-	// indirect probes, so that a member unreachable over packets but
-	// reachable over streams is not suspected. Default true; set
-	// DisableFallbackProbe to turn it off.
+	// DisableFallbackProbe turns off the reliable (stream) ping that is
+	// otherwise sent in parallel with the indirect probes, so that a member
+	// unreachable over packets but reachable over streams is not
+	// suspected. Default false (the fallback probe is on).
 	DisableFallbackProbe bool
 
 	// SuspicionMult scales the minimum suspicion timeout:
