@@ -40,6 +40,9 @@ type Options struct {
 	Duration time.Duration
 	// Limit bounds every waiting phase, in virtual time. Default 10min.
 	Limit time.Duration
+	// MaxUpdateQueue overrides the preset's Config.MaxUpdateQueue when
+	// positive (large runs use it to bound memory).
+	MaxUpdateQueue int
 	// JoinSpread spreads the initial joins evenly over this much virtual
 	// time instead of starting them all at once. Default 0.
 	JoinSpread time.Duration
@@ -142,6 +145,9 @@ func RunScenario(o Options) (Result, error) {
 		o.Limit = 10 * time.Minute
 	}
 	cc.SizeHint = o.Nodes
+	if o.MaxUpdateQueue > 0 {
+		cc.MaxUpdateQueue = o.MaxUpdateQueue
+	}
 	s, err := New(Config{Seed: o.Seed, Core: cc, Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
 	if err != nil {
 		return Result{}, err
