@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/gossip/core"
+	"github.com/libgossip/libgossip/gossip/wire"
 )
 
 // Scenarios run by RunScenario.
@@ -43,6 +44,11 @@ type Options struct {
 	// MaxUpdateQueue overrides the preset's Config.MaxUpdateQueue when
 	// positive (large runs use it to bound memory).
 	MaxUpdateQueue int
+	// Prebuilt starts every member with the full membership already
+	// merged (one full-state table handed to each), instead of joining
+	// through a seed; formation is then not measured. It makes the
+	// largest runs affordable.
+	Prebuilt bool
 	// JoinSpread spreads the initial joins evenly over this much virtual
 	// time instead of starting them all at once. Default 0.
 	JoinSpread time.Duration
@@ -164,7 +170,13 @@ func RunScenario(o Options) (Result, error) {
 		}
 	})
 
-	conv, ok := formClusterSpread(s, o.Nodes, o.Limit, o.JoinSpread)
+	var conv []time.Duration
+	var ok bool
+	if o.Prebuilt {
+		ok = prebuild(s, o.Nodes)
+	} else {
+		conv, ok = formClusterSpread(s, o.Nodes, o.Limit, o.JoinSpread)
+	}
 	r.Converged = ok
 	r.Converge = dist(conv) // partition and churn replace it with the time to heal
 	if o.Scenario == ScenarioConverge {
@@ -232,6 +244,26 @@ func (r *Result) measureTraffic(s *Sim, fn func()) {
 // each sees all others alive. It returns each member's time to converge.
 func formCluster(s *Sim, n int, limit time.Duration) ([]time.Duration, bool) {
 	return formClusterSpread(s, n, limit, 0)
+}
+
+// prebuild adds n members and hands each the full membership as one
+// full-state table, as if it had just joined a formed cluster.
+func prebuild(s *Sim, n int) bool {
+	pp := &wire.PushPull{Reply: true, From: NodeID(0)}
+	for i := 0; i < n; i++ {
+		if _, err := s.Add(NodeID(i), nil); err != nil {
+			panic(err) // ids are unique by construction
+		}
+		m := s.members[i]
+		v := m.Core.LocalNode()
+		pp.Members = append(pp.Members, wire.MemberState{ID: m.ID, Addr: m.ID, Incarnation: v.Incarnation})
+	}
+	table := wire.Encode(pp)
+	for _, m := range s.members {
+		_ = m.Core.HandleMessage(s.now, NodeID(0), table)
+		s.flush(m)
+	}
+	return s.Converged()
 }
 
 // formClusterSpread is formCluster with the joins spread over spread.

@@ -331,3 +331,10 @@ func TestFlipFlop(t *testing.T) {
 		}
 	}
 }
+
+func TestPrebuilt(t *testing.T) {
+	r := mustRun(t, Options{Scenario: ScenarioDetect, Nodes: 30, Seed: 2, Prebuilt: true})
+	if !r.Converged || r.Detect == nil || r.Detect.N != 29 || r.Converge != nil {
+		t.Fatalf("prebuilt detect: %+v", r)
+	}
+}

@@ -38,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Duration, "duration", 60*time.Second, "fault duration (falsepos, partition, churn) and measuring window")
 	fs.DurationVar(&o.Limit, "limit", 10*time.Minute, "bound on each waiting phase, virtual time")
 	fs.StringVar(&o.Preset, "preset", "lan", "configuration preset: lan, wan or local")
+	fs.BoolVar(&o.Prebuilt, "prebuilt", false, "start with the full membership merged instead of joining through a seed (formation not measured)")
 	fs.IntVar(&o.MaxUpdateQueue, "update-queue", 0, "override the preset's MaxUpdateQueue (pending membership updates per member)")
 	fs.DurationVar(&o.JoinSpread, "join-spread", 0, "spread the initial joins over this much virtual time")
 	trace := fs.Bool("trace", false, "write the event log to stderr")
