@@ -1380,9 +1380,14 @@ func (c *Core) reconnect(now time.Time) {
 	if len(c.graves) == 0 {
 		return
 	}
-	// Pick among the graves so the cost does not grow with the table.
+	// Pick among the graves so the cost does not grow with the table, and
+	// leave the newly failed alone for an interval: otherwise every member
+	// would send its whole table to each new failure at once.
 	for tries := 0; tries < 8; tries++ {
 		g := c.graves[c.rng.IntN(len(c.graves))]
+		if now.Sub(g.since) < c.cfg.ReconnectInterval {
+			continue
+		}
 		if m := c.lookup(g.id); m != nil && m.state == StateDead {
 			c.sendPushPull(m.addr, false, false)
 			return
