@@ -1,0 +1,7 @@
+module github.com/libgossip/libgossip/monitoring
+
+go 1.26
+
+require github.com/libgossip/libgossip/gossip v0.0.0
+
+replace github.com/libgossip/libgossip/gossip => ../gossip
