@@ -34,8 +34,8 @@ type testCluster struct {
 
 // clusterOpts says how newCluster builds each member.
 type clusterOpts struct {
-	sockets bool                              // hybrid transports on 127.0.0.1 instead of memnet
-	monOpts func(i int) []monitoring.Option   // options of member i's monitor
+	sockets bool                               // hybrid transports on 127.0.0.1 instead of memnet
+	monOpts func(i int) []monitoring.Option    // options of member i's monitor
 	join    func(m *member, seed string) error // how members 1.. join (default node.Join)
 }
 
