@@ -113,8 +113,8 @@ type MemberView struct {
 	Rates       *Rates            `json:"rates,omitempty"` // only for members monitored in this process
 }
 
-// Rates are a local member's activity, per second over the last refresh
-// interval, and its current health.
+// Rates are a local member's activity, per second over the last second or
+// so, and its current health.
 type Rates struct {
 	PacketsIn    float64 `json:"packets_in"`
 	PacketsOut   float64 `json:"packets_out"`
@@ -165,8 +165,12 @@ func (d *Dashboard) Snapshot() View {
 	return v
 }
 
+// rateWindow is the shortest interval rates are computed over; shorter ones
+// are too noisy to read (a probe every 200ms).
+const rateWindow = time.Second
+
 // ratesOf returns m's rates, sampling its stats when the last sample is at
-// least half a refresh interval old.
+// least rateWindow old.
 func (d *Dashboard) ratesOf(m *Monitor, now time.Time) Rates {
 	st := m.node.Stats()
 	d.mu.Lock()
@@ -175,7 +179,7 @@ func (d *Dashboard) ratesOf(m *Monitor, now time.Time) Rates {
 	r := d.rates[m]
 	if !ok {
 		d.prev[m] = sample{now, st}
-	} else if dt := now.Sub(p.at).Seconds(); dt >= d.refresh.Seconds()/2 {
+	} else if dt := now.Sub(p.at).Seconds(); dt >= rateWindow.Seconds() {
 		per := func(a, b uint64) float64 { return float64(a-b) / dt }
 		r = Rates{
 			PacketsIn: per(st.PacketsIn, p.st.PacketsIn), PacketsOut: per(st.PacketsOut, p.st.PacketsOut),

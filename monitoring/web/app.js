@@ -134,25 +134,37 @@
 
   const verbs = { join: "joined", update: "updated metadata", suspect: "is suspected", alive: "refuted, alive again",
     failed: "declared failed", left: "left", conflict: "id conflict", user: "broadcast from", refute: "refuted" };
+  let evObserver = null, lastSeq = 0;
+  function ago(now, t) {
+    const a = Math.max(0, (now - new Date(t).getTime()) / 1000);
+    return a < 60 ? a.toFixed(1) + "s ago" : a < 3600 ? Math.floor(a / 60) + "m ago" : Math.floor(a / 3600) + "h ago";
+  }
+  // renderEvents adds only the new events at the top (so each appears once,
+  // with its animation) and refreshes the ages of the others.
   function renderEvents(v) {
     const list = $("events");
-    list.replaceChildren();
-    const evs = (v.events || []).slice().reverse();
-    if (!evs.length) list.appendChild(el("li", "empty", "no events yet"));
+    if (v.observer !== evObserver) { list.replaceChildren(); evObserver = v.observer; lastSeq = 0; }
     const now = new Date(v.time).getTime();
-    for (const e of evs) {
+    for (const e of v.events || []) {
+      if (e.seq <= lastSeq) continue;
+      lastSeq = e.seq;
       const li = el("li", e.type);
       li.dataset.seq = e.seq;
+      li.dataset.time = e.time;
       const what = el("span", "what");
-      what.append(el("b", "", e.member), document.createTextNode(" " + (verbs[e.type] || e.type)));
-      if (e.type === "user") { what.replaceChildren(document.createTextNode("broadcast from "), el("b", "", e.member)); }
+      if (e.type === "user") what.append(document.createTextNode("broadcast from "), el("b", "", e.member));
+      else what.append(el("b", "", e.member), document.createTextNode(" " + (verbs[e.type] || e.type)));
       if (e.detail) what.appendChild(el("span", "detail", e.detail));
-      const ago = Math.max(0, (now - new Date(e.time).getTime()) / 1000);
-      const t = el("time", "", ago < 60 ? ago.toFixed(1) + "s ago" : Math.floor(ago / 60) + "m ago");
+      const t = el("time");
       t.title = e.time;
       li.append(el("span", "mark"), what, t);
-      list.appendChild(li);
+      list.prepend(li);
     }
+    while (list.children.length > 60) list.lastElementChild.remove();
+    const empty = list.querySelector(".empty");
+    if (list.children.length === 0) list.appendChild(el("li", "empty", "no events yet"));
+    else if (empty && list.children.length > 1) empty.remove();
+    for (const t of list.querySelectorAll("time")) t.textContent = ago(now, t.title);
   }
 
   function render(v) {
