@@ -146,4 +146,3 @@ func TestDashboardBrowser(t *testing.T) {
 	cancelB()
 	cancelA()
 }
-
