@@ -113,6 +113,19 @@ type Config struct {
 	// random failed member. Zero means the default 10s; negative disables.
 	ReconnectInterval time.Duration
 
+	// MaxIncarnationJump bounds how far above the incarnation held here a
+	// received update may claim a member to be (for a member not yet
+	// known, the bound is on the incarnation itself). Claims beyond it are
+	// implausible: an honest member raises its incarnation by one per
+	// refutation or metadata change, and a restart with the wall clock in
+	// seconds jumps by less than 2^35 in a thousand years. They are
+	// dropped and counted in Stats().IncarnationRefused, so one forged
+	// message cannot push a member's incarnation to the top of the range.
+	// A claim about the local member may jump half as far, so that its
+	// refutation stays plausible to others, and a member never refutes at
+	// an incarnation that would wrap. Default 2^40.
+	MaxIncarnationJump uint64
+
 	// PacketSize is the largest packet the core builds, in bytes.
 	// Default 1400.
 	PacketSize int
@@ -174,6 +187,7 @@ func LANConfig() Config {
 		UserShare:               0.3,
 		MaxUserQueue:            4096,
 		MaxUpdateQueue:          2048,
+		MaxIncarnationJump:      1 << 40,
 	}
 }
 
@@ -249,6 +263,9 @@ func (c *Config) fill() {
 	setI(&c.MaxMetaSize, d.MaxMetaSize)
 	setI(&c.MaxUserQueue, d.MaxUserQueue)
 	setI(&c.MaxUpdateQueue, d.MaxUpdateQueue)
+	if c.MaxIncarnationJump == 0 {
+		c.MaxIncarnationJump = d.MaxIncarnationJump
+	}
 	if c.UserShare == 0 {
 		c.UserShare = d.UserShare
 	}
@@ -307,6 +324,9 @@ func (c Config) Validate() error {
 		if v < 1 {
 			bad("%s must be at least 1 (got %d)", name, v)
 		}
+	}
+	if c.MaxIncarnationJump < 2 {
+		bad("MaxIncarnationJump must be at least 2 (got %d)", c.MaxIncarnationJump)
 	}
 	if c.SizeHint < 0 || c.SizeHint > 1<<20 {
 		bad("SizeHint must be in [0, %d] (got %d)", 1<<20, c.SizeHint)

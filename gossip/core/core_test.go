@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -140,6 +141,9 @@ func TestRefutation(t *testing.T) {
 		{"dead", &wire.Dead{Incarnation: 1, ID: "a", From: "b"}, true},
 		{"previous life", &wire.Alive{Incarnation: 9, ID: "a", Addr: "a:1"}, true},
 		{"old suspicion", &wire.Suspect{Incarnation: 0, ID: "a", From: "b"}, false},
+		{"forged max suspicion", &wire.Suspect{Incarnation: math.MaxUint64, ID: "a", From: "b"}, false},
+		{"forged max death", &wire.Dead{Incarnation: math.MaxUint64, ID: "a", From: "b"}, false},
+		{"forged far alive", &wire.Alive{Incarnation: 1 << 62, ID: "a", Addr: "a:1"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -157,6 +161,29 @@ func TestRefutation(t *testing.T) {
 				t.Error("refutation not queued for gossip")
 			}
 		})
+	}
+}
+
+// TestImplausibleIncarnation: updates about other members that jump more
+// than MaxIncarnationJump above what is known are refused and counted.
+func TestImplausibleIncarnation(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 5), &wire.Alive{Incarnation: math.MaxUint64, ID: "x", Addr: "x:1"})
+	feed(t, c, t0, "b:1", &wire.Suspect{Incarnation: math.MaxUint64, ID: "b", From: "c"},
+		&wire.Dead{Incarnation: 5 + 1<<41, ID: "b", From: "c"}, alive("b", 1<<50))
+	if _, ok := c.Member("x"); ok {
+		t.Error("member at incarnation 2^64-1 admitted")
+	}
+	if v, _ := c.Member("b"); v.State != StateAlive || v.Incarnation != 5 {
+		t.Errorf("b is %v", v)
+	}
+	if got := c.Stats().IncarnationRefused; got != 4 {
+		t.Errorf("IncarnationRefused = %d, want 4", got)
+	}
+	// A plausible jump (a restart with the wall clock) is accepted.
+	feed(t, c, t0, "b:1", alive("b", 1_800_000_000))
+	if v, _ := c.Member("b"); v.Incarnation != 1_800_000_000 {
+		t.Errorf("b is %v after a plausible jump", v)
 	}
 }
 
@@ -472,6 +499,7 @@ func TestConfig(t *testing.T) {
 		{ID: "a", Addr: "a", UserShare: 1.5},
 		{ID: "a", Addr: "a", TombstoneTimeout: -time.Second},
 		{ID: "a", Addr: "a", Meta: map[string]string{"": "x"}},
+		{ID: "a", Addr: "a", MaxIncarnationJump: 1},
 	}
 	for i, cfg := range bad {
 		err := cfg.Validate()

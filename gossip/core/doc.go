@@ -46,6 +46,12 @@
 //     incarnation (the runtime uses the wall clock) and refutes any record
 //     of its earlier life it meets; a live member whose id is claimed from
 //     another address reports EventConflict.
+//   - Incarnation bounds: an update claiming an incarnation more than
+//     MaxIncarnationJump above the one held here (or, for an unknown
+//     member, above zero) is refused and counted in
+//     Stats().IncarnationRefused; an accusation about this member may jump
+//     only half as far, and a refutation never wraps. One forged message
+//     can cost a member a refutation, never its membership.
 //   - Tombstones: left members are remembered for TombstoneTimeout, failed
 //     ones for ReconnectTimeout, then reaped.
 //

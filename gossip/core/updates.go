@@ -1,12 +1,38 @@
 package core
 
 import (
+	"math"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip/wire"
 )
 
+// plausible reports whether incarnation inc, claimed for a member held here
+// at known (0 if unknown), is within Config.MaxIncarnationJump of it. An
+// implausible claim is counted in Stats().IncarnationRefused and must be
+// dropped whole by the caller.
+func (c *Core) plausible(known, inc uint64) bool {
+	if inc <= known || inc-known <= c.cfg.MaxIncarnationJump {
+		return true
+	}
+	c.stats.IncarnationRefused++
+	return false
+}
+
+// plausibleSelf is plausible for a claim about the local member. It
+// allows half the jump, so that the refutation (one above the claim) is
+// still plausible to members that hold an incarnation of ours up to half a
+// jump older than our own.
+func (c *Core) plausibleSelf(inc uint64) bool {
+	if inc <= c.self.inc || (inc-c.self.inc <= c.cfg.MaxIncarnationJump/2 && inc < math.MaxUint64) {
+		return true
+	}
+	c.stats.IncarnationRefused++
+	return false
+}
+
 // refute answers a suspicion or death of the local member seen at inc.
+// The caller has checked inc with plausibleSelf, so inc+1 cannot wrap.
 func (c *Core) refute(inc uint64) {
 	if c.leaving {
 		return
@@ -21,6 +47,9 @@ func (c *Core) refute(inc uint64) {
 // queues it for gossip.
 func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	if a.ID == c.self.id {
+		if !c.plausibleSelf(a.Incarnation) {
+			return
+		}
 		switch {
 		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
 			c.stats.Conflicts++
@@ -32,8 +61,15 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		}
 		return
 	}
-	c.joined = true
 	m := c.lookup(a.ID)
+	var known uint64
+	if m != nil {
+		known = m.inc
+	}
+	if !c.plausible(known, a.Incarnation) {
+		return
+	}
+	c.joined = true
 	if m == nil {
 		m = c.add(member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateDead})
 		c.setState(now, m, StateAlive)
@@ -98,13 +134,13 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 
 func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 	if s.ID == c.self.id {
-		if s.Incarnation >= c.self.inc {
+		if s.Incarnation >= c.self.inc && c.plausibleSelf(s.Incarnation) {
 			c.refute(s.Incarnation)
 		}
 		return
 	}
 	m := c.lookup(s.ID)
-	if m == nil {
+	if m == nil || !c.plausible(m.inc, s.Incarnation) {
 		return
 	}
 	if s.Incarnation < m.inc || m.state > StateSuspect {
@@ -116,13 +152,13 @@ func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 
 func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	if d.ID == c.self.id {
-		if !c.leaving && d.Incarnation >= c.self.inc {
+		if !c.leaving && d.Incarnation >= c.self.inc && c.plausibleSelf(d.Incarnation) {
 			c.refute(d.Incarnation)
 		}
 		return
 	}
 	m := c.lookup(d.ID)
-	if m == nil {
+	if m == nil || !c.plausible(m.inc, d.Incarnation) {
 		return
 	}
 	// A flapping member's refutations are not believed, so a failure
