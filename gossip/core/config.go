@@ -126,6 +126,23 @@ type Config struct {
 	// an incarnation that would wrap. Default 2^40.
 	MaxIncarnationJump uint64
 
+	// MaxMembers bounds the member table (records in every state, self
+	// excluded). A new member announced when the table is full is refused
+	// and counted in Stats().MembersRefused; records are freed as failed
+	// and left members are reaped. Default 65,536.
+	MaxMembers int
+	// MaxNewPerPacket bounds the members one received packet may add to
+	// the table; announcements of further unknown members in the same
+	// packet are refused and counted in Stats().MembersRefused (gossip
+	// brings them again). Default 32.
+	MaxNewPerPacket int
+	// MaxNewPerPushPull bounds the members one full-state exchange may add
+	// (the answer to a join carries the whole cluster, so this bounds the
+	// cluster size a member learns in one exchange; catch-up exchanges
+	// bring the rest). Refusals are counted in Stats().MembersRefused.
+	// Default 16,384.
+	MaxNewPerPushPull int
+
 	// PacketSize is the largest packet the core builds, in bytes.
 	// Default 1400.
 	PacketSize int
@@ -188,6 +205,9 @@ func LANConfig() Config {
 		MaxUserQueue:            4096,
 		MaxUpdateQueue:          2048,
 		MaxIncarnationJump:      1 << 40,
+		MaxMembers:              1 << 16,
+		MaxNewPerPacket:         32,
+		MaxNewPerPushPull:       1 << 14,
 	}
 }
 
@@ -263,6 +283,9 @@ func (c *Config) fill() {
 	setI(&c.MaxMetaSize, d.MaxMetaSize)
 	setI(&c.MaxUserQueue, d.MaxUserQueue)
 	setI(&c.MaxUpdateQueue, d.MaxUpdateQueue)
+	setI(&c.MaxMembers, d.MaxMembers)
+	setI(&c.MaxNewPerPacket, d.MaxNewPerPacket)
+	setI(&c.MaxNewPerPushPull, d.MaxNewPerPushPull)
 	if c.MaxIncarnationJump == 0 {
 		c.MaxIncarnationJump = d.MaxIncarnationJump
 	}
@@ -320,6 +343,8 @@ func (c Config) Validate() error {
 		"AwarenessMaxMultiplier":  c.AwarenessMaxMultiplier,
 		"GossipFanout":            c.GossipFanout, "RetransmitMult": c.RetransmitMult,
 		"MaxUserQueue": c.MaxUserQueue, "MaxUpdateQueue": c.MaxUpdateQueue,
+		"MaxMembers": c.MaxMembers, "MaxNewPerPacket": c.MaxNewPerPacket,
+		"MaxNewPerPushPull": c.MaxNewPerPushPull,
 	} {
 		if v < 1 {
 			bad("%s must be at least 1 (got %d)", name, v)

@@ -53,6 +53,7 @@ type Core struct {
 	joined    bool
 	seq       uint32
 	awareness int
+	newBudget int // members the message being handled may still add
 
 	// probing
 	order      probeOrder
@@ -96,8 +97,8 @@ func New(cfg Config) (*Core, error) {
 		rng:     rand.New(cfg.Rand),
 		dec:     wire.Decoder{Intern: cfg.Intern},
 		self:    member{id: cfg.ID, addr: cfg.Addr, meta: meta, inc: cfg.Incarnation, state: StateAlive},
-		index:   make(map[string]int32, cfg.SizeHint),
-		members: make([]member, 0, cfg.SizeHint),
+		index:   make(map[string]int32, min(cfg.SizeHint, cfg.MaxMembers)),
+		members: make([]member, 0, min(cfg.SizeHint, cfg.MaxMembers)),
 		updates: newQueue(),
 		user:    newQueue(),
 		seen:    map[string]*userSeen{},
@@ -231,6 +232,7 @@ func (c *Core) HandleMessage(now time.Time, from string, data []byte) error {
 	c.start(now)
 	c.stats.PacketsIn++
 	c.stats.BytesIn += uint64(len(data))
+	c.newBudget = c.cfg.MaxNewPerPacket
 	for _, m := range msgs {
 		c.handle(now, from, m)
 	}
@@ -258,7 +260,11 @@ func (c *Core) handle(now time.Time, from string, m wire.Message) {
 	case *wire.Dead:
 		c.handleDead(now, m)
 	case *wire.PushPull:
+		// A full-state exchange has a budget of its own.
+		saved := c.newBudget
+		c.newBudget = c.cfg.MaxNewPerPushPull
 		c.handlePushPull(now, m)
+		c.newBudget = saved
 	case *wire.User:
 		c.handleUser(now, m)
 	}
@@ -283,6 +289,7 @@ func (c *Core) Meet(now time.Time, v NodeView) error {
 	if v.ID == c.self.id {
 		return nil
 	}
+	c.newBudget = 1
 	c.handleAlive(now, a, true)
 	c.sendPacket(v.Addr, c.selfAlive())
 	return nil

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -500,6 +501,9 @@ func TestConfig(t *testing.T) {
 		{ID: "a", Addr: "a", TombstoneTimeout: -time.Second},
 		{ID: "a", Addr: "a", Meta: map[string]string{"": "x"}},
 		{ID: "a", Addr: "a", MaxIncarnationJump: 1},
+		{ID: "a", Addr: "a", MaxMembers: -1},
+		{ID: "a", Addr: "a", MaxNewPerPacket: -1},
+		{ID: "a", Addr: "a", MaxNewPerPushPull: -2},
 	}
 	for i, cfg := range bad {
 		err := cfg.Validate()
@@ -619,4 +623,48 @@ func TestUpdateQueueBounded(t *testing.T) {
 	if len(msgs) != 8 || msgs[0].(*wire.Alive).ID != string(rune('b'+19)) {
 		t.Errorf("packet holds %d updates, first %v", len(msgs), msgs[0])
 	}
+}
+
+// TestMembershipBounds: unauthenticated input adds at most
+// MaxNewPerPacket members per packet, MaxNewPerPushPull per full-state
+// exchange, and never grows the table past MaxMembers (issue 9, defect 12).
+func TestMembershipBounds(t *testing.T) {
+	c := newCore(t, "a")
+	var msgs []wire.Message
+	for i := 0; i < 40; i++ {
+		msgs = append(msgs, alive(fmt.Sprintf("p%02d", i), 1))
+	}
+	feed(t, c, t0, "x:1", msgs...)
+	if got, want := len(c.members), c.cfg.MaxNewPerPacket; got != want {
+		t.Errorf("one packet added %d members, want %d", got, want)
+	}
+	if got := c.Stats().MembersRefused; got != uint64(40-c.cfg.MaxNewPerPacket) {
+		t.Errorf("MembersRefused = %d, want %d", got, 40-c.cfg.MaxNewPerPacket)
+	}
+
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr, cfg.MaxMembers, cfg.MaxNewPerPushPull = "a", "a:1", 1000, 600
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := func(from, prefix string) *wire.PushPull {
+		p := &wire.PushPull{From: from}
+		for i := 0; i < 2000; i++ {
+			p.Members = append(p.Members, wire.MemberState{ID: fmt.Sprintf("%s%05d", prefix, i), Addr: "z:1", Incarnation: 1})
+		}
+		return p
+	}
+	feed(t, c, t0, "x:1", pp("x", "q"))
+	if got := len(c.members); got != 600 {
+		t.Errorf("one push-pull added %d members, want 600", got)
+	}
+	feed(t, c, t0, "x:1", pp("y", "r"))
+	if got := len(c.members); got != 1000 {
+		t.Errorf("table holds %d members, want the limit 1000", got)
+	}
+	if got := c.Stats().MembersRefused; got != 3000 {
+		t.Errorf("MembersRefused = %d, want 3000", got)
+	}
+	checkInvariants(t, c)
 }

@@ -52,6 +52,10 @@
 //     Stats().IncarnationRefused; an accusation about this member may jump
 //     only half as far, and a refutation never wraps. One forged message
 //     can cost a member a refutation, never its membership.
+//   - Membership bounds: one received packet may add at most
+//     MaxNewPerPacket members, one full-state exchange MaxNewPerPushPull,
+//     and the table never holds more than MaxMembers records; refused
+//     announcements are counted in Stats().MembersRefused.
 //   - Tombstones: left members are remembered for TombstoneTimeout, failed
 //     ones for ReconnectTimeout, then reaped.
 //

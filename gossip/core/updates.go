@@ -31,6 +31,19 @@ func (c *Core) plausibleSelf(inc uint64) bool {
 	return false
 }
 
+// admit reports whether one more member may be added to the table under
+// the bounds on unauthenticated input (the current message's budget of new
+// members and MaxMembers), and takes it from the budget. A refusal is
+// counted in Stats().MembersRefused.
+func (c *Core) admit() bool {
+	if c.newBudget <= 0 || len(c.members) >= c.cfg.MaxMembers {
+		c.stats.MembersRefused++
+		return false
+	}
+	c.newBudget--
+	return true
+}
+
 // refute answers a suspicion or death of the local member seen at inc.
 // The caller has checked inc with plausibleSelf, so inc+1 cannot wrap.
 func (c *Core) refute(inc uint64) {
@@ -66,7 +79,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	if m != nil {
 		known = m.inc
 	}
-	if !c.plausible(known, a.Incarnation) {
+	if !c.plausible(known, a.Incarnation) || (m == nil && !c.admit()) {
 		return
 	}
 	c.joined = true
