@@ -53,7 +53,8 @@ type Core struct {
 	joined    bool
 	seq       uint32
 	awareness int
-	newBudget int // members the message being handled may still add
+	newBudget int  // members the message being handled may still add
+	stream    bool // the input being handled arrived over a stream
 
 	// probing
 	order      probeOrder
@@ -223,7 +224,25 @@ func (c *Core) NextDeadline() time.Time {
 // transport's source address; replies to packets go there). A packet that
 // fails to decode is dropped whole, counted in Stats().Malformed, and the
 // decode error is returned; the core's state is unchanged.
+//
+// Input that arrived over a stream must go to HandleStreamMessage instead:
+// a packet's source address can be forged, so a reliable ping that arrives
+// as a packet is never answered over a stream.
 func (c *Core) HandleMessage(now time.Time, from string, data []byte) error {
+	return c.input(now, from, data, false)
+}
+
+// HandleStreamMessage processes one message that arrived over a stream
+// (a connection the transport accepted) from address from. It is
+// HandleMessage for stream input: the same decoding, bounds and errors,
+// and in addition a reliable ping that arrived this way is answered with a
+// reliable (stream) ack. Like every Core method it does no I/O and must be
+// called by the core's owner.
+func (c *Core) HandleStreamMessage(now time.Time, from string, data []byte) error {
+	return c.input(now, from, data, true)
+}
+
+func (c *Core) input(now time.Time, from string, data []byte, stream bool) error {
 	msgs, err := c.dec.DecodePacket(data)
 	if err != nil {
 		c.stats.Malformed++
@@ -233,9 +252,11 @@ func (c *Core) HandleMessage(now time.Time, from string, data []byte) error {
 	c.stats.PacketsIn++
 	c.stats.BytesIn += uint64(len(data))
 	c.newBudget = c.cfg.MaxNewPerPacket
+	c.stream = stream
 	for _, m := range msgs {
 		c.handle(now, from, m)
 	}
+	c.stream = false
 	return nil
 }
 

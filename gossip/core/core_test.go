@@ -235,11 +235,6 @@ func TestPingAndRelay(t *testing.T) {
 	if c.Stats().Misdirected != 1 {
 		t.Error("misdirected ping not counted")
 	}
-	// Reliable ping is answered reliably.
-	rd = feed(t, c, t0, "b:1", &wire.Ping{Seq: 9, Source: "b", Target: "a", Reliable: true})
-	if len(rd.Messages) != 1 || !rd.Messages[0].Reliable {
-		t.Fatalf("reliable ping answered with %v", rd.Messages)
-	}
 	// Ping-req: a pings c for b, relays the ack.
 	rd = feed(t, c, t0, "b:1", &wire.PingReq{Seq: 11, Target: "c", TargetAddr: "c:1"})
 	if len(rd.Messages) != 1 || rd.Messages[0].To != "c:1" {
@@ -667,4 +662,48 @@ func TestMembershipBounds(t *testing.T) {
 		t.Errorf("MembersRefused = %d, want 3000", got)
 	}
 	checkInvariants(t, c)
+}
+
+// TestReliablePingNeedsStream: only a reliable ping that arrived over a
+// stream is answered over a stream. One that arrived as a packet (whose
+// source address anyone can forge) is answered as a packet to the sender's
+// known address, or dropped and counted when the sender is unknown, so a
+// forged packet cannot make the node dial an arbitrary address (issue 9,
+// defect 7).
+func TestReliablePingNeedsStream(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1))
+	ping := func(src string) []byte {
+		return wire.Encode(&wire.Ping{Seq: 9, Source: src, Target: "a", Reliable: true})
+	}
+	// Over a stream: a reliable ack to the member's known address.
+	if err := c.HandleStreamMessage(t0, "b:5555", ping("b")); err != nil {
+		t.Fatal(err)
+	}
+	rd := c.Ready()
+	if len(rd.Messages) != 1 || !rd.Messages[0].Reliable || rd.Messages[0].To != "b:1" {
+		t.Fatalf("stream ping answered with %+v", rd.Messages)
+	}
+	// As a packet from a forged source: a packet to b's known address.
+	if err := c.HandleMessage(t0, "tarpit:1", ping("b")); err != nil {
+		t.Fatal(err)
+	}
+	rd = c.Ready()
+	if len(rd.Messages) != 1 || rd.Messages[0].Reliable || rd.Messages[0].To != "b:1" {
+		t.Fatalf("packet ping answered with %+v", rd.Messages)
+	}
+	// As a packet from an unknown member: dropped and counted.
+	if err := c.HandleMessage(t0, "tarpit:1", ping("nobody")); err != nil {
+		t.Fatal(err)
+	}
+	if rd := c.Ready(); len(rd.Messages) != 0 {
+		t.Fatalf("unknown sender's reliable packet ping answered with %+v", rd.Messages)
+	}
+	if got := c.Stats().ReliableRefused; got != 1 {
+		t.Errorf("ReliableRefused = %d, want 1", got)
+	}
+	// Bad stream input is an error and changes nothing.
+	if err := c.HandleStreamMessage(t0, "b:1", []byte{wire.Version, 0xff}); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("HandleStreamMessage(garbage) = %v, want ErrMalformed", err)
+	}
 }

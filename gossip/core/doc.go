@@ -64,12 +64,20 @@
 //	c, err := core.New(cfg)
 //	for {
 //		// Wait for c.NextDeadline(), a packet, or a user call.
-//		c.Tick(now)                              // or:
-//		err := c.HandleMessage(now, from, data)  // bad input: error, no change
+//		c.Tick(now)                                   // or:
+//		err := c.HandleMessage(now, from, data)       // a packet; bad input: error, no change
+//		err := c.HandleStreamMessage(now, from, data) // or: input read from a stream
 //		rd := c.Ready()
 //		for _, m := range rd.Messages { /* send m.Data to m.To; over a stream if m.Reliable */ }
 //		for _, e := range rd.Events { /* publish */ }
 //	}
+//
+// Input read from a stream goes to HandleStreamMessage, packets to
+// HandleMessage: only a reliable ping that arrived over a stream is
+// answered over a stream. A reliable ping in a packet (whose source address
+// anyone can forge) is answered as a packet to the sender's known address,
+// or dropped and counted in Stats().ReliableRefused if the sender is
+// unknown, so a forged packet never makes a member dial out.
 //
 // A Core is not safe for concurrent use; its owner serializes calls.
 package core

@@ -167,11 +167,22 @@ func (c *Core) handlePing(now time.Time, from string, m *wire.Ping) {
 	}
 	ack := &wire.Ack{Seq: m.Seq, Reliable: m.Reliable}
 	if m.Reliable {
-		to := from
-		if s := c.lookup(m.Source); s != nil {
-			to = s.addr
+		s := c.lookup(m.Source)
+		switch {
+		case c.stream:
+			// Over a stream the sender has shown it can be reached.
+			to := from
+			if s != nil {
+				to = s.addr
+			}
+			c.sendReliable(to, ack)
+		case s != nil:
+			// A reliable ping in a packet (its source can be forged): a
+			// packet to the address the member is known by, never a dial.
+			c.sendPacket(s.addr, &wire.Ack{Seq: m.Seq})
+		default:
+			c.stats.ReliableRefused++
 		}
-		c.sendReliable(to, ack)
 		return
 	}
 	// If we think the sender is suspect or dead, tell it first.

@@ -134,6 +134,7 @@ type Stats struct {
 	UserDuplicates            uint64 // user broadcasts received again and ignored
 	IncarnationRefused        uint64 // updates refused for an implausible incarnation (see Config.MaxIncarnationJump)
 	MembersRefused            uint64 // new members refused by MaxNewPerPacket, MaxNewPerPushPull or MaxMembers
+	ReliableRefused           uint64 // reliable pings that arrived as packets from unknown members, dropped
 	Awareness                 int    // current local health multiplier minus one
 	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
 	QueuedUpdates, QueuedUser int    // pending broadcasts
