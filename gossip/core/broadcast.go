@@ -8,6 +8,16 @@ import (
 	"github.com/libgossip/libgossip/gossip/wire"
 )
 
+// userEpoch returns the first sequence number of a member that starts at
+// incarnation inc: its broadcasts are numbered epoch<<32 + 1, + 2, ...,
+// where the epoch is the low 32 bits of the starting incarnation. A member
+// restarting under the same id starts at a higher incarnation (the runtime
+// uses the wall clock in seconds, below 2^32 until 2106), so its new
+// broadcasts number above everything it sent before and are not taken for
+// duplicates of its earlier life's. Receivers need no change: they keep
+// the highest number seen per origin and a window below it.
+func userEpoch(inc uint64) uint64 { return uint64(uint32(inc)) << 32 }
+
 type userSeen struct {
 	max    uint64
 	window uint64 // bit i set: seq max-1-i seen

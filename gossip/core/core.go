@@ -104,6 +104,8 @@ func New(cfg Config) (*Core, error) {
 		user:    newQueue(),
 		seen:    map[string]*userSeen{},
 		flaps:   map[string]*flap{},
+		// A restart is a new broadcast epoch: see userEpoch.
+		userSeq: userEpoch(cfg.Incarnation),
 	}
 	return c, nil
 }

@@ -36,7 +36,11 @@
 //     every GossipInterval sends pending updates to GossipFanout members.
 //     User broadcasts share each packet by a fixed rule: UserShare of the
 //     free space is reserved for them, the rest for membership, and space
-//     one kind leaves unused goes to the other.
+//     one kind leaves unused goes to the other. Receivers drop broadcasts
+//     they have seen, by origin and sequence number; a member numbers its
+//     broadcasts from its starting incarnation's low 32 bits times 2^32, so
+//     a restart (at a higher incarnation) is a new epoch whose broadcasts
+//     are never mistaken for the earlier life's.
 //   - Anti-entropy: full-state push-pull with one random member every
 //     PushPullInterval (growing with log2 N above 32 members), a few extra
 //     exchanges right after joining (CatchUpSyncs), and exchanges with

@@ -46,3 +46,48 @@ func TestForgedMaxIncarnation(t *testing.T) {
 		t.Errorf("IncarnationRefused = %d, want ≥ 2", got)
 	}
 }
+
+// TestBroadcastsAfterRestart: a member restarted under the same id starts
+// a new broadcast epoch, so its new broadcasts are not taken for
+// duplicates of its earlier life's (issue 9, defect 5).
+func TestBroadcastsAfterRestart(t *testing.T) {
+	s, _ := New(Config{Seed: 6})
+	if _, ok := formCluster(s, 6, time.Minute); !ok {
+		t.Fatal("no convergence")
+	}
+	const origin = 3
+	got := map[string]int{} // observer -> payloads from origin
+	s.OnEvent(func(obs *Member, e core.Event) {
+		if e.Type == core.EventUser && e.Member.ID == NodeID(origin) {
+			got[obs.ID]++
+		}
+	})
+	send := func(n int) {
+		for i := 0; i < n; i++ {
+			_ = s.Do(origin, func(now time.Time, c *core.Core) error {
+				return c.Broadcast(now, []byte{byte(i)})
+			})
+			s.RunFor(100 * time.Millisecond)
+		}
+		s.RunFor(5 * time.Second)
+	}
+	send(5)
+	for _, m := range s.Members() {
+		if m.Index != origin && got[m.ID] != 5 {
+			t.Fatalf("before restart: %s got %d of 5 broadcasts", m.ID, got[m.ID])
+		}
+	}
+	s.Crash(origin)
+	s.RunFor(2 * time.Second) // restarted before anyone declares it failed
+	if err := s.Restart(origin, NodeID(0)); err != nil {
+		t.Fatal(err)
+	}
+	s.RunFor(5 * time.Second)
+	clear(got)
+	send(5)
+	for _, m := range s.Members() {
+		if m.Index != origin && got[m.ID] != 5 {
+			t.Errorf("after restart: %s got %d of 5 new broadcasts", m.ID, got[m.ID])
+		}
+	}
+}
