@@ -84,5 +84,5 @@ func (c *Core) handleUser(now time.Time, u *wire.User) {
 		s.window |= 1 << d
 	}
 	c.queueUser(u)
-	c.events = append(c.events, Event{Type: EventUser, Time: now, Member: NodeView{ID: u.Origin, Meta: map[string]string{}}, Payload: u.Payload})
+	c.events = append(c.events, Event{Type: EventUser, Time: now, Member: NodeView{ID: u.Origin, Meta: map[string]string{}}, Payload: u.Payload, Origin: c.origin})
 }

@@ -53,8 +53,9 @@ type Core struct {
 	joined    bool
 	seq       uint32
 	awareness int
-	newBudget int  // members the message being handled may still add
-	stream    bool // the input being handled arrived over a stream
+	newBudget int         // members the message being handled may still add
+	stream    bool        // the input being handled arrived over a stream
+	origin    EventOrigin // of the events the current call emits
 
 	// probing
 	order      probeOrder
@@ -255,10 +256,12 @@ func (c *Core) input(now time.Time, from string, data []byte, stream bool) error
 	c.stats.BytesIn += uint64(len(data))
 	c.newBudget = c.cfg.MaxNewPerPacket
 	c.stream = stream
+	c.origin = OriginGossip
 	for _, m := range msgs {
 		c.handle(now, from, m)
 	}
 	c.stream = false
+	c.origin = OriginLocal
 	return nil
 }
 

@@ -707,3 +707,55 @@ func TestReliablePingNeedsStream(t *testing.T) {
 		t.Errorf("HandleStreamMessage(garbage) = %v, want ErrMalformed", err)
 	}
 }
+
+// TestEventOrigins: events say whether this member's own timer declared a
+// failure or it learned it from gossip, who accused the member, and a
+// member's own refutations are events (issue 9, events redesign).
+func TestEventOrigins(t *testing.T) {
+	c := newCore(t, "a")
+	rd := feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1), alive("e", 1))
+	for _, e := range rd.Events {
+		if e.Origin != OriginGossip {
+			t.Errorf("%v: origin %v, want gossip", e, e.Origin)
+		}
+	}
+	// Learned from gossip: a failure declared by d.
+	rd = feed(t, c, t0, "d:1", &wire.Dead{Incarnation: 1, ID: "e", From: "d"})
+	if len(rd.Events) != 1 || rd.Events[0].Type != EventFailed || rd.Events[0].Origin != OriginGossip ||
+		!reflect.DeepEqual(rd.Events[0].Accusers, []string{"d"}) {
+		t.Fatalf("gossiped failure: %+v", rd.Events)
+	}
+	// Own timer: a suspicion raised by c and confirmed by d runs out here.
+	c.cfg.DisableConfirmProbe = true
+	rd = feed(t, c, t0, "c:1", &wire.Suspect{Incarnation: 1, ID: "b", From: "c"}, &wire.Suspect{Incarnation: 1, ID: "b", From: "d"})
+	if len(rd.Events) != 1 || rd.Events[0].Type != EventSuspect || !reflect.DeepEqual(rd.Events[0].Accusers, []string{"c"}) {
+		t.Fatalf("suspicion: %+v", rd.Events)
+	}
+	var failed *Event
+	now := t0
+	for i := 0; i < 200 && failed == nil; i++ {
+		now = c.NextDeadline()
+		c.Tick(now)
+		for _, e := range c.Ready().Events {
+			if e.Type == EventFailed && e.Member.ID == "b" {
+				failed = &e
+			}
+		}
+	}
+	// (a may have accused b too, when its own probe of b failed.)
+	if failed == nil || failed.Origin != OriginLocal || len(failed.Accusers) < 2 || !reflect.DeepEqual(failed.Accusers[:2], []string{"c", "d"}) {
+		t.Fatalf("timer failure: %v origin %v accusers %v", failed, failed.Origin, failed.Accusers)
+	}
+	// A refutation of our own is an event naming the accuser.
+	rd = feed(t, c, now, "c:1", &wire.Suspect{Incarnation: 1, ID: "a", From: "c"})
+	if len(rd.Events) != 1 || rd.Events[0].Type != EventRefuted || rd.Events[0].Member.ID != "a" ||
+		rd.Events[0].Member.Incarnation != 2 || !reflect.DeepEqual(rd.Events[0].Accusers, []string{"c"}) {
+		t.Fatalf("refutation: %+v", rd.Events)
+	}
+	if got := rd.Events[0].String(); got != "refuted a@a:1(alive/2) accused by c" {
+		t.Errorf("String() = %q", got)
+	}
+	if EventRefuted.String() != "refuted" || OriginLocal.String() != "local" || OriginGossip.String() != "gossip" || EventOrigin(9).String() != "origin(9)" {
+		t.Error("names")
+	}
+}

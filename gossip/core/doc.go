@@ -63,6 +63,15 @@
 //   - Tombstones: left members are remembered for TombstoneTimeout, failed
 //     ones for ReconnectTimeout, then reaped.
 //
+// # Events
+//
+// Events report membership changes in the order this member observed them.
+// Each says where it came from (Event.Origin: this member's own timers,
+// probes and owner's calls, or a message from another member) and, for
+// suspicions, failures and refutations, who accused the member
+// (Event.Accusers, at most MaxAccusers). When this member refutes a
+// suspicion or death of itself it reports EventRefuted.
+//
 // # Driver loop
 //
 //	c, err := core.New(cfg)

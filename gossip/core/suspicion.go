@@ -52,7 +52,7 @@ func (s *suspicion) timeout() time.Duration {
 // suspect records a suspicion of m at incarnation inc by from.
 func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	if _, s := c.findSuspicion(m.id); s != nil && m.state == StateSuspect && inc == m.inc {
-		if slices.Contains(s.from, from) {
+		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, s.k+2) {
 			return
 		}
 		s.from = append(s.from, from)
@@ -100,7 +100,7 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 		c.sendPacket(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
 	}
 	if wasAlive {
-		c.emit(now, EventSuspect, m)
+		c.emitAccused(now, EventSuspect, m, s.from)
 	}
 }
 
@@ -149,6 +149,6 @@ func (c *Core) expireSuspicions(now time.Time) {
 		d := &wire.Dead{Incarnation: m.inc, ID: m.id, From: c.self.id}
 		c.setState(now, m, StateDead)
 		c.queueUpdate(m.id, d)
-		c.emit(now, EventFailed, m)
+		c.emitAccused(now, EventFailed, m, s.from)
 	}
 }

@@ -46,7 +46,8 @@ func (c *Core) admit() bool {
 
 // refute answers a suspicion or death of the local member seen at inc.
 // The caller has checked inc with plausibleSelf, so inc+1 cannot wrap.
-func (c *Core) refute(inc uint64) {
+// accuser, if not empty, is the member that made the accusation.
+func (c *Core) refute(now time.Time, inc uint64, accuser string) {
 	if c.leaving {
 		return
 	}
@@ -54,6 +55,11 @@ func (c *Core) refute(inc uint64) {
 	c.self.inc = max(c.self.inc, inc) + 1
 	c.adjustAwareness(1)
 	c.queueUpdate(c.self.id, c.selfAlive())
+	var acc []string
+	if accuser != "" {
+		acc = []string{accuser}
+	}
+	c.emitAccused(now, EventRefuted, &c.self, acc)
 }
 
 // handleAlive applies an announcement and, if regossip and it is news,
@@ -67,10 +73,10 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
 			c.stats.Conflicts++
 			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
-			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: ptr(c.view(&other))})
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: ptr(c.view(&other)), Origin: c.origin})
 		case a.Incarnation > c.self.inc || (a.Incarnation == c.self.inc && a.Meta != c.self.meta):
 			// An announcement of ours from a previous life.
-			c.refute(a.Incarnation)
+			c.refute(now, a.Incarnation, "")
 		}
 		return
 	}
@@ -100,7 +106,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		if m.state == StateAlive && a.Addr != m.addr {
 			c.stats.Conflicts++
 			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
-			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: ptr(c.view(&other))})
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: ptr(c.view(&other)), Origin: c.origin})
 			return
 		}
 		if m.state != StateAlive || a.Meta == m.meta {
@@ -148,7 +154,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 	if s.ID == c.self.id {
 		if s.Incarnation >= c.self.inc && c.plausibleSelf(s.Incarnation) {
-			c.refute(s.Incarnation)
+			c.refute(now, s.Incarnation, s.From)
 		}
 		return
 	}
@@ -166,7 +172,7 @@ func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	if d.ID == c.self.id {
 		if !c.leaving && d.Incarnation >= c.self.inc && c.plausibleSelf(d.Incarnation) {
-			c.refute(d.Incarnation)
+			c.refute(now, d.Incarnation, d.From)
 		}
 		return
 	}
@@ -191,5 +197,5 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	}
 	c.stats.Failed++
 	c.setState(now, m, StateDead)
-	c.emit(now, EventFailed, m)
+	c.emitAccused(now, EventFailed, m, []string{d.From})
 }

@@ -96,5 +96,14 @@ func (c *Core) view(m *member) NodeView {
 func ptr[T any](v T) *T { return &v }
 
 func (c *Core) emit(now time.Time, t EventType, m *member) {
-	c.events = append(c.events, Event{Type: t, Time: now, Member: c.view(m)})
+	c.events = append(c.events, Event{Type: t, Time: now, Member: c.view(m), Origin: c.origin})
+}
+
+// emitAccused emits an event with its accusers (copied, at most
+// MaxAccusers).
+func (c *Core) emitAccused(now time.Time, t EventType, m *member, accusers []string) {
+	c.emit(now, t, m)
+	if len(accusers) > 0 {
+		c.events[len(c.events)-1].Accusers = slices.Clone(accusers[:min(len(accusers), MaxAccusers)])
+	}
 }
