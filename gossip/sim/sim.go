@@ -263,6 +263,8 @@ type event struct {
 	to   int
 	from string
 	data []byte
+	// stream is set for reliable messages, delivered as stream input.
+	stream bool
 }
 
 type eventQueue []*event
@@ -334,7 +336,7 @@ func (s *Sim) flush(m *Member) {
 		} else if s.lost(loss) || s.lost(m.sendLoss) || s.lost(dst.recvLoss) {
 			continue
 		}
-		s.push(&event{at: s.now.Add(delay), kind: kindPacket, to: to, from: m.ID, data: o.Data})
+		s.push(&event{at: s.now.Add(delay), kind: kindPacket, to: to, from: m.ID, data: o.Data, stream: o.Reliable})
 	}
 	if !m.Up {
 		return
@@ -378,7 +380,11 @@ func (s *Sim) Step() bool {
 		m.Core.Tick(s.now)
 	case kindPacket:
 		// Malformed input cannot come from cores; errors are counted there.
-		_ = m.Core.HandleMessage(s.now, e.from, e.data)
+		if e.stream {
+			_ = m.Core.HandleStreamMessage(s.now, e.from, e.data)
+		} else {
+			_ = m.Core.HandleMessage(s.now, e.from, e.data)
+		}
 	}
 	s.flush(m)
 	return true

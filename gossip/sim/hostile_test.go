@@ -1,0 +1,93 @@
+package sim
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/core"
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+// inject hands member i a packet as if sent by from (an unauthenticated
+// sender can put anything on the wire).
+func inject(t *testing.T, s *Sim, i int, from string, msgs ...wire.Message) {
+	t.Helper()
+	_ = s.Do(i, func(now time.Time, c *core.Core) error {
+		return c.HandleMessage(now, from, wire.Encode(msgs...))
+	})
+}
+
+// TestForgedMaxIncarnation: one forged Suspect at incarnation 2^64−1 about
+// a live member must not make it refute with a wrapped incarnation (issue 9,
+// defect 1): the cluster stays whole and the victim's incarnation sane.
+func TestForgedMaxIncarnation(t *testing.T) {
+	s, _ := New(Config{Seed: 4})
+	if _, ok := formCluster(s, 5, time.Minute); !ok {
+		t.Fatal("no convergence")
+	}
+	const victim = 2
+	before := s.Members()[victim].Core.LocalNode().Incarnation
+	inject(t, s, victim, "attacker", &wire.Suspect{Incarnation: math.MaxUint64, ID: NodeID(victim), From: "attacker"})
+	inject(t, s, 1, "attacker", &wire.Dead{Incarnation: math.MaxUint64, ID: NodeID(victim), From: "attacker"})
+	s.RunFor(30 * time.Second)
+	after := s.Members()[victim].Core.LocalNode().Incarnation
+	if after < before || after > before+1 {
+		t.Errorf("victim's incarnation %d -> %d", before, after)
+	}
+	if !s.Converged() {
+		for _, m := range s.Members() {
+			st, _ := m.Core.StateOf(NodeID(victim))
+			t.Logf("%s sees victim as %v", m.ID, st)
+		}
+		t.Fatal("views did not converge after a forged max-incarnation suspicion")
+	}
+	if got := s.Members()[victim].Core.Stats().IncarnationRefused + s.Members()[1].Core.Stats().IncarnationRefused; got < 2 {
+		t.Errorf("IncarnationRefused = %d, want ≥ 2", got)
+	}
+}
+
+// TestBroadcastsAfterRestart: a member restarted under the same id starts
+// a new broadcast epoch, so its new broadcasts are not taken for
+// duplicates of its earlier life's (issue 9, defect 5).
+func TestBroadcastsAfterRestart(t *testing.T) {
+	s, _ := New(Config{Seed: 6})
+	if _, ok := formCluster(s, 6, time.Minute); !ok {
+		t.Fatal("no convergence")
+	}
+	const origin = 3
+	got := map[string]int{} // observer -> payloads from origin
+	s.OnEvent(func(obs *Member, e core.Event) {
+		if e.Type == core.EventUser && e.Member.ID == NodeID(origin) {
+			got[obs.ID]++
+		}
+	})
+	send := func(n int) {
+		for i := 0; i < n; i++ {
+			_ = s.Do(origin, func(now time.Time, c *core.Core) error {
+				return c.Broadcast(now, []byte{byte(i)})
+			})
+			s.RunFor(100 * time.Millisecond)
+		}
+		s.RunFor(5 * time.Second)
+	}
+	send(5)
+	for _, m := range s.Members() {
+		if m.Index != origin && got[m.ID] != 5 {
+			t.Fatalf("before restart: %s got %d of 5 broadcasts", m.ID, got[m.ID])
+		}
+	}
+	s.Crash(origin)
+	s.RunFor(2 * time.Second) // restarted before anyone declares it failed
+	if err := s.Restart(origin, NodeID(0)); err != nil {
+		t.Fatal(err)
+	}
+	s.RunFor(5 * time.Second)
+	clear(got)
+	send(5)
+	for _, m := range s.Members() {
+		if m.Index != origin && got[m.ID] != 5 {
+			t.Errorf("after restart: %s got %d of 5 new broadcasts", m.ID, got[m.ID])
+		}
+	}
+}
