@@ -13,42 +13,48 @@ import (
 
 // Instrument names. Every name is under libgossip.*, with a UCUM unit.
 const (
-	MetricMembers          = "libgossip.members"                 // {member}, gauge, attribute state
-	MetricMemberState      = "libgossip.member.state"            // {member}, gauge 1, attributes member.id and state
-	MetricHealthScore      = "libgossip.health.score"            // {1}, gauge: Lifeguard awareness, 0 is healthy
-	MetricProbes           = "libgossip.probes"                  // {probe}, counter
-	MetricProbesFailed     = "libgossip.probes.failed"           // {probe}, counter
-	MetricProbesIndirect   = "libgossip.probes.indirect"         // {probe}, counter
-	MetricSuspicions       = "libgossip.suspicions"              // {suspicion}, counter: raised by this member
-	MetricRefutations      = "libgossip.refutations"             // {refutation}, counter: of suspicions of this member
-	MetricFailures         = "libgossip.failures"                // {member}, counter: members declared failed
-	MetricFailureEvents    = "libgossip.failures.observed"       // {member}, counter, attribute origin
-	MetricMessagesSent     = "libgossip.messages.sent"           // {packet}, counter
-	MetricMessagesReceived = "libgossip.messages.received"       // {packet}, counter
-	MetricBytesSent        = "libgossip.bytes.sent"              // By, counter
-	MetricBytesReceived    = "libgossip.bytes.received"          // By, counter
-	MetricMalformed        = "libgossip.messages.malformed"      // {packet}, counter
-	MetricStale            = "libgossip.messages.stale"          // {message}, counter
-	MetricMisdirected      = "libgossip.messages.misdirected"    // {message}, counter
-	MetricUnknownAcks      = "libgossip.acks.unknown"            // {message}, counter
-	MetricConflicts        = "libgossip.conflicts"               // {conflict}, counter
-	MetricDamped           = "libgossip.flaps.damped"            // {update}, counter
-	MetricPushPulls        = "libgossip.pushpulls"               // {exchange}, counter
-	MetricSendErrors       = "libgossip.send.errors"             // {error}, counter
-	MetricStreamErrors     = "libgossip.stream.errors"           // {error}, counter
-	MetricDecodeErrors     = "libgossip.decode.errors"           // {error}, counter
-	MetricQueueUpdates     = "libgossip.queue.updates"           // {update}, gauge
-	MetricQueueBroadcasts  = "libgossip.queue.broadcasts"        // {broadcast}, gauge
-	MetricUpdatesDropped   = "libgossip.updates.dropped"         // {update}, counter
-	MetricBroadcastDropped = "libgossip.broadcasts.dropped"      // {broadcast}, counter
-	MetricBroadcastDups    = "libgossip.broadcasts.duplicate"    // {broadcast}, counter
-	MetricEvents           = "libgossip.events"                  // {event}, counter, attribute type
-	MetricEventsDropped    = "libgossip.events.dropped"          // {event}, counter
-	MetricTransportPackets = "libgossip.transport.packets"       // {packet}, counter, attribute direction
-	MetricTransportBytes   = "libgossip.transport.bytes"         // By, counter, attribute direction
-	MetricTransportStreams = "libgossip.transport.streams"       // {stream}, counter, attribute direction
-	MetricTransportDrops   = "libgossip.transport.drops"         // {packet}, counter, attribute reason
-	MetricAuthFailures     = "libgossip.transport.auth.failures" // {packet}, counter
+	MetricMembers          = "libgossip.members"                  // {member}, gauge, attribute state
+	MetricMemberState      = "libgossip.member.state"             // {member}, gauge 1, attributes member.id and state
+	MetricHealthScore      = "libgossip.health.score"             // {1}, gauge: Lifeguard awareness, 0 is healthy
+	MetricProbes           = "libgossip.probes"                   // {probe}, counter
+	MetricProbesFailed     = "libgossip.probes.failed"            // {probe}, counter
+	MetricProbesIndirect   = "libgossip.probes.indirect"          // {probe}, counter
+	MetricSuspicions       = "libgossip.suspicions"               // {suspicion}, counter: raised by this member
+	MetricRefutations      = "libgossip.refutations"              // {refutation}, counter: of suspicions of this member
+	MetricFailures         = "libgossip.failures"                 // {member}, counter: members declared failed
+	MetricFailureEvents    = "libgossip.failures.observed"        // {member}, counter, attribute origin
+	MetricMessagesSent     = "libgossip.messages.sent"            // {packet}, counter
+	MetricMessagesReceived = "libgossip.messages.received"        // {packet}, counter
+	MetricBytesSent        = "libgossip.bytes.sent"               // By, counter
+	MetricBytesReceived    = "libgossip.bytes.received"           // By, counter
+	MetricMalformed        = "libgossip.messages.malformed"       // {packet}, counter
+	MetricStale            = "libgossip.messages.stale"           // {message}, counter
+	MetricMisdirected      = "libgossip.messages.misdirected"     // {message}, counter
+	MetricUnknownAcks      = "libgossip.acks.unknown"             // {message}, counter
+	MetricConflicts        = "libgossip.conflicts"                // {conflict}, counter
+	MetricDamped           = "libgossip.flaps.damped"             // {update}, counter
+	MetricPushPulls        = "libgossip.pushpulls"                // {exchange}, counter
+	MetricSendErrors       = "libgossip.send.errors"              // {error}, counter
+	MetricStreamErrors     = "libgossip.stream.errors"            // {error}, counter
+	MetricDecodeErrors     = "libgossip.decode.errors"            // {error}, counter
+	MetricQueueUpdates     = "libgossip.queue.updates"            // {update}, gauge
+	MetricQueueBroadcasts  = "libgossip.queue.broadcasts"         // {broadcast}, gauge
+	MetricUpdatesDropped   = "libgossip.updates.dropped"          // {update}, counter
+	MetricBroadcastDropped = "libgossip.broadcasts.dropped"       // {broadcast}, counter
+	MetricBroadcastDups    = "libgossip.broadcasts.duplicate"     // {broadcast}, counter
+	MetricEvents           = "libgossip.events"                   // {event}, counter, attribute type
+	MetricEventsDropped    = "libgossip.events.dropped"           // {event}, counter
+	MetricTransportPackets = "libgossip.transport.packets"        // {packet}, counter, attribute direction
+	MetricTransportBytes   = "libgossip.transport.bytes"          // By, counter, attribute direction
+	MetricTransportStreams = "libgossip.transport.streams"        // {stream}, counter, attribute direction
+	MetricTransportDrops   = "libgossip.transport.drops"          // {packet}, counter, attribute reason
+	MetricAuthFailures     = "libgossip.transport.auth.failures"  // {packet}, counter
+	MetricIncRefused       = "libgossip.incarnations.refused"     // {update}, counter
+	MetricMembersRefused   = "libgossip.members.refused"          // {member}, counter
+	MetricReliableRefused  = "libgossip.pings.reliable_refused"   // {message}, counter
+	MetricSendDropped      = "libgossip.send.dropped"             // {message}, counter, attribute reason
+	MetricInboundDropped   = "libgossip.messages.inbound_dropped" // {packet}, counter
+	MetricOversize         = "libgossip.messages.oversize"        // {packet}, counter
 )
 
 type counterDef struct {
@@ -80,6 +86,11 @@ var nodeCounters = []counterDef{
 	{MetricUpdatesDropped, "{update}", "Membership updates dropped because the queue was full.", func(s gossip.NodeStats) uint64 { return s.UpdatesDropped }},
 	{MetricBroadcastDropped, "{broadcast}", "User broadcasts dropped because the queue was full.", func(s gossip.NodeStats) uint64 { return s.UserDropped }},
 	{MetricBroadcastDups, "{broadcast}", "User broadcasts received again and ignored.", func(s gossip.NodeStats) uint64 { return s.UserDuplicates }},
+	{MetricIncRefused, "{update}", "Updates refused for an implausible incarnation jump.", func(s gossip.NodeStats) uint64 { return s.IncarnationRefused }},
+	{MetricMembersRefused, "{member}", "New members refused by the per-message and table limits.", func(s gossip.NodeStats) uint64 { return s.MembersRefused }},
+	{MetricReliableRefused, "{message}", "Reliable pings that arrived as packets from unknown members, dropped.", func(s gossip.NodeStats) uint64 { return s.ReliableRefused }},
+	{MetricInboundDropped, "{packet}", "Received packets dropped because the protocol goroutine was behind.", func(s gossip.NodeStats) uint64 { return s.InboundDropped }},
+	{MetricOversize, "{packet}", "Packets over the transport's packet size once encoded (split or sent over streams).", func(s gossip.NodeStats) uint64 { return s.Oversize }},
 }
 
 // stateNames are the values of the state attribute, indexed by gossip.State.
@@ -117,6 +128,7 @@ type instruments struct {
 	trStreams   metric.Int64ObservableCounter
 	trDrops     metric.Int64ObservableCounter
 	trAuth      metric.Int64ObservableCounter
+	sendDropped metric.Int64ObservableCounter
 }
 
 func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.Observable, error) {
@@ -131,7 +143,7 @@ func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.
 		metric.WithDescription("Membership events and user broadcasts seen by this member, by type."))
 	add(err)
 	in.failures, err = m.Int64Counter(MetricFailureEvents, metric.WithUnit("{member}"),
-		metric.WithDescription("Failures observed as events, by origin: own (this member's suspicion timer) or learned (gossip)."))
+		metric.WithDescription("Failures observed as events, by origin: local (this member's own suspicion timer) or gossip (learned from another member)."))
 	add(err)
 	for _, d := range nodeCounters {
 		c, err := m.Int64ObservableCounter(d.name, metric.WithUnit(d.unit), metric.WithDescription(d.desc))
@@ -157,7 +169,10 @@ func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.
 	in.evDropped, err = m.Int64ObservableCounter(MetricEventsDropped, metric.WithUnit("{event}"),
 		metric.WithDescription("Events the monitor lost because its subscription buffer was full."))
 	add(err)
-	obs = append(obs, in.members, in.memberState, in.health, in.qUpdates, in.qUser, in.evDropped)
+	in.sendDropped, err = m.Int64ObservableCounter(MetricSendDropped, metric.WithUnit("{message}"),
+		metric.WithDescription("Outbound messages dropped by the send queues, by reason: full (queue full) or stale (waited too long)."))
+	add(err)
+	obs = append(obs, in.sendDropped, in.members, in.memberState, in.health, in.qUpdates, in.qUser, in.evDropped)
 	if withTransport {
 		in.trPackets, err = m.Int64ObservableCounter(MetricTransportPackets, metric.WithUnit("{packet}"),
 			metric.WithDescription("Packets on the network, by direction (in, out)."))
@@ -185,6 +200,9 @@ func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.
 var (
 	dirIn  = metric.WithAttributes(attribute.String("direction", "in"))
 	dirOut = metric.WithAttributes(attribute.String("direction", "out"))
+
+	reasonFull  = metric.WithAttributes(attribute.String("reason", "full"))
+	reasonStale = metric.WithAttributes(attribute.String("reason", "stale"))
 )
 
 // observe reports every observable instrument from one Stats snapshot, one
@@ -211,6 +229,8 @@ func (mon *Monitor) observe(_ context.Context, o metric.Observer) error {
 				attribute.String("member.id", v.ID), attribute.String("state", StateName(v.State))))
 		}
 	}
+	o.ObserveInt64(in.sendDropped, int64(st.SendDropped), reasonFull)
+	o.ObserveInt64(in.sendDropped, int64(st.SendStale), reasonStale)
 	o.ObserveInt64(in.health, int64(st.Awareness))
 	o.ObserveInt64(in.qUpdates, int64(st.QueuedUpdates))
 	o.ObserveInt64(in.qUser, int64(st.QueuedUser))

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/core"
 )
 
 // ScopeName is the instrumentation scope of every meter and tracer this
@@ -51,10 +52,11 @@ type Monitor struct {
 type EventRecord struct {
 	Seq    uint64    `json:"seq"`    // position in this monitor's event stream, from 1
 	Time   time.Time `json:"time"`   // when the node produced the event
-	Type   string    `json:"type"`   // "join", "update", "suspect", "alive", "failed", "left", "conflict", "user"
+	Type   string    `json:"type"`   // "join", "update", "suspect", "alive", "failed", "left", "conflict", "user", "refuted"
 	Member string    `json:"member"` // the member the event is about (the origin for "user")
 	State  string    `json:"state"`  // the member's state after the event
-	Detail string    `json:"detail"` // a short human note (origin, payload size, ...)
+	Origin string    `json:"origin"` // "local" (this member's timers or calls) or "gossip" (learned)
+	Detail string    `json:"detail"` // a short human note (accusers, payload size, ...)
 }
 
 // Instrument starts observing node: it creates the instruments (named in the
@@ -86,7 +88,7 @@ func Instrument(node *gossip.Node, opts ...Option) (*Monitor, error) {
 	for _, s := range allStates {
 		mon.stateSets[s] = attribute.NewSet(attribute.String("state", StateName(s)))
 	}
-	for t := gossip.EventJoin; t <= gossip.EventUser; t++ {
+	for t := gossip.EventJoin; t <= core.EventRefuted; t++ {
 		mon.eventAttrs[t] = metric.WithAttributes(attribute.String("type", t.String()))
 	}
 	mon.sub = node.Subscribe(o.buffer)
@@ -148,16 +150,10 @@ func (mon *Monitor) handle(ev gossip.Event) {
 	if a, ok := mon.eventAttrs[ev.Type]; ok {
 		mon.inst.events.Add(ctx, 1, a)
 	}
-	rec := EventRecord{Time: ev.Time, Type: ev.Type.String(), Member: ev.Member.ID, State: StateName(ev.Member.State)}
+	rec := EventRecord{Time: ev.Time, Type: ev.Type.String(), Member: ev.Member.ID, State: StateName(ev.Member.State), Origin: ev.Origin.String()}
 	switch ev.Type {
 	case gossip.EventFailed:
-		origin := failureOrigin(ev)
-		if origin != "" {
-			rec.Detail = origin
-			mon.inst.failures.Add(ctx, 1, metric.WithAttributes(attribute.String("origin", origin)))
-		} else {
-			mon.inst.failures.Add(ctx, 1)
-		}
+		mon.inst.failures.Add(ctx, 1, metric.WithAttributes(attribute.String("origin", failureOrigin(ev))))
 	case gossip.EventUser:
 		rec.Detail = mon.traceReceived(ev)
 	case gossip.EventJoin:

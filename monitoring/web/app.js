@@ -154,7 +154,10 @@
       const what = el("span", "what");
       if (e.type === "user") what.append(document.createTextNode("broadcast from "), el("b", "", e.member));
       else what.append(el("b", "", e.member), document.createTextNode(" " + (verbs[e.type] || e.type)));
-      if (e.detail) what.appendChild(el("span", "detail", e.detail));
+      let note = e.detail || "";
+      if (e.type === "failed" || e.type === "suspect")
+        note = (e.origin === "local" ? "by its own probes" : "learned via gossip") + (note ? " · " + note : "");
+      if (note) what.appendChild(el("span", "detail", note));
       const t = el("time");
       t.title = e.time;
       li.append(el("span", "mark"), what, t);
