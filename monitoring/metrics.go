@@ -197,21 +197,25 @@ func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.
 	return &in, obs, nil
 }
 
-var (
-	dirIn  = metric.WithAttributes(attribute.String("direction", "in"))
-	dirOut = metric.WithAttributes(attribute.String("direction", "out"))
-
-	reasonFull  = metric.WithAttributes(attribute.String("reason", "full"))
-	reasonStale = metric.WithAttributes(attribute.String("reason", "stale"))
-)
+// with returns the measurement option for the monitor's own attributes
+// plus kv.
+func (mon *Monitor) with(kv ...attribute.KeyValue) metric.MeasurementOption {
+	if len(mon.o.attrs) == 0 {
+		return metric.WithAttributes(kv...)
+	}
+	all := make([]attribute.KeyValue, 0, len(mon.o.attrs)+len(kv))
+	all = append(all, mon.o.attrs...)
+	return metric.WithAttributes(append(all, kv...)...)
+}
 
 // observe reports every observable instrument from one Stats snapshot, one
 // Members call and one transport snapshot.
 func (mon *Monitor) observe(_ context.Context, o metric.Observer) error {
 	in := mon.inst
 	st := mon.node.Stats()
+	base := mon.with()
 	for i, d := range nodeCounters {
-		o.ObserveInt64(in.counters[i], int64(d.value(st)))
+		o.ObserveInt64(in.counters[i], int64(d.value(st)), base)
 	}
 	members := mon.node.Members()
 	var counts [4]int64
@@ -221,32 +225,33 @@ func (mon *Monitor) observe(_ context.Context, o metric.Observer) error {
 		}
 	}
 	for _, s := range allStates {
-		o.ObserveInt64(in.members, counts[s], metric.WithAttributeSet(mon.stateSets[s]))
+		o.ObserveInt64(in.members, counts[s], mon.stateOpts[s])
 	}
 	if mon.o.memberLimit <= 0 || len(members) <= mon.o.memberLimit {
 		for _, v := range members {
-			o.ObserveInt64(in.memberState, 1, metric.WithAttributes(
+			o.ObserveInt64(in.memberState, 1, mon.with(
 				attribute.String("member.id", v.ID), attribute.String("state", StateName(v.State))))
 		}
 	}
-	o.ObserveInt64(in.sendDropped, int64(st.SendDropped), reasonFull)
-	o.ObserveInt64(in.sendDropped, int64(st.SendStale), reasonStale)
-	o.ObserveInt64(in.health, int64(st.Awareness))
-	o.ObserveInt64(in.qUpdates, int64(st.QueuedUpdates))
-	o.ObserveInt64(in.qUser, int64(st.QueuedUser))
-	o.ObserveInt64(in.evDropped, int64(mon.sub.Dropped()))
+	o.ObserveInt64(in.sendDropped, int64(st.SendDropped), mon.with(attribute.String("reason", "full")))
+	o.ObserveInt64(in.sendDropped, int64(st.SendStale), mon.with(attribute.String("reason", "stale")))
+	o.ObserveInt64(in.health, int64(st.Awareness), base)
+	o.ObserveInt64(in.qUpdates, int64(st.QueuedUpdates), base)
+	o.ObserveInt64(in.qUser, int64(st.QueuedUser), base)
+	o.ObserveInt64(in.evDropped, int64(mon.sub.Dropped()), base)
 	if mon.o.transport != nil {
 		ts := mon.o.transport.Stats()
-		o.ObserveInt64(in.trPackets, int64(ts.PacketsIn), dirIn)
-		o.ObserveInt64(in.trPackets, int64(ts.PacketsOut), dirOut)
-		o.ObserveInt64(in.trBytes, int64(ts.BytesIn), dirIn)
-		o.ObserveInt64(in.trBytes, int64(ts.BytesOut), dirOut)
-		o.ObserveInt64(in.trStreams, int64(ts.StreamsIn), dirIn)
-		o.ObserveInt64(in.trStreams, int64(ts.StreamsOut), dirOut)
+		in, out := mon.with(attribute.String("direction", "in")), mon.with(attribute.String("direction", "out"))
+		o.ObserveInt64(mon.inst.trPackets, int64(ts.PacketsIn), in)
+		o.ObserveInt64(mon.inst.trPackets, int64(ts.PacketsOut), out)
+		o.ObserveInt64(mon.inst.trBytes, int64(ts.BytesIn), in)
+		o.ObserveInt64(mon.inst.trBytes, int64(ts.BytesOut), out)
+		o.ObserveInt64(mon.inst.trStreams, int64(ts.StreamsIn), in)
+		o.ObserveInt64(mon.inst.trStreams, int64(ts.StreamsOut), out)
 		for _, r := range stats.Reasons() {
-			o.ObserveInt64(in.trDrops, int64(ts.Dropped(r)), metric.WithAttributes(attribute.String("reason", r.String())))
+			o.ObserveInt64(mon.inst.trDrops, int64(ts.Dropped(r)), mon.with(attribute.String("reason", r.String())))
 		}
-		o.ObserveInt64(in.trAuth, int64(ts.Dropped(stats.Auth)))
+		o.ObserveInt64(mon.inst.trAuth, int64(ts.Dropped(stats.Auth)), base)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ type Monitor struct {
 	done   chan struct{}
 	wg     sync.WaitGroup
 
-	stateSets  map[gossip.State]attribute.Set
+	stateOpts  map[gossip.State]metric.MeasurementOption
 	eventAttrs map[gossip.EventType]metric.MeasurementOption
 
 	mu      sync.Mutex
@@ -80,16 +80,16 @@ func Instrument(node *gossip.Node, opts ...Option) (*Monitor, error) {
 		tracer:     o.tracers.Tracer(ScopeName),
 		inst:       inst,
 		done:       make(chan struct{}),
-		stateSets:  map[gossip.State]attribute.Set{},
+		stateOpts:  map[gossip.State]metric.MeasurementOption{},
 		eventAttrs: map[gossip.EventType]metric.MeasurementOption{},
 		recent:     make([]EventRecord, 0, o.recent),
 		changed:    make(chan struct{}),
 	}
 	for _, s := range allStates {
-		mon.stateSets[s] = attribute.NewSet(attribute.String("state", StateName(s)))
+		mon.stateOpts[s] = mon.with(attribute.String("state", StateName(s)))
 	}
 	for t := gossip.EventJoin; t <= core.EventRefuted; t++ {
-		mon.eventAttrs[t] = metric.WithAttributes(attribute.String("type", t.String()))
+		mon.eventAttrs[t] = mon.with(attribute.String("type", t.String()))
 	}
 	mon.sub = node.Subscribe(o.buffer)
 	mon.reg, err = meter.RegisterCallback(mon.observe, obs...)
@@ -153,7 +153,7 @@ func (mon *Monitor) handle(ev gossip.Event) {
 	rec := EventRecord{Time: ev.Time, Type: ev.Type.String(), Member: ev.Member.ID, State: StateName(ev.Member.State), Origin: ev.Origin.String()}
 	switch ev.Type {
 	case gossip.EventFailed:
-		mon.inst.failures.Add(ctx, 1, metric.WithAttributes(attribute.String("origin", failureOrigin(ev))))
+		mon.inst.failures.Add(ctx, 1, mon.with(attribute.String("origin", failureOrigin(ev))))
 	case gossip.EventUser:
 		rec.Detail = mon.traceReceived(ev)
 	case gossip.EventJoin:

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -192,4 +193,30 @@ func names(spans []sdktrace.ReadOnlySpan) []string {
 		out = append(out, fmt.Sprintf("%s(%v)", s.Name(), s.Status().Code))
 	}
 	return out
+}
+
+// TestSharedProviderAttributes: several members on one MeterProvider keep
+// their series apart with WithAttributes.
+func TestSharedProviderAttributes(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	newCluster(t, 3, clusterOpts{monOpts: func(i int) []monitoring.Option {
+		return []monitoring.Option{monitoring.WithMeterProvider(mp),
+			monitoring.WithAttributes(attribute.String("member.id", fmt.Sprintf("node-%d", i+1)))}
+	}})
+	g, ok := collect(t, reader)[monitoring.MetricMembers].(metricdata.Gauge[int64])
+	if !ok {
+		t.Fatal("no members gauge")
+	}
+	alive := map[string]int64{}
+	for _, dp := range g.DataPoints {
+		id, _ := dp.Attributes.Value("member.id")
+		if st, _ := dp.Attributes.Value("state"); st.AsString() == "alive" {
+			alive[id.AsString()] = dp.Value
+		}
+	}
+	if len(alive) != 3 || alive["node-1"] != 3 || alive["node-3"] != 3 {
+		t.Errorf("alive by member: %v, want 3 members each seeing 3", alive)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
@@ -21,6 +22,7 @@ type options struct {
 	recent      int
 	memberLimit int
 	buffer      int
+	attrs       []attribute.KeyValue
 }
 
 func defaults(opts []Option) options {
@@ -93,4 +95,13 @@ func WithEventBuffer(n int) Option {
 			o.buffer = n
 		}
 	}
+}
+
+// WithAttributes adds attributes to every measurement of the monitor, for a
+// process that runs several members on one MeterProvider (a demo, a test):
+// WithAttributes(attribute.String("member.id", id)) keeps their series
+// apart. Default none: a program usually runs one member and names it in
+// the resource (Config.MemberID).
+func WithAttributes(kv ...attribute.KeyValue) Option {
+	return func(o *options) { o.attrs = append(o.attrs, kv...) }
 }
