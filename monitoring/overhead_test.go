@@ -99,3 +99,27 @@ func overhead(b *testing.B, n int, instrumented bool, scrape time.Duration) {
 	b.ReportMetric(perMemberSec[len(perMemberSec)/2], "cpu-ms/member-s")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkScrape is the cost of one Prometheus scrape of a process running
+// 64 instrumented members (each member's series, member.state included):
+// divided by 64 members and the scrape interval it gives the monitoring's
+// CPU per member-second without the noise of a whole cluster's run.
+func BenchmarkScrape(b *testing.B) {
+	tel, shutdown, err := monitoring.Setup(context.Background(), monitoring.Config{Prometheus: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer shutdown(context.Background())
+	newClusterTB(b, 64, clusterOpts{monOpts: func(i int) []monitoring.Option {
+		return []monitoring.Option{monitoring.WithMeterProvider(tel.MeterProvider),
+			monitoring.WithAttributes(attribute.String("member.id", fmt.Sprintf("node-%d", i+1)))}
+	}})
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		tel.MetricsHandler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("scrape: %d", rec.Code)
+		}
+	}
+}
