@@ -67,7 +67,13 @@ func (n *Node) handle(c *core.Core, in input) {
 		}
 		data = wire.Encode(msgs...)
 	}
-	if err := c.HandleMessage(n.now(), in.from, data); err != nil {
+	handle := c.HandleMessage
+	if in.stream {
+		// Only input that came over a stream may ask for a stream answer:
+		// a packet's source address is not proof of anything.
+		handle = c.HandleStreamMessage
+	}
+	if err := handle(n.now(), in.from, data); err != nil {
 		n.report(&n.decodeErrors, fmt.Errorf("gossip: packet from %s: %w", in.from, err))
 	}
 }
@@ -108,8 +114,8 @@ func (n *Node) checkJoined(c *core.Core) {
 
 func (n *Node) logEvent(e Event) {
 	switch e.Type {
-	case EventJoin, EventLeft, EventFailed, EventConflict:
-		n.log.Info("member "+e.Type.String(), "peer_id", e.Member.ID, "peer_addr", e.Member.Addr, "incarnation", e.Member.Incarnation)
+	case EventJoin, EventLeft, EventFailed, EventConflict, EventRefuted:
+		n.log.Info("member "+e.Type.String(), "peer_id", e.Member.ID, "peer_addr", e.Member.Addr, "incarnation", e.Member.Incarnation, "origin", e.Origin.String())
 	case EventUser:
 	default:
 		n.log.Debug("member "+e.Type.String(), "peer_id", e.Member.ID, "incarnation", e.Member.Incarnation)
