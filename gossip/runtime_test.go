@@ -348,3 +348,22 @@ func TestPreset(t *testing.T) {
 		t.Errorf("Preset(lna): got %v, want ErrUnknownPreset", err)
 	}
 }
+
+// fixedClock reads a fixed instant; its timers are the system's.
+type fixedClock struct{ now time.Time }
+
+func (c fixedClock) Now() time.Time { return c.now }
+func (c fixedClock) NewTimer(d time.Duration) gossip.Timer {
+	return gossip.SystemClock{}.NewTimer(d)
+}
+
+func TestWithClock(t *testing.T) {
+	at := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+	n := startNode(t, memnet.New(1), "a", gossip.WithClock(fixedClock{at}))
+	if got := n.LocalNode().Incarnation; got != uint64(at.Unix()) {
+		t.Errorf("incarnation %d, want the clock's %d", got, at.Unix())
+	}
+	if err := n.Leave(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
