@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
@@ -111,6 +112,9 @@ func TestStartAfterShutdown(t *testing.T) {
 	err := n.Start(context.Background())
 	if !errors.Is(err, gossip.ErrShutdown) || errors.Is(err, gossip.ErrStarted) {
 		t.Errorf("Start after Shutdown: got %v, want ErrShutdown", err)
+	}
+	if err != nil && err.Error() != "gossip: node shut down" {
+		t.Errorf("ErrShutdown reads %q", err)
 	}
 	if err := n.SetMeta(nil); !errors.Is(err, gossip.ErrShutdown) || !errors.Is(err, gossip.ErrNotRunning) {
 		t.Errorf("SetMeta after Shutdown: got %v, want ErrShutdown (which is ErrNotRunning too)", err)
@@ -366,4 +370,82 @@ func TestWithClock(t *testing.T) {
 	if err := n.Leave(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSendQueuesDropStale: messages for a black-holed destination wait in
+// its own bounded queue and are dropped (and counted) when it overflows or
+// they grow stale, while the other destinations keep being served by the
+// remaining senders.
+func TestSendQueuesDropStale(t *testing.T) { synctest.Test(t, testSendQueuesDropStale) }
+
+func testSendQueuesDropStale(t *testing.T) {
+	network := memnet.New(9)
+	ft := newFaultTransport(network.Transport("a"))
+	cfg := gossip.LocalConfig()
+	cfg.ID = "a"
+	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet), gossip.WithSenders(2),
+		gossip.WithSendQueue(2, 100*time.Millisecond), gossip.WithStreamTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+	var others []*gossip.Node
+	for _, id := range []string{"b", "c", "d", "hole"} {
+		n := startNode(t, network, id)
+		if err := n.Join(context.Background(), "a"); err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, n)
+	}
+	eventually(t, 10*time.Second, "5 members at a", func() bool { return len(a.LiveMembers()) == 5 })
+	ft.blackHole("hole")
+	for i := range 50 {
+		_ = a.Broadcast([]byte(fmt.Sprint(i))) // traffic for every destination
+	}
+	eventually(t, 10*time.Second, "drops counted", func() bool {
+		st := a.Stats()
+		return st.SendStale+st.SendDropped > 0
+	})
+	// The healthy members still hear from a.
+	if err := a.SetMeta(map[string]string{"v": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a's metadata at b, c, d", func() bool {
+		for _, n := range others[:3] {
+			ok := false
+			for _, v := range n.Members() {
+				ok = ok || (v.ID == "a" && v.Meta["v"] == "2")
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestOptionsValidate(t *testing.T) {
+	network := memnet.New(1)
+	cfg := gossip.LocalConfig()
+	cfg.ID = "x"
+	bad := map[string]gossip.Option{
+		"stream timeout": gossip.WithStreamTimeout(-time.Second),
+		"join timeout":   gossip.WithJoinTimeout(-time.Second),
+		"queue depth":    gossip.WithSendQueue(-1, 0),
+		"queue age":      gossip.WithSendQueue(0, -time.Second),
+		"senders":        gossip.WithSenders(0),
+	}
+	for name, opt := range bad {
+		if _, err := gossip.New(cfg, network.Transport("x"), opt); err == nil {
+			t.Errorf("%s: invalid option accepted", name)
+		}
+	}
+	n, err := gossip.New(cfg, network.Transport("x"), gossip.WithClock(nil), gossip.WithCodec(nil), gossip.WithLogger(nil))
+	if err != nil || n == nil {
+		t.Fatalf("nil options should mean defaults: %v", err)
+	}
+	_ = n.Shutdown(context.Background())
 }
