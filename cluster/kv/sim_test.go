@@ -139,7 +139,6 @@ func (s *kvSim) checkNoResurrection(final bool) {
 	}
 }
 
-
 func (d DigestEntry) entry() Entry {
 	return Entry{Key: d.Key, Version: d.Version, Origin: d.Origin, Deleted: d.Deleted}
 }

@@ -37,12 +37,21 @@ func (c *Client) Call(ctx context.Context, addr, method string, body []byte) ([]
 	if len(req) > c.opts.maxFrame {
 		return nil, fmt.Errorf("%w: request of %d bytes, limit %d", ErrFrameTooLarge, len(req), c.opts.maxFrame)
 	}
-	var d net.Dialer
 	var conn net.Conn
-	if c.opts.tls != nil {
-		td := tls.Dialer{NetDialer: &d, Config: c.opts.tls}
+	if c.opts.dial != nil {
+		conn, err = c.opts.dial(ctx, "tcp", addr)
+		if err == nil && c.opts.tls != nil {
+			tc := tls.Client(conn, c.opts.tls)
+			if err = tc.HandshakeContext(ctx); err != nil {
+				conn.Close()
+			}
+			conn = tc
+		}
+	} else if c.opts.tls != nil {
+		td := tls.Dialer{Config: c.opts.tls}
 		conn, err = td.DialContext(ctx, "tcp", addr)
 	} else {
+		var d net.Dialer
 		conn, err = d.DialContext(ctx, "tcp", addr)
 	}
 	if err != nil {

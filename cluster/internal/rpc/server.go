@@ -34,6 +34,7 @@ type options struct {
 	handlerTimeout time.Duration
 	writeTimeout   time.Duration
 	tls            *tls.Config
+	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func defaults() options {
@@ -66,6 +67,11 @@ func WithMaxConns(total, perSource int) Option {
 // Defaults 5s, 10s, 10s.
 func WithTimeouts(read, handler, write time.Duration) Option {
 	return func(o *options) { o.readTimeout, o.handlerTimeout, o.writeTimeout = read, handler, write }
+}
+
+// WithDialer sets how a client opens connections. Default a net.Dialer.
+func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(o *options) { o.dial = dial }
 }
 
 // WithTLS secures the channel: a server accepts only TLS connections with
