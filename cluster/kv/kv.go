@@ -50,7 +50,7 @@ type KV struct {
 	// ctx ends at Shutdown and bounds every exchange in flight.
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg   sync.WaitGroup
+	wg     sync.WaitGroup
 }
 
 // New returns a KV for node, which the caller starts (and shuts down)

@@ -2,9 +2,9 @@ package kv
 
 import (
 	"context"
-	"net"
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"time"
 )
 
