@@ -178,3 +178,12 @@ func (s *Server) mapErr(r *hraft.Raft, err error) error {
 	}
 	return err
 }
+
+// snapshots returns how many snapshots are on disk (for tests).
+func (s *Server) snapshots() (int, error) {
+	if _, err := s.running(); err != nil {
+		return 0, err
+	}
+	list, err := s.snaps.List()
+	return len(list), err
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -148,7 +147,7 @@ func (c *testCluster) start(id, seed string, opts ...Option) *member {
 	cfg := gossip.LocalConfig()
 	cfg.ID = id
 	cfg.Incarnation = uint64(m.gen)
-	node, err := gossip.New(cfg, c.net.Transport(fmt.Sprintf("%s/%d", id, m.gen)), gossip.WithLogger(quiet))
+	node, err := gossip.New(cfg, c.net.Transport(id), gossip.WithLogger(quiet))
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -84,7 +84,8 @@ type policyConfig struct {
 //     as a non-voter;
 //   - a server whose gossip address differs from its configured one is
 //     re-added with the new address and the same suffrage;
-//   - a non-voter alive for Stabilization without interruption is promoted;
+//   - a non-voter alive for Stabilization without interruption (at one
+//     address: a restart on a new one starts the time again) is promoted;
 //   - a server that left gracefully is removed;
 //   - a server failed (or absent from gossip, or reaped) for
 //     DeadServerTimeout is removed, voters only while the voters left are
@@ -95,10 +96,11 @@ type policy struct {
 	cfg          policyConfig
 	aliveSince   map[string]time.Time // alive without interruption since
 	failingSince map[string]time.Time // failed, absent or reaped since
+	addrs        map[string]string    // last raft address seen in gossip
 }
 
 func newPolicy(cfg policyConfig) *policy {
-	return &policy{cfg: cfg, aliveSince: map[string]time.Time{}, failingSince: map[string]time.Time{}}
+	return &policy{cfg: cfg, aliveSince: map[string]time.Time{}, failingSince: map[string]time.Time{}, addrs: map[string]string{}}
 }
 
 // plan returns the changes to make, in order: additions, address updates
@@ -112,8 +114,13 @@ func (p *policy) plan(now time.Time, self string, servers []gossipServer, config
 	for _, c := range config {
 		inConfig[c.ID] = c
 	}
-	// Update the health history.
+	// Update the health history. A new address means a restart: the
+	// stabilization time starts again.
 	for _, s := range servers {
+		if a, ok := p.addrs[s.ID]; ok && a != s.Addr {
+			delete(p.aliveSince, s.ID)
+		}
+		p.addrs[s.ID] = s.Addr
 		switch s.Health {
 		case healthAlive:
 			if _, ok := p.aliveSince[s.ID]; !ok {
@@ -150,6 +157,11 @@ func (p *policy) plan(now time.Time, self string, servers []gossipServer, config
 	for id := range p.aliveSince {
 		if _, g := byID[id]; !g {
 			delete(p.aliveSince, id)
+		}
+	}
+	for id := range p.addrs {
+		if _, g := byID[id]; !g {
+			delete(p.addrs, id)
 		}
 	}
 

@@ -38,6 +38,7 @@ type Server struct {
 	state    int // 0 new, 1 running, 2 stopped
 	r        *hraft.Raft
 	store    *raftboltdb.BoltStore
+	snaps    *hraft.FileSnapshotStore
 	stream   *streamLayer
 	addr     string
 	existing bool // published TagState
@@ -172,7 +173,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fail(fmt.Errorf("raft: start: %w", err))
 	}
-	s.r, s.store, s.stream, s.addr, s.existing = r, store, stream, adv, existing
+	s.r, s.store, s.snaps, s.stream, s.addr, s.existing = r, store, snaps, stream, adv, existing
 	if err := s.publishTag(); err != nil {
 		_ = r.Shutdown().Error()
 		s.r = nil
