@@ -1,6 +1,6 @@
 // C half of the libgossip C API: the thread-local error message, the
 // callback trampolines (Go cannot call C function pointers) and the free
-// functions. Everything Go-side lives in capi.go.
+// functions. The Go side lives in the package's .go files, one per concern.
 #include <stdlib.h>
 #include <string.h>
 

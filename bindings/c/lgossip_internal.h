@@ -1,4 +1,4 @@
-// Private declarations shared by capi.go and lgossip.c.
+// Private declarations shared by the Go files and lgossip.c.
 #ifndef LGOSSIP_INTERNAL_H
 #define LGOSSIP_INTERNAL_H
 #include "include/libgossip.h"
