@@ -169,5 +169,3 @@ func cloneView(v core.NodeView) core.NodeView {
 	}
 	return v
 }
-
-// deliverEvent calls fn with a C copy of e. node is the node handle for

@@ -10,6 +10,7 @@ package main
 import "C"
 
 import (
+	"context"
 	"sync"
 	"unsafe"
 
@@ -17,8 +18,11 @@ import (
 )
 
 // coreObj is a core.Core behind a lock. Output is drained under the lock
-// and delivered to the callbacks after it is released.
+// and delivered to the callbacks after it is released, through the gate
+// that gossip_core_destroy shuts.
 type coreObj struct {
+	h       uint64
+	gate    gate
 	mu      sync.Mutex
 	c       *core.Core
 	closed  bool
@@ -58,21 +62,10 @@ func (o *coreObj) with(fn func(c *core.Core) C.gossip_status) C.gossip_status {
 	send, onEvent, user := o.send, o.onEvent, o.user
 	o.mu.Unlock()
 	for _, m := range rd.Messages {
-		if send == nil {
-			break
-		}
-		to := C.CString(m.To)
-		data := C.CBytes(m.Data)
-		rel := C.int(0)
-		if m.Reliable {
-			rel = 1
-		}
-		C.lg_call_send(send, user, to, (*C.uint8_t)(data), C.size_t(len(m.Data)), rel)
-		C.free(data)
-		C.free(unsafe.Pointer(to))
+		deliverPacket(&o.gate, send, user, m, o.h)
 	}
 	for _, e := range rd.Events {
-		deliverEvent(onEvent, user, e, 0)
+		deliverEvent(&o.gate, onEvent, user, e, o.h)
 	}
 	return st
 }
@@ -100,7 +93,9 @@ func gossip_core_create(cfg *C.lg_cconfig, self C.gossip_view_t, send C.gossip_s
 	if err != nil {
 		return failErr(errInvalidArgument, err)
 	}
-	*out = C.gossip_core_t(handles.add(&coreObj{c: cc, send: send, onEvent: onEvent, user: C.uintptr_t(uintptr(user))}))
+	o := &coreObj{c: cc, send: send, onEvent: onEvent, user: C.uintptr_t(uintptr(user))}
+	o.h = handles.add(o)
+	*out = C.gossip_core_t(o.h)
 	return statusOK
 }
 
@@ -115,6 +110,14 @@ func gossip_core_destroy(h C.gossip_core_t) (st C.gossip_status) {
 	o.mu.Lock()
 	o.closed = true
 	o.mu.Unlock()
+	o.gate.shut()
+	if !inCallback(o.h) {
+		// Callbacks of calls made on other threads before destroy may be
+		// running; they hold the caller's user pointer, so wait for them.
+		// From inside one of this core's callbacks, waiting would wait for
+		// the caller itself.
+		_ = o.gate.wait(context.Background())
+	}
 	return statusOK
 }
 

@@ -26,12 +26,13 @@ import (
 )
 
 // nodeObj is a gossip.Node with its event dispatcher: one goroutine that
-// reads a subscription and calls the C callback.
+// reads a subscription and calls the C callback through gate, which stop
+// shuts, so that no callback runs once stop has returned GOSSIP_OK.
 type nodeObj struct {
 	h    uint64
 	n    *gossip.Node
 	sub  *gossip.Subscription
-	done chan struct{} // closed when the dispatcher exits
+	gate gate
 
 	mu      sync.Mutex
 	cb      C.gossip_event_fn
@@ -48,13 +49,14 @@ func getNode(h C.gossip_node_t) (*nodeObj, C.gossip_status) {
 	return n, statusOK
 }
 
+// dispatch delivers events until the subscription closes. Once the gate is
+// shut it only drains the subscription, calling nothing.
 func (o *nodeObj) dispatch() {
-	defer close(o.done)
 	for e := range o.sub.C {
 		o.mu.Lock()
 		cb, user := o.cb, o.user
 		o.mu.Unlock()
-		deliverEvent(cb, user, e, o.h)
+		deliverEvent(&o.gate, cb, user, e, o.h)
 	}
 }
 
@@ -121,7 +123,7 @@ func gossip_node_create(cfg *C.lg_cconfig, id, bind *C.lg_cchar, out *C.gossip_n
 	if err != nil {
 		return failErr(errInvalidArgument, err)
 	}
-	o := &nodeObj{n: n, sub: n.Subscribe(nodeEventBuffer), done: make(chan struct{})}
+	o := &nodeObj{n: n, sub: n.Subscribe(nodeEventBuffer)}
 	o.h = handles.add(o)
 	*out = C.gossip_node_t(o.h)
 	return statusOK
@@ -149,8 +151,8 @@ func gossip_node_start(h C.gossip_node_t) (st C.gossip_status) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.started {
-		return fail(errState, "gossip_node_start: node already started")
+	if o.started || o.stopped {
+		return fail(errState, "gossip_node_start: node already started or stopped")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), defaultStopTimeout)
 	defer cancel()
@@ -312,29 +314,28 @@ func gossip_node_leave(h C.gossip_node_t, timeoutMS C.int64_t) (st C.gossip_stat
 	return statusOK
 }
 
-// stop shuts the node down and waits for the dispatcher.
+// stop shuts the gate, shuts the node down (the first time) and waits until
+// no event callback is running. It returns errTimeout while a callback still
+// runs after timeout; a later stop waits for it again.
 func (o *nodeObj) stop(timeout time.Duration) C.gossip_status {
-	if uint64(C.lg_in_callback()) == o.h {
+	if inCallback(o.h) {
 		return fail(errState, "cannot stop or destroy node %d from its own event callback", o.h)
 	}
+	o.gate.shut()
 	o.mu.Lock()
-	if o.stopped {
-		o.mu.Unlock()
-		return statusOK
-	}
+	first := !o.stopped
 	o.stopped = true
-	started := o.started
 	o.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	err := o.n.Shutdown(ctx)
-	o.sub.Close()
-	if started {
-		select {
-		case <-o.done:
-		case <-ctx.Done():
-			return fail(errTimeout, "gossip_node_stop: event callback still running after %v", timeout)
-		}
+	var err error
+	if first {
+		err = o.n.Shutdown(ctx)
+		o.sub.Close() // the dispatcher drains what is left and exits
+	}
+	if o.gate.wait(ctx) != nil {
+		return fail(errTimeout, "gossip_node_stop: event callback of node %d still running after %v; "+
+			"no new callback starts; stop again to wait for it", o.h, timeout)
 	}
 	if err != nil {
 		return failErr(errInternal, err)
@@ -359,9 +360,25 @@ func gossip_node_destroy(h C.gossip_node_t) (st C.gossip_status) {
 	if st != statusOK {
 		return st
 	}
+	// errTimeout keeps the handle: a callback still runs with the user
+	// pointer, and the caller must not free it yet.
 	if st := o.stop(defaultStopTimeout); st != statusOK && st != errInternal {
 		return st
 	}
 	handles.remove(uint64(h))
+	return statusOK
+}
+
+//export gossip_node_events_dropped
+func gossip_node_events_dropped(h C.gossip_node_t, out *C.uint64_t) (st C.gossip_status) {
+	defer recoverTo(&st, "gossip_node_events_dropped")
+	o, st := getNode(h)
+	if st != statusOK {
+		return st
+	}
+	if out == nil {
+		return fail(errInvalidArgument, "gossip_node_events_dropped: out is NULL")
+	}
+	*out = C.uint64_t(o.sub.Dropped())
 	return statusOK
 }
