@@ -66,6 +66,8 @@ node.port = 8000
 core = libgossip.gossip_core(node)
 core.tick()
 assert libgossip.library_path().endswith("site-packages/libgossip/libgossip.so"), libgossip.library_path()
+import os
+assert os.path.exists(os.path.join(os.path.dirname(libgossip.__file__), "py.typed")), "py.typed not installed"
 print("installed package works:", core.members())
 PY
   )
