@@ -2,7 +2,7 @@ module github.com/libgossip/libgossip/monitoring
 
 go 1.26.0
 
-require github.com/libgossip/libgossip/gossip v0.0.0
+require github.com/libgossip/libgossip/gossip v0.1.0
 
 replace github.com/libgossip/libgossip/gossip => ../gossip
 
