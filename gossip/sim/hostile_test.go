@@ -91,3 +91,40 @@ func TestBroadcastsAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamFailures: the simulator can refuse and reset streams, at a
+// uniform rate and per member, and stays deterministic.
+func TestStreamFailures(t *testing.T) {
+	if _, err := New(Config{StreamFailure: 1}); err == nil {
+		t.Error("stream failure 1 accepted")
+	}
+	if _, err := RunScenario(Options{Scenario: ScenarioFalsePos, Nodes: 4, StreamFailure: -0.1}); err == nil {
+		t.Error("negative stream failure accepted")
+	}
+	o := Options{Scenario: ScenarioFalsePos, Nodes: 16, Seed: 3, Preset: "local", Loss: 0.05, StreamFailure: 0.5, Duration: 10 * time.Second}
+	a, b := mustRun(t, o), mustRun(t, o)
+	if a.StreamsFailed == 0 {
+		t.Errorf("no stream failed: %+v", a)
+	}
+	a.WallSeconds, a.HeapMB, b.WallSeconds, b.HeapMB = 0, 0, 0, 0
+	if *a.Converge != *b.Converge {
+		t.Errorf("heal times differ: %+v %+v", *a.Converge, *b.Converge)
+	}
+	a.Converge, b.Converge = nil, nil
+	if a != b {
+		t.Errorf("same seed, different runs:\n%+v\n%+v", a, b)
+	}
+	// A member whose every stream fails cannot join through a seed.
+	s, _ := New(Config{Seed: 1})
+	for i := 0; i < 2; i++ {
+		if _, err := s.Add(NodeID(i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.SetStreamFault(1, 0.999999)
+	_ = s.Join(1, NodeID(0))
+	s.RunFor(100 * time.Millisecond)
+	if s.Members()[1].Core.Joined() || s.StreamsFailed() == 0 {
+		t.Errorf("joined through a failing stream (failed %d)", s.StreamsFailed())
+	}
+}
