@@ -3,9 +3,9 @@ module github.com/libgossip/libgossip/examples
 go 1.26.0
 
 require (
-	github.com/libgossip/libgossip/gossip v0.0.0
-	github.com/libgossip/libgossip/monitoring v0.0.0
-	github.com/libgossip/libgossip/net v0.0.0
+	github.com/libgossip/libgossip/gossip v0.1.0
+	github.com/libgossip/libgossip/monitoring v0.1.0
+	github.com/libgossip/libgossip/net v0.1.0
 	go.opentelemetry.io/otel v1.47.0
 )
 

@@ -26,16 +26,6 @@ const (
 	stateShutdown                  // Shutdown called (from any state)
 )
 
-func (s nodeState) String() string {
-	switch s {
-	case stateNew:
-		return "new"
-	case stateRunning:
-		return "running"
-	}
-	return "shut down"
-}
-
 // Node runs a gossip member: one goroutine drives a core.Core with the
 // Node's clock over a Transport. All methods are safe for concurrent use.
 //
@@ -244,7 +234,14 @@ func (n *Node) call(fn func(*core.Core) error) error {
 	var err error
 	ran := make(chan struct{})
 	select {
-	case n.reqs <- func(c *core.Core) { err = fn(c); close(ran) }:
+	case n.reqs <- func(c *core.Core) {
+		err = fn(c)
+		// Hand out the output and publish the snapshot before the caller
+		// returns, so that it reads its own write.
+		n.drain(c)
+		n.publishSnapshot(c)
+		close(ran)
+	}:
 		<-ran
 		return err
 	case <-n.loopEnd:
