@@ -101,6 +101,10 @@ func NewDashboard(mons []*Monitor, opts ...DashboardOption) (*Dashboard, error) 
 	for _, o := range opts {
 		o(d)
 	}
+	now := time.Now()
+	for _, m := range d.mons {
+		d.ratesOf(m, now) // the first sample: rates show a second from now
+	}
 	return d, nil
 }
 
