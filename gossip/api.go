@@ -71,11 +71,11 @@ func (n *Node) LiveMembers() []NodeView {
 }
 
 // LocalNode returns this member's view. Before Start it reports the
-// configured id and address. It never waits.
+// configured id, address and metadata. It never waits.
 func (n *Node) LocalNode() NodeView {
 	s := n.snap.Load()
 	if s == nil {
-		return cloneView(NodeView{ID: n.cfg.ID, Addr: n.cfg.Addr})
+		return cloneView(NodeView{ID: n.given.ID, Addr: n.given.Addr, Meta: n.given.Meta})
 	}
 	return cloneView(s.local)
 }

@@ -40,10 +40,11 @@ const (
 // after every change, so they never wait for it. Events reach subscribers
 // without blocking the protocol either (see Subscribe).
 type Node struct {
-	cfg  Config // as given to New; after Start, as completed by the core
-	tr   Transport
-	opts options
-	log  *slog.Logger
+	given Config // as given to New; never modified
+	cfg   Config // after Start, as completed by the core (written once, under mu)
+	tr    Transport
+	opts  options
+	log   *slog.Logger
 
 	mu    sync.Mutex // guards state, conns, ctx and cancel
 	state nodeState
@@ -101,6 +102,7 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 		o.clock = SystemClock{}
 	}
 	n := &Node{
+		given:   cfg,
 		cfg:     cfg,
 		tr:      tr,
 		opts:    o,
