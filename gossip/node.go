@@ -16,6 +16,7 @@ import (
 
 	"github.com/libgossip/libgossip/gossip/core"
 	"github.com/libgossip/libgossip/gossip/wire"
+	"github.com/libgossip/libgossip/gossip/wire/frame"
 )
 
 // Errors returned by Node methods.
@@ -28,11 +29,16 @@ var (
 	// ErrJoin wraps the reasons a Join reached no seed.
 	ErrJoin = errors.New("gossip: join failed")
 	// ErrFrameTooLarge reports a stream frame over the size limit.
-	ErrFrameTooLarge = errors.New("gossip: stream frame too large")
+	ErrFrameTooLarge = frame.ErrTooLarge
 )
 
 // MaxStreamFrame is the largest frame a Node reads from a stream, in bytes.
-const MaxStreamFrame = 32 << 20
+const MaxStreamFrame = frame.MaxSize
+
+// inboundQueue is the capacity of the queue between the transport's
+// receive goroutines and the protocol loop, in packets. A packet that finds
+// it full is dropped and counted (NodeStats.DroppedPackets).
+const inboundQueue = 512
 
 type options struct {
 	log       *slog.Logger
@@ -83,18 +89,19 @@ type Node struct {
 	isJoined bool
 
 	reqs    chan func(*core.Core)
-	inbound chan Packet
+	packets chan Packet // datagrams from the transport
+	inbound chan Packet // frames read from streams
 	stop    chan struct{}
 	loopEnd chan struct{}
 	sendQ   chan core.Outbound
 	wg      sync.WaitGroup
 	ctx     context.Context // cancelled by Shutdown; bounds stream I/O
 	cancel  context.CancelFunc
-	conns   map[net.Conn]struct{} // open inbound streams, closed by Shutdown
 
-	sendErrors   atomic.Uint64
-	streamErrors atomic.Uint64
-	decodeErrors atomic.Uint64
+	droppedPackets atomic.Uint64
+	sendErrors     atomic.Uint64
+	streamErrors   atomic.Uint64
+	decodeErrors   atomic.Uint64
 }
 
 // New validates cfg and returns a Node that will run over tr. It opens no
@@ -130,6 +137,7 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 		log:     o.log.With("component", "gossip", "node_id", cfg.ID),
 		joined:  make(chan struct{}),
 		reqs:    make(chan func(*core.Core)),
+		packets: make(chan Packet, inboundQueue),
 		inbound: make(chan Packet, 32),
 		stop:    make(chan struct{}),
 		loopEnd: make(chan struct{}),
@@ -149,7 +157,7 @@ func (n *Node) Start(ctx context.Context) error {
 	if n.state != 0 {
 		return ErrStarted
 	}
-	if err := n.tr.Start(ctx); err != nil {
+	if err := n.tr.Start(ctx, nodeHandler{n}); err != nil {
 		return fmt.Errorf("gossip: start transport: %w", err)
 	}
 	cfg := n.cfg
@@ -177,10 +185,8 @@ func (n *Node) Start(ctx context.Context) error {
 	n.cfg = c.Config()
 	n.state = 1
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.conns = map[net.Conn]struct{}{}
-	n.wg.Add(2 + n.opts.senders)
+	n.wg.Add(1 + n.opts.senders)
 	go n.loop()
-	go n.acceptStreams()
 	for range n.opts.senders {
 		go n.streamSender()
 	}
@@ -234,7 +240,6 @@ func (n *Node) loop() {
 	defer close(n.loopEnd)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	packets := n.tr.Packets()
 	c := n.core
 	c.Tick(time.Now())
 	for {
@@ -249,11 +254,7 @@ func (n *Node) loop() {
 			return
 		case fn := <-n.reqs:
 			fn(c)
-		case p, ok := <-packets:
-			if !ok {
-				packets = nil
-				continue
-			}
+		case p := <-n.packets:
 			n.handle(c, p)
 		case p := <-n.inbound:
 			n.handle(c, p)
@@ -344,32 +345,6 @@ func (n *Node) logEvent(e Event) {
 
 // ---- streams ---------------------------------------------------------------
 
-func writeFrame(w io.Writer, b []byte) error {
-	var h [4]byte
-	binary.BigEndian.PutUint32(h[:], uint32(len(b)))
-	if _, err := w.Write(h[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(b)
-	return err
-}
-
-func readFrame(r io.Reader) ([]byte, error) {
-	var h [4]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, err
-	}
-	l := binary.BigEndian.Uint32(h[:])
-	if l > MaxStreamFrame {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, l, MaxStreamFrame)
-	}
-	b := make([]byte, l)
-	if _, err := io.ReadFull(r, b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
 func (n *Node) sendStream(ctx context.Context, to string, data []byte) error {
 	data, err := n.encode(data)
 	if err != nil {
@@ -383,7 +358,7 @@ func (n *Node) sendStream(ctx context.Context, to string, data []byte) error {
 	}
 	defer conn.Close()
 	_ = conn.SetWriteDeadline(time.Now().Add(n.opts.streamIO))
-	return writeFrame(conn, data)
+	return frame.Write(conn, data)
 }
 
 func (n *Node) streamSender() {
@@ -401,43 +376,28 @@ func (n *Node) streamSender() {
 	}
 }
 
-func (n *Node) acceptStreams() {
-	defer n.wg.Done()
-	streams := n.tr.Streams()
-	for {
-		select {
-		case <-n.stop:
-			return
-		case conn, ok := <-streams:
-			if !ok {
-				return
-			}
-			n.mu.Lock()
-			if n.state != 1 {
-				n.mu.Unlock()
-				conn.Close()
-				continue
-			}
-			n.conns[conn] = struct{}{}
-			n.wg.Add(1)
-			n.mu.Unlock()
-			go n.readStream(conn)
-		}
+// nodeHandler is the Node's gossip.Handler: packets go to the loop's
+// queue, streams are read frame by frame into the loop.
+type nodeHandler struct{ n *Node }
+
+// HandlePacket queues p for the loop without blocking; a full queue drops
+// it (counted).
+func (h nodeHandler) HandlePacket(p Packet) {
+	select {
+	case h.n.packets <- p:
+	default:
+		h.n.droppedPackets.Add(1)
 	}
 }
 
-func (n *Node) readStream(conn net.Conn) {
-	defer n.wg.Done()
-	defer func() {
-		n.mu.Lock()
-		delete(n.conns, conn)
-		n.mu.Unlock()
-		conn.Close()
-	}()
+// HandleStream reads frames from conn into the loop until the stream ends,
+// fails, or the node stops. The transport closes conn afterwards.
+func (h nodeHandler) HandleStream(conn net.Conn) {
+	n := h.n
 	from := conn.RemoteAddr().String()
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(n.opts.streamIO))
-		b, err := readFrame(conn)
+		b, err := frame.Read(conn, MaxStreamFrame)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				n.streamErrors.Add(1)
@@ -548,11 +508,8 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	n.state = 2
-	// Unblock stream reads and writes.
+	// Unblock stream writes; the transport's Close ends stream reads.
 	n.cancel()
-	for c := range n.conns {
-		_ = c.Close()
-	}
 	n.mu.Unlock()
 	close(n.stop)
 	terr := n.tr.Close()
@@ -617,9 +574,10 @@ func (n *Node) Broadcast(payload []byte) error {
 // NodeStats are a Node's counters: the core's and the runtime's own.
 type NodeStats struct {
 	core.Stats
-	SendErrors   uint64 // packets or streams that could not be sent
-	StreamErrors uint64 // streams that failed to connect, write or read
-	DecodeErrors uint64 // inputs the codec or core rejected
+	SendErrors     uint64 // packets or streams that could not be sent
+	StreamErrors   uint64 // streams that failed to connect, write or read
+	DecodeErrors   uint64 // inputs the codec or core rejected
+	DroppedPackets uint64 // received packets dropped because the loop's queue was full
 }
 
 // Stats returns a snapshot of the node's counters.
@@ -629,6 +587,7 @@ func (n *Node) Stats() NodeStats {
 	s.SendErrors = n.sendErrors.Load()
 	s.StreamErrors = n.streamErrors.Load()
 	s.DecodeErrors = n.decodeErrors.Load()
+	s.DroppedPackets = n.droppedPackets.Load()
 	return s
 }
 
