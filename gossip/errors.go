@@ -1,6 +1,10 @@
 package gossip
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/libgossip/libgossip/gossip/wire/frame"
+)
 
 // Errors returned by Node methods. Test them with errors.Is.
 var (
@@ -47,7 +51,7 @@ var (
 	ErrMetaInvalid = errors.New("gossip: invalid metadata")
 
 	// ErrFrameTooLarge reports a stream frame over MaxStreamFrame.
-	ErrFrameTooLarge = errors.New("gossip: stream frame too large")
+	ErrFrameTooLarge = frame.ErrTooLarge
 
 	// ErrSubscriberTooSlow is reported by Subscription.Err when a lossless
 	// subscription fell more than its bound behind and was closed.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,10 +45,9 @@ type Node struct {
 	opts  options
 	log   *slog.Logger
 
-	mu    sync.Mutex // guards state, conns, ctx and cancel
+	mu    sync.Mutex // guards state, ctx and stop
 	state nodeState
-	conns map[net.Conn]struct{} // open inbound streams, closed by Shutdown
-	ctx   context.Context       // cancelled by Shutdown; bounds all I/O
+	ctx   context.Context // cancelled by Shutdown; bounds all I/O
 	stop  func()
 
 	reqs     chan func(*core.Core) // API calls run on the loop
@@ -136,7 +134,7 @@ func (n *Node) Start(ctx context.Context) error {
 	case stateShutdown:
 		return ErrShutdown
 	}
-	if err := n.tr.Start(ctx); err != nil {
+	if err := n.tr.Start(ctx, nodeHandler{n}); err != nil {
 		return fmt.Errorf("gossip: start transport: %w", err)
 	}
 	cfg := n.cfg
@@ -163,11 +161,9 @@ func (n *Node) Start(ctx context.Context) error {
 	n.cfg = c.Config()
 	n.state = stateRunning
 	n.ctx, n.stop = context.WithCancel(context.Background())
-	n.conns = map[net.Conn]struct{}{}
 	n.publishSnapshot(c)
 	n.wg.Add(1)
 	go n.loop(c)
-	n.startReceiving()
 	n.log.Info("node started", "addr", cfg.Addr, "incarnation", cfg.Incarnation, "codec", n.opts.codec.Name())
 	return nil
 }
@@ -188,12 +184,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	n.stop() // unblocks dials, writes and joins
-	for c := range n.conns {
-		_ = c.Close()
-	}
 	n.mu.Unlock()
-	close(n.done)
-	terr := n.tr.Close()
+	close(n.done)        // unblocks stream readers waiting for the loop
+	terr := n.tr.Close() // closes inbound streams; no Handler call after it
 	n.out.close()
 	finished := make(chan struct{})
 	go func() { n.wg.Wait(); close(finished) }()

@@ -200,42 +200,39 @@ func TestShutdownClosesSubscriptions(t *testing.T) {
 	})
 }
 
+// silentSeed holds every stream open without reading it until quit.
+type silentSeed struct{ quit chan struct{} }
+
+func (silentSeed) HandlePacket(gossip.Packet) {}
+func (s *silentSeed) HandleStream(net.Conn)   { <-s.quit }
+
+// refusingSeed closes every stream as soon as it arrives.
+type refusingSeed struct{}
+
+func (refusingSeed) HandlePacket(gossip.Packet) {}
+func (refusingSeed) HandleStream(net.Conn)      {}
+
 func TestJoinTimeout(t *testing.T) {
 	gossiptest.Check(t)
 	network := memnet.New(1)
 	// A seed that accepts streams and never reads or answers: another
 	// service, or a member that drops what it cannot authenticate.
 	silent := network.Transport("silent")
-	if err := silent.Start(context.Background()); err != nil {
+	quiet := &silentSeed{quit: make(chan struct{})}
+	if err := silent.Start(context.Background(), quiet); err != nil {
 		t.Fatal(err)
 	}
-	defer silent.Close()
 	// A seed that closes every stream at once: a member refusing our key
 	// or label.
 	refuser := network.Transport("refuser")
-	if err := refuser.Start(context.Background()); err != nil {
+	if err := refuser.Start(context.Background(), refusingSeed{}); err != nil {
 		t.Fatal(err)
 	}
-	defer refuser.Close()
-	held := make(chan struct{})
-	go func() {
-		var conns []net.Conn // held open, never read
-		for c := range silent.Streams() {
-			conns = append(conns, c)
-		}
-		for _, c := range conns {
-			c.Close()
-		}
-		close(held)
+	defer func() {
+		close(quiet.quit)
+		silent.Close()
+		refuser.Close()
 	}()
-	refused := make(chan struct{})
-	go func() {
-		for c := range refuser.Streams() {
-			c.Close()
-		}
-		close(refused)
-	}()
-	defer func() { silent.Close(); refuser.Close(); <-held; <-refused }()
 
 	a := startNode(t, network, "a", gossip.WithJoinTimeout(300*time.Millisecond))
 	cases := []struct {

@@ -168,17 +168,20 @@ func New(uri string, opts ...Option) (*Transport, error) {
 	default:
 		return nil, fmt.Errorf("%w: %q in %q (known: %v)", ErrScheme, scheme, uri, Schemes())
 	}
-	if c.limited {
-		tr = limit.Wrap(tr, append(c.lopts, limit.WithCounters(c.counters))...)
-	}
+	// Security outermost: packets are authenticated before they count
+	// against a source's rate limit, and the limit sees the sealed size.
+	var mws []gossip.Middleware
 	if c.secure {
-		s, err := security.Wrap(tr, append(c.sopts, security.WithCounters(c.counters), security.WithLogger(c.log))...)
+		sec, err := security.Middleware(append(c.sopts, security.WithCounters(c.counters), security.WithLogger(c.log))...)
 		if err != nil {
 			return nil, fmt.Errorf("net: %w", err)
 		}
-		tr = s
+		mws = append(mws, sec)
 	}
-	return &Transport{Transport: tr, scheme: scheme, counters: c.counters}, nil
+	if c.limited {
+		mws = append(mws, limit.Middleware(append(c.lopts, limit.WithCounters(c.counters))...))
+	}
+	return &Transport{Transport: gossip.Chain(tr, mws...), scheme: scheme, counters: c.counters}, nil
 }
 
 func checkAddr(addr string) error {

@@ -11,12 +11,11 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	lgnet "github.com/libgossip/libgossip/net"
-	"github.com/libgossip/libgossip/net/internal/leakcheck"
 	"github.com/libgossip/libgossip/net/security"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
-	"github.com/libgossip/libgossip/net/transport/transporttest"
 )
 
 func TestNewErrors(t *testing.T) {
@@ -45,15 +44,15 @@ func TestSchemes(t *testing.T) {
 	keys, _ := security.NewKeyring(k)
 	for _, uri := range []string{"127.0.0.1:0", "hybrid://127.0.0.1:0", "UDP://127.0.0.1:0", "tcp://127.0.0.1:0"} {
 		t.Run(uri, func(t *testing.T) {
-			leakcheck.Check(t)
+			gossiptest.Check(t)
 			streams := !strings.HasPrefix(strings.ToLower(uri), "udp")
 			opts := []lgnet.Option{
 				lgnet.WithKeyring(keys), lgnet.WithLabel("test"), lgnet.WithPacketSize(1200),
 				lgnet.WithInboundLimit(rate.Inf, 1000), lgnet.WithOutboundLimit(rate.Inf, 1000),
 				lgnet.WithMaxConns(64), lgnet.WithIdleTimeout(time.Minute), lgnet.WithIOTimeout(5 * time.Second),
-				lgnet.WithTransportOptions(transport.WithQueueLen(256)), nil,
+				lgnet.WithTransportOptions(transport.WithStreamTimeout(time.Minute)), nil,
 			}
-			transporttest.Run(t, func(t *testing.T) (gossip.Transport, gossip.Transport) {
+			gossiptest.RunTransport(t, func(t *testing.T) (gossip.Transport, gossip.Transport) {
 				a, err := lgnet.New(uri, opts...)
 				if err != nil {
 					t.Fatal(err)
@@ -69,24 +68,21 @@ func TestSchemes(t *testing.T) {
 					t.Fatal("no scheme")
 				}
 				return a, b
-			}, transporttest.Features{Streams: streams, ExactFrom: true})
+			}, gossiptest.Features{Streams: streams, ExactFrom: true})
 		})
 	}
 }
 
 func TestStatsShared(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	c := stats.New()
 	a, _ := lgnet.New("127.0.0.1:0", lgnet.WithLabel("x"), lgnet.WithCounters(c))
 	b, _ := lgnet.New("127.0.0.1:0", lgnet.WithLabel("y"))
 	for _, tr := range []*lgnet.Transport{a, b} {
-		if err := tr.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		defer tr.Close()
+		gossiptest.StartTransport(t, tr)
 	}
 	b.WritePacket(context.Background(), a.Addr(), []byte("hi"))
-	transporttest.Eventually(t, "an auth drop", func() bool { return a.Stats().Dropped(stats.Auth) == 1 })
+	gossiptest.Eventually(t, "an auth drop", func() bool { return a.Stats().Dropped(stats.Auth) == 1 })
 	if s := c.Snapshot(); s.PacketsIn != 1 || s.BytesIn == 0 {
 		t.Fatalf("shared counters %+v", s)
 	}

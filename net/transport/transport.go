@@ -28,6 +28,8 @@ var (
 	ErrNoStreams = errors.New("net/transport: transport has no streams")
 	// ErrAddress reports an address that cannot be parsed or resolved.
 	ErrAddress = errors.New("net/transport: bad address")
+	// ErrNilHandler is returned by Start given a nil gossip.Handler.
+	ErrNilHandler = errors.New("net/transport: nil handler")
 )
 
 // Defaults for Options. A zero or negative value given to a With function
@@ -37,10 +39,6 @@ const (
 	// 1,500-byte Ethernet frame with room for IP, UDP and encryption
 	// overhead.
 	DefaultPacketSize = 1400
-	// DefaultQueueLen is the default capacity of the Packets and Streams
-	// channels. A packet or stream that finds its channel full is dropped
-	// and counted as stats.Overflow.
-	DefaultQueueLen = 128
 	// DefaultMaxConns is the default cap on concurrent inbound TCP
 	// connections (packet connections and streams together), and on
 	// cached outbound packet connections.
@@ -68,8 +66,6 @@ type Options struct {
 	Advertise string
 	// PacketSize is the MTU budget in bytes.
 	PacketSize int
-	// QueueLen is the capacity of the Packets and Streams channels.
-	QueueLen int
 	// MaxConns caps concurrent inbound TCP connections.
 	MaxConns int
 	// IdleTimeout closes silent TCP packet connections.
@@ -96,7 +92,6 @@ type Option func(*Options)
 func Apply(opts ...Option) Options {
 	o := Options{
 		PacketSize:    DefaultPacketSize,
-		QueueLen:      DefaultQueueLen,
 		MaxConns:      DefaultMaxConns,
 		IdleTimeout:   DefaultIdleTimeout,
 		IOTimeout:     DefaultIOTimeout,
@@ -134,10 +129,6 @@ func WithAdvertise(addr string) Option { return func(o *Options) { o.Advertise =
 // WithPacketSize sets the MTU budget in bytes. Default DefaultPacketSize.
 func WithPacketSize(n int) Option { return func(o *Options) { positive(&o.PacketSize, n) } }
 
-// WithQueueLen sets the capacity of the Packets and Streams channels.
-// Default DefaultQueueLen.
-func WithQueueLen(n int) Option { return func(o *Options) { positive(&o.QueueLen, n) } }
-
 // WithMaxConns caps concurrent inbound TCP connections. Default
 // DefaultMaxConns.
 func WithMaxConns(n int) Option { return func(o *Options) { positive(&o.MaxConns, n) } }
@@ -152,8 +143,8 @@ func WithIdleTimeout(d time.Duration) Option {
 // Default DefaultIOTimeout.
 func WithIOTimeout(d time.Duration) Option { return func(o *Options) { positive(&o.IOTimeout, d) } }
 
-// WithStreamTimeout sets the initial deadline of every stream handed out by
-// DialStream and Streams. Default DefaultStreamTimeout.
+// WithStreamTimeout sets the initial deadline of every stream returned by
+// DialStream or served by the Handler. Default DefaultStreamTimeout.
 func WithStreamTimeout(d time.Duration) Option {
 	return func(o *Options) { positive(&o.StreamTimeout, d) }
 }

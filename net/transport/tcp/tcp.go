@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
-	"github.com/libgossip/libgossip/net/internal/frame"
+	"github.com/libgossip/libgossip/gossip/wire/frame"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
 )
@@ -38,11 +38,9 @@ type Transport struct {
 	inbound map[net.Conn]struct{}
 	pool    map[string]*pooled
 
-	slots   chan struct{} // one token per inbound connection
-	packets chan gossip.Packet
-	streams chan net.Conn
-	done    chan struct{}
-	wg      sync.WaitGroup
+	slots chan struct{} // one token per inbound connection
+	done  chan struct{}
+	wg    sync.WaitGroup
 }
 
 var _ gossip.Transport = (*Transport)(nil)
@@ -64,14 +62,16 @@ func New(bind string, opts ...transport.Option) *Transport {
 		inbound: make(map[net.Conn]struct{}),
 		pool:    make(map[string]*pooled),
 		slots:   make(chan struct{}, o.MaxConns),
-		packets: make(chan gossip.Packet, o.QueueLen),
-		streams: make(chan net.Conn, o.QueueLen),
 		done:    make(chan struct{}),
 	}
 }
 
-// Start listens and starts the accept loop.
-func (t *Transport) Start(ctx context.Context) error {
+// Start listens and starts the accept loop: packets and streams that
+// arrive are delivered to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	if err := t.checkState(false); err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (t *Transport) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("net/tcp: listen %s: %w", t.bind, err)
 	}
-	if err := t.StartListener(ln); err != nil {
+	if err := t.StartListener(ln, h); err != nil {
 		ln.Close()
 		return err
 	}
@@ -88,9 +88,12 @@ func (t *Transport) Start(ctx context.Context) error {
 }
 
 // StartListener starts the transport on an already open listener instead
-// of opening its own; the transport owns ln from then on, unless
-// StartListener returns an error.
-func (t *Transport) StartListener(ln net.Listener) error {
+// of opening its own, delivering to h; the transport owns ln from then on,
+// unless StartListener returns an error.
+func (t *Transport) StartListener(ln net.Listener, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.checkLocked(false); err != nil {
@@ -102,7 +105,7 @@ func (t *Transport) StartListener(ln net.Listener) error {
 	}
 	t.ln, t.addr, t.started = ln, addr, true
 	t.wg.Add(1)
-	go t.acceptLoop(ln)
+	go t.acceptLoop(ln, h)
 	t.opts.Logger.Debug("tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String())
 	return nil
 }
@@ -139,13 +142,6 @@ func (t *Transport) PacketSize() int { return t.opts.PacketSize }
 
 // Stats returns a snapshot of the transport's counters.
 func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
-
-// Packets returns the channel of received packets; it is closed by Close.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
-
-// Streams returns the channel of accepted streams; it is closed by Close.
-// The receiver owns and must close each stream.
-func (t *Transport) Streams() <-chan net.Conn { return t.streams }
 
 func (t *Transport) dial(ctx context.Context, addr string, preamble []byte) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.opts.IOTimeout)
@@ -297,7 +293,7 @@ func (t *Transport) watch(addr string, p *pooled) {
 	}
 }
 
-func (t *Transport) acceptLoop(ln net.Listener) {
+func (t *Transport) acceptLoop(ln net.Listener, h gossip.Handler) {
 	defer t.wg.Done()
 	for {
 		conn, err := ln.Accept()
@@ -335,51 +331,43 @@ func (t *Transport) acceptLoop(ln net.Listener) {
 		t.inbound[conn] = struct{}{}
 		t.wg.Add(1)
 		t.mu.Unlock()
-		go t.serve(conn)
+		go t.serve(conn, h)
 	}
 }
 
-// release untracks an inbound connection and frees its slot.
-func (t *Transport) release(conn net.Conn, closeIt bool) {
+// release untracks an inbound connection, closes it and frees its slot.
+func (t *Transport) release(conn net.Conn) {
 	t.mu.Lock()
 	delete(t.inbound, conn)
 	t.mu.Unlock()
-	if closeIt {
-		conn.Close()
-		<-t.slots
-	}
+	conn.Close()
+	<-t.slots
 }
 
-func (t *Transport) serve(conn net.Conn) {
+// serve reads an inbound connection's preamble and then serves it as a
+// stream (h.HandleStream, on this goroutine) or as a packet connection.
+// Close closes the connection, which ends either.
+func (t *Transport) serve(conn net.Conn, h gossip.Handler) {
 	defer t.wg.Done()
+	defer t.release(conn)
 	_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
 	var pre [1]byte
 	if _, err := io.ReadFull(conn, pre[:]); err != nil {
-		t.release(conn, true)
 		return
 	}
 	switch {
 	case pre[0] == preambleStream:
-		t.release(conn, false)
 		_ = conn.SetDeadline(time.Now().Add(t.opts.StreamTimeout))
-		s := &stream{Conn: conn, free: func() { <-t.slots }}
 		t.c.StreamIn()
-		select {
-		case t.streams <- s:
-		default:
-			t.c.Drop(stats.Overflow)
-			s.Close()
-		}
+		h.HandleStream(conn)
 	case pre[0] == preamblePacket && !t.opts.NoPackets:
-		t.readPackets(conn)
-		t.release(conn, true)
+		t.readPackets(conn, h)
 	default:
 		t.c.Drop(stats.Decode)
-		t.release(conn, true)
 	}
 }
 
-func (t *Transport) readPackets(conn net.Conn) {
+func (t *Transport) readPackets(conn net.Conn, h gossip.Handler) {
 	var n [1]byte
 	if _, err := io.ReadFull(conn, n[:]); err != nil {
 		t.c.Drop(stats.Decode)
@@ -407,36 +395,21 @@ func (t *Transport) readPackets(conn net.Conn) {
 			continue
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
-		b := make([]byte, size)
-		if _, err := io.ReadFull(conn, b); err != nil {
+		b, err := frame.ReadBody(conn, size)
+		if err != nil {
 			t.c.Drop(stats.Decode)
 			return
 		}
 		t.c.PacketIn(size)
-		select {
-		case t.packets <- gossip.Packet{From: string(from), Data: b, Received: time.Now()}:
-		default:
-			t.c.Drop(stats.Overflow)
-		}
+		h.HandlePacket(gossip.Packet{From: string(from), Data: b, Received: time.Now()})
 	}
 }
 
-// stream is an accepted stream; closing it frees its connection slot.
-type stream struct {
-	net.Conn
-	once sync.Once
-	free func()
-}
-
-func (s *stream) Close() error {
-	err := s.Conn.Close()
-	s.once.Do(s.free)
-	return err
-}
-
-// Close stops accepting, closes every connection the transport still owns
-// (not handed-out streams), waits for its goroutines and closes both
-// channels. Close after Close returns nil.
+// Close stops accepting, closes every inbound connection (streams being
+// served included) and every cached outbound one, and waits for its
+// goroutines, so the Handler is not called after Close returns. Streams
+// returned by DialStream belong to their callers and stay open. Close after
+// Close returns nil.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -457,11 +430,5 @@ func (t *Transport) Close() error {
 	}
 	t.mu.Unlock()
 	t.wg.Wait()
-	close(t.packets)
-	close(t.streams)
-	// Streams still queued were never handed out; close them.
-	for s := range t.streams {
-		s.Close()
-	}
 	return err
 }
