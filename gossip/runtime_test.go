@@ -456,3 +456,52 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	_ = n.Shutdown(context.Background())
 }
+
+// TestLeaveFlushesBeforeShutdown: Leave returns only once its announcement
+// has been written, so a Shutdown right after it does not cut it off and
+// the others see the member leave, not fail. Every link from the leaving
+// member is slow, so the announcement is still in its send queues when
+// the gossip rounds are over.
+func TestLeaveFlushesBeforeShutdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		network := memnet.New(11)
+		ft := newFaultTransport(network.Transport("a"))
+		cfg := gossip.LocalConfig()
+		cfg.ID = "a"
+		a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		b := startNode(t, network, "b")
+		c := startNode(t, network, "c")
+		for _, n := range []*gossip.Node{b, c} {
+			if err := n.Join(context.Background(), "a"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eventually(t, 10*time.Second, "3 members at b and c", func() bool {
+			return len(b.LiveMembers()) == 3 && len(c.LiveMembers()) == 3
+		})
+		sub := b.Subscribe(1024)
+		for _, id := range []string{"b", "c"} {
+			ft.slow(id, 400*time.Millisecond)
+		}
+		if err := a.Leave(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, "a left at b", func() bool {
+			s, _ := stateOf(b, "a")
+			return s == gossip.StateLeft || s == gossip.StateDead
+		})
+		if s, _ := stateOf(b, "a"); s != gossip.StateLeft {
+			t.Errorf("b sees a %v after Leave and Shutdown, want left", s)
+		}
+		sub.Close()
+	})
+}
