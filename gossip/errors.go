@@ -33,7 +33,8 @@ var (
 	// sending state: most often it refused our key or cluster label.
 	ErrJoinRefused = errors.New("gossip: seed closed the join stream without answering")
 	// ErrJoinSelf reports a Join whose only seeds are this node's own
-	// address.
+	// address (as given, or spelled otherwise: the node received its own
+	// join request).
 	ErrJoinSelf = errors.New("gossip: the only seed is this node's own address")
 	// ErrAuth reports a peer that failed authentication. Transports and
 	// their security middleware wrap it so that Join can say why a seed

@@ -55,6 +55,7 @@ type Node struct {
 	done     chan struct{}         // closed by Shutdown: goroutines exit
 	loopEnd  chan struct{}         // closed when the loop has returned
 	joined   chan struct{}         // closed when the core first joins
+	selfJoin chan struct{}         // signalled when a join from this very node arrives
 	wg       sync.WaitGroup        // every goroutine of a started Node
 	out      *sender               // per-destination outbound queues
 	snap     atomic.Pointer[snapshot]
@@ -100,16 +101,17 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 		o.clock = SystemClock{}
 	}
 	n := &Node{
-		given:   cfg,
-		cfg:     cfg,
-		tr:      tr,
-		opts:    o,
-		log:     o.log.With("component", "gossip", "node_id", cfg.ID),
-		reqs:    make(chan func(*core.Core)),
-		inbound: make(chan input, inboundQueue),
-		done:    make(chan struct{}),
-		loopEnd: make(chan struct{}),
-		joined:  make(chan struct{}),
+		given:    cfg,
+		cfg:      cfg,
+		tr:       tr,
+		opts:     o,
+		log:      o.log.With("component", "gossip", "node_id", cfg.ID),
+		reqs:     make(chan func(*core.Core)),
+		inbound:  make(chan input, inboundQueue),
+		done:     make(chan struct{}),
+		loopEnd:  make(chan struct{}),
+		joined:   make(chan struct{}),
+		selfJoin: make(chan struct{}, 1),
 	}
 	if n.opts.onError == nil {
 		n.opts.onError = func(err error) { n.log.Debug("background error", "err", err) }

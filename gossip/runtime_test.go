@@ -218,8 +218,8 @@ func TestJoinTimeout(t *testing.T) {
 	// A seed that accepts streams and never reads or answers: another
 	// service, or a member that drops what it cannot authenticate.
 	silent := network.Transport("silent")
-	quiet := &silentSeed{quit: make(chan struct{})}
-	if err := silent.Start(context.Background(), quiet); err != nil {
+	hold := &silentSeed{quit: make(chan struct{})}
+	if err := silent.Start(context.Background(), hold); err != nil {
 		t.Fatal(err)
 	}
 	// A seed that closes every stream at once: a member refusing our key
@@ -229,12 +229,23 @@ func TestJoinTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		close(quiet.quit)
+		close(hold.quit)
 		silent.Close()
 		refuser.Close()
 	}()
 
-	a := startNode(t, network, "a", gossip.WithJoinTimeout(300*time.Millisecond))
+	ft := newFaultTransport(network.Transport("a"))
+	ft.alias["me"] = "a" // this node's address, spelled otherwise
+	cfg := gossip.LocalConfig()
+	cfg.ID = "a"
+	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet), gossip.WithJoinTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	cases := []struct {
 		seed string
 		want error
@@ -242,6 +253,7 @@ func TestJoinTimeout(t *testing.T) {
 		{"silent", gossip.ErrJoinTimeout},
 		{"refuser", gossip.ErrJoinRefused},
 		{"a", gossip.ErrJoinSelf},
+		{"me", gossip.ErrJoinSelf},
 	}
 	for _, tc := range cases {
 		t.Run(tc.seed, func(t *testing.T) {
