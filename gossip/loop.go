@@ -55,9 +55,7 @@ func (n *Node) loop(c *core.Core) {
 			n.publishSnapshot(c)
 			return
 		case fn := <-n.reqs:
-			fn(c)
-			n.drain(c)
-			n.publishSnapshot(c) // the caller may read its own write next
+			fn(c) // drains and publishes before the caller returns
 			lastSnap, dirty = clk.Now(), false
 		case in := <-n.inbound:
 			n.handle(c, in)

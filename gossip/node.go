@@ -231,7 +231,14 @@ func (n *Node) call(fn func(*core.Core) error) error {
 	var err error
 	ran := make(chan struct{})
 	select {
-	case n.reqs <- func(c *core.Core) { err = fn(c); close(ran) }:
+	case n.reqs <- func(c *core.Core) {
+		err = fn(c)
+		// Hand out the output and publish the snapshot before the caller
+		// returns, so that it reads its own write.
+		n.drain(c)
+		n.publishSnapshot(c)
+		close(ran)
+	}:
 		<-ran
 		return err
 	case <-n.loopEnd:
