@@ -275,8 +275,9 @@ func TestJoinTimeout(t *testing.T) {
 // TestCodecLargerThanPackets covers defect 17: with a codec that doubles
 // every packet (hex), the Node splits what no longer fits the transport's
 // packet size instead of failing to send it.
-func TestCodecLargerThanPackets(t *testing.T) {
-	gossiptest.Check(t)
+func TestCodecLargerThanPackets(t *testing.T) { synctest.Test(t, testCodecLargerThanPackets) }
+
+func testCodecLargerThanPackets(t *testing.T) {
 	network := memnet.New(5)
 	var nodes []*gossip.Node
 	for i := range 12 {
@@ -310,8 +311,9 @@ func TestCodecLargerThanPackets(t *testing.T) {
 	}
 }
 
-func TestLosslessSubscription(t *testing.T) {
-	gossiptest.Check(t)
+func TestLosslessSubscription(t *testing.T) { synctest.Test(t, testLosslessSubscription) }
+
+func testLosslessSubscription(t *testing.T) {
 	network := memnet.New(3)
 	a := startNode(t, network, "a")
 	b := startNode(t, network, "b")
