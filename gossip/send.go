@@ -214,8 +214,10 @@ func (n *Node) write(l lane, data []byte) {
 	for _, b := range big {
 		n.out.enqueue(l.to, b, true)
 	}
+	// A packet not written within the queues' age would be stale: that
+	// bounds how long a black-holed destination holds a sender.
 	for _, p := range pkts {
-		ctx, cancel := context.WithTimeout(n.ctx, n.opts.streamIO)
+		ctx, cancel := context.WithTimeout(n.ctx, min(n.opts.sendAge, n.opts.streamIO))
 		err := n.tr.WritePacket(ctx, l.to, p)
 		cancel()
 		if err != nil {
