@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -99,14 +100,18 @@ func (t *Transport) StartListener(ln net.Listener, h gossip.Handler) error {
 	if err := t.checkLocked(false); err != nil {
 		return err
 	}
-	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
+	addr, how, err := transport.AdvertiseAddr(t.bind, transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
 	if err != nil {
 		return err
 	}
 	t.ln, t.addr, t.started = ln, addr, true
 	t.wg.Add(1)
 	go t.acceptLoop(ln, h)
-	t.opts.Logger.Debug("tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String())
+	level := slog.LevelDebug
+	if how != "bind" && how != "advertise" {
+		level = slog.LevelInfo // a wildcard bind: say which address peers get
+	}
+	t.opts.Logger.Log(context.Background(), level, "tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String(), "advertise_from", how)
 	return nil
 }
 
