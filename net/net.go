@@ -60,6 +60,14 @@ func WithMaxConns(n int) Option {
 	return func(c *config) { c.topts = append(c.topts, transport.WithMaxConns(n)) }
 }
 
+// WithMaxConnsPerSource caps concurrent inbound TCP connections from one
+// source IP that are opening or carry a stream. Default
+// transport.DefaultMaxConnsPerSource; raise it when many members share an
+// address.
+func WithMaxConnsPerSource(n int) Option {
+	return func(c *config) { c.topts = append(c.topts, transport.WithMaxConnsPerSource(n)) }
+}
+
 // WithIdleTimeout closes TCP packet connections silent this long. Default
 // transport.DefaultIdleTimeout.
 func WithIdleTimeout(d time.Duration) Option {

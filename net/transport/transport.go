@@ -43,6 +43,15 @@ const (
 	// connections (packet connections and streams together), and on
 	// cached outbound packet connections.
 	DefaultMaxConns = 256
+	// DefaultMaxConnsPerSource is the default cap on concurrent inbound
+	// TCP connections from one source IP address, counting connections
+	// that are opening or carry a stream (not cached packet connections,
+	// which only the global cap bounds). Raise it when many members share
+	// one address (one host, or behind NAT).
+	DefaultMaxConnsPerSource = 16
+	// DefaultAcceptTimeout is how long a new inbound TCP connection may
+	// take to send its opening bytes (its preamble) before it is closed.
+	DefaultAcceptTimeout = 2 * time.Second
 	// DefaultIdleTimeout is how long an inbound TCP packet connection may
 	// stay silent before it is closed. Cached outbound packet connections
 	// are closed after half of it.
@@ -68,6 +77,11 @@ type Options struct {
 	PacketSize int
 	// MaxConns caps concurrent inbound TCP connections.
 	MaxConns int
+	// MaxConnsPerSource caps concurrent opening and stream connections
+	// from one source IP.
+	MaxConnsPerSource int
+	// AcceptTimeout bounds the wait for a new connection's preamble.
+	AcceptTimeout time.Duration
 	// IdleTimeout closes silent TCP packet connections.
 	IdleTimeout time.Duration
 	// IOTimeout bounds single reads, writes, dials and handshakes.
@@ -91,12 +105,14 @@ type Option func(*Options)
 // Apply returns the defaults with opts applied in order.
 func Apply(opts ...Option) Options {
 	o := Options{
-		PacketSize:    DefaultPacketSize,
-		MaxConns:      DefaultMaxConns,
-		IdleTimeout:   DefaultIdleTimeout,
-		IOTimeout:     DefaultIOTimeout,
-		StreamTimeout: DefaultStreamTimeout,
-		MaxFrame:      DefaultMaxFrame,
+		PacketSize:        DefaultPacketSize,
+		MaxConns:          DefaultMaxConns,
+		MaxConnsPerSource: DefaultMaxConnsPerSource,
+		AcceptTimeout:     DefaultAcceptTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		IOTimeout:         DefaultIOTimeout,
+		StreamTimeout:     DefaultStreamTimeout,
+		MaxFrame:          DefaultMaxFrame,
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -132,6 +148,19 @@ func WithPacketSize(n int) Option { return func(o *Options) { positive(&o.Packet
 // WithMaxConns caps concurrent inbound TCP connections. Default
 // DefaultMaxConns.
 func WithMaxConns(n int) Option { return func(o *Options) { positive(&o.MaxConns, n) } }
+
+// WithMaxConnsPerSource caps concurrent inbound TCP connections from one
+// source IP that are opening or carry a stream. Default
+// DefaultMaxConnsPerSource.
+func WithMaxConnsPerSource(n int) Option {
+	return func(o *Options) { positive(&o.MaxConnsPerSource, n) }
+}
+
+// WithAcceptTimeout bounds how long a new inbound TCP connection may take
+// to send its preamble. Default DefaultAcceptTimeout.
+func WithAcceptTimeout(d time.Duration) Option {
+	return func(o *Options) { positive(&o.AcceptTimeout, d) }
+}
 
 // WithIdleTimeout sets how long a TCP packet connection may stay silent.
 // Default DefaultIdleTimeout.
