@@ -55,7 +55,9 @@ func TestStreamHeaderClaimsCostNothing(t *testing.T) {
 				return m.node.Stats().StreamErrors-errsBefore >= 20
 			})
 			runtime.ReadMemStats(&after)
-			if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+			grew := after.TotalAlloc - before.TotalAlloc
+			t.Logf("20 streams claiming 32 MiB each: %d KiB allocated in the process meanwhile", grew>>10)
+			if grew > 16<<20 {
 				t.Fatalf("20 stream headers claiming 32 MiB allocated %d MiB", grew>>20)
 			}
 		})
