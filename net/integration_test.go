@@ -138,10 +138,12 @@ func testLifecycle(t *testing.T, size int, opts ...lgnet.Option) {
 		s, ok := stateOf(m.node, leaver.id)
 		return !ok || s == gossip.StateLeft
 	})
+	// A suspicion raised under load (2 shared cores, -race) is refuted;
+	// what must hold is that every view converges on the live members.
+	waitAll(t, rest, "every remaining member alive everywhere", func(m *member) bool {
+		return countState(m.node, gossip.StateAlive) == len(rest)
+	})
 	for _, m := range rest {
-		if n := countState(m.node, gossip.StateAlive); n != len(rest) {
-			t.Fatalf("%s sees %d alive, want %d", m.id, n, len(rest))
-		}
 		if d := m.tr.Stats().Dropped(stats.Auth); d != 0 {
 			t.Fatalf("%s: %d auth drops in a healthy cluster", m.id, d)
 		}

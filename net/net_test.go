@@ -29,6 +29,18 @@ func TestNewErrors(t *testing.T) {
 		{"tcp://127.0.0.1:http", transport.ErrAddress},
 		{"hybrid://a b:1", transport.ErrAddress},
 		{"", transport.ErrAddress},
+		// Malformed hosts (defect 14: "[:::1]:0" used to pass).
+		{"udp://[:::1]:0", transport.ErrAddress},
+		{"hybrid://[::1::]:0", transport.ErrAddress},
+		{"udp://256.0.0.1:0", transport.ErrAddress},
+		{"udp://1.2.3:0", transport.ErrAddress},
+		{"udp://host..name:0", transport.ErrAddress},
+		{"udp://-host:0", transport.ErrAddress},
+		{"udp://ho/st:0", transport.ErrAddress},
+		{"udp://" + strings.Repeat("a", 64) + ":0", transport.ErrAddress},
+		{"udp://" + strings.Repeat("a.", 127) + "a:0", transport.ErrAddress},
+		{"udp://127.0.0.1:-1", transport.ErrAddress},
+		{"udp://[::1]", transport.ErrAddress},
 	} {
 		if _, err := lgnet.New(tc.uri); !errors.Is(err, tc.want) {
 			t.Errorf("New(%q) = %v, want %v", tc.uri, err, tc.want)
@@ -36,6 +48,26 @@ func TestNewErrors(t *testing.T) {
 	}
 	if _, err := lgnet.New("udp://127.0.0.1:0", lgnet.WithLabel(strings.Repeat("x", 300))); !errors.Is(err, security.ErrLabel) {
 		t.Errorf("long label: %v", err)
+	}
+	// Defect 11: a nil keyring or TLS config is refused, not ignored.
+	if _, err := lgnet.New("udp://127.0.0.1:0", lgnet.WithKeyring(nil)); !errors.Is(err, security.ErrOption) {
+		t.Errorf("WithKeyring(nil): %v, want ErrOption", err)
+	}
+	if _, err := lgnet.New("tcp://127.0.0.1:0", lgnet.WithTLS(nil)); !errors.Is(err, security.ErrOption) {
+		t.Errorf("WithTLS(nil): %v, want ErrOption", err)
+	}
+}
+
+// TestGoodAddresses: every address form New documents is accepted.
+func TestGoodAddresses(t *testing.T) {
+	for _, uri := range []string{
+		"127.0.0.1:0", "udp://0.0.0.0:7946", "tcp://[::1]:0", "hybrid://[::]:0",
+		"hybrid://[fe80::1%eth0]:0", "udp://localhost:0", "tcp://node-1.example.com.:7946",
+		"hybrid://:7946", "udp://my_host:0",
+	} {
+		if _, err := lgnet.New(uri); err != nil {
+			t.Errorf("New(%q): %v", uri, err)
+		}
 	}
 }
 
@@ -91,8 +123,8 @@ func TestStatsShared(t *testing.T) {
 	}
 }
 
-// TestDependencies keeps net's imports to the stdlib, gossip, utils and
-// golang.org/x/time (DESIGN.md).
+// TestDependencies keeps net's imports to the stdlib, gossip, utils (and
+// what utils needs) and golang.org/x/time (DESIGN.md).
 func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./...").CombinedOutput()
 	if err != nil {
@@ -103,6 +135,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/libgossip/libgossip/gossip",
 		"github.com/libgossip/libgossip/utils/",
 		"golang.org/x/time/",
+		"github.com/cespare/xxhash/v2", // through utils/ratelimit
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		ok := false
@@ -125,7 +158,7 @@ func TestDependencies(t *testing.T) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
-		if strings.HasSuffix(f[0], "test") || strings.HasSuffix(f[0], "leakcheck") {
+		if strings.HasSuffix(f[0], "test") {
 			continue
 		}
 		for _, imp := range f[1:] {

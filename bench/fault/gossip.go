@@ -17,6 +17,8 @@ type Gossip struct {
 	in      *Injector
 	done    chan struct{}
 	once    sync.Once
+	mu      sync.RWMutex // orders delayed.Add before Close's Wait
+	closed  bool
 	delayed sync.WaitGroup // delayed sends
 }
 
@@ -68,10 +70,10 @@ func (g *Gossip) PacketSize() int { return g.inner.PacketSize() }
 // WritePacket counts b and sends it through the fault policy. A dropped
 // packet reports success, as a lossy network would.
 func (g *Gossip) WritePacket(ctx context.Context, addr string, b []byte) error {
-	select {
-	case <-g.done:
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
 		return ErrClosed
-	default:
 	}
 	drop, wait := g.in.Outbound(len(b))
 	if drop {
@@ -102,6 +104,9 @@ func (g *Gossip) DialStream(ctx context.Context, addr string) (net.Conn, error) 
 func (g *Gossip) Close() error {
 	var err error
 	g.once.Do(func() {
+		g.mu.Lock()
+		g.closed = true
+		g.mu.Unlock()
 		close(g.done)
 		g.delayed.Wait()
 		err = g.inner.Close()

@@ -1,16 +1,16 @@
 package limit
 
 import (
-	"container/list"
 	"context"
 	"errors"
+	"fmt"
 	"net"
-	"sync"
 
 	"golang.org/x/time/rate"
 
 	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/net/stats"
+	"github.com/libgossip/libgossip/utils/ratelimit"
 )
 
 // ErrRateLimited is returned by WritePacket for a packet over the outbound
@@ -57,21 +57,15 @@ func WithCounters(c *stats.Counters) Option { return func(o *options) { o.counte
 
 // Transport is a rate-limited gossip.Transport. It starts no goroutine of
 // its own: inbound packets are checked inside the inner transport's calls to
-// its Handler. It is safe for concurrent use.
+// its Handler, against a utils/ratelimit.Keyed limiter keyed by source
+// address. It is safe for concurrent use.
 type Transport struct {
 	inner gossip.Transport
 	o     options
 	c     *stats.Counters
-	out   *rate.Limiter // nil: unlimited
-
-	mu      sync.Mutex
-	sources map[string]*list.Element
-	lru     *list.List // of *source, most recent first
-}
-
-type source struct {
-	addr string
-	lim  *rate.Limiter
+	out   *rate.Limiter    // nil: unlimited
+	in    *ratelimit.Keyed // nil: unlimited
+	err   error            // invalid options, returned by Start
 }
 
 var _ gossip.Transport = (*Transport)(nil)
@@ -82,7 +76,9 @@ func Middleware(opts ...Option) gossip.Middleware {
 }
 
 // Wrap returns inner with rate limits. The wrapper owns inner: its Start
-// and Close start and close inner.
+// and Close start and close inner. A rate of zero or less means unlimited.
+// Limits the keyed limiter refuses make Start fail with an error wrapping
+// ratelimit's.
 func Wrap(inner gossip.Transport, opts ...Option) *Transport {
 	o := options{maxSources: DefaultMaxSources}
 	for _, opt := range opts {
@@ -93,15 +89,15 @@ func Wrap(inner gossip.Transport, opts ...Option) *Transport {
 	if o.counters == nil {
 		o.counters = stats.New()
 	}
-	t := &Transport{
-		inner:   inner,
-		o:       o,
-		c:       o.counters,
-		sources: make(map[string]*list.Element),
-		lru:     list.New(),
-	}
+	t := &Transport{inner: inner, o: o, c: o.counters}
 	if o.outRate > 0 {
 		t.out = rate.NewLimiter(o.outRate, o.outBurst)
+	}
+	if o.inRate > 0 {
+		t.in, t.err = ratelimit.New(o.inRate, o.inBurst, ratelimit.WithMaxKeys(o.maxSources))
+		if t.err != nil {
+			t.err = fmt.Errorf("net/limit: inbound limit: %w", t.err)
+		}
 	}
 	return t
 }
@@ -111,6 +107,9 @@ func Wrap(inner gossip.Transport, opts ...Option) *Transport {
 func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
 	if h == nil {
 		return errors.New("net/limit: nil handler")
+	}
+	if t.err != nil {
+		return t.err
 	}
 	return t.inner.Start(ctx, handler{t: t, next: h})
 }
@@ -141,32 +140,15 @@ func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, erro
 
 // allow reports whether a packet from addr is within its budget.
 func (t *Transport) allow(addr string) bool {
-	if t.o.inRate <= 0 {
-		return true
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var s *source
-	if e, ok := t.sources[addr]; ok {
-		t.lru.MoveToFront(e)
-		s = e.Value.(*source)
-	} else {
-		if t.lru.Len() >= t.o.maxSources {
-			old := t.lru.Back()
-			t.lru.Remove(old)
-			delete(t.sources, old.Value.(*source).addr)
-		}
-		s = &source{addr: addr, lim: rate.NewLimiter(t.o.inRate, t.o.inBurst)}
-		t.sources[addr] = t.lru.PushFront(s)
-	}
-	return s.lim.Allow()
+	return t.in == nil || t.in.Allow(addr)
 }
 
 // Sources returns the number of source addresses tracked.
 func (t *Transport) Sources() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.lru.Len()
+	if t.in == nil {
+		return 0
+	}
+	return t.in.Len()
 }
 
 // handler is the Handler the wrapper gives the inner transport.

@@ -43,9 +43,14 @@ var (
 	ErrAuth = errors.New("net/security: authentication failed")
 	// ErrClosed is returned by a wrapper used after Close.
 	ErrClosed = errors.New("net/security: transport closed")
+	// ErrOption reports an option that would weaken security silently,
+	// such as WithKeyring(nil) or WithTLS(nil).
+	ErrOption = errors.New("net/security: invalid option")
 )
 
 type options struct {
+	nilKeys   bool // WithKeyring(nil) was given
+	nilTLS    bool // WithTLS(nil) was given
 	keys      *Keyring
 	label     string
 	tls       *tls.Config
@@ -59,8 +64,11 @@ type options struct {
 type Option func(*options)
 
 // WithKeyring encrypts and authenticates packets (and streams without TLS)
-// with the keyring's keys. Default: no encryption.
-func WithKeyring(r *Keyring) Option { return func(o *options) { o.keys = r } }
+// with the keyring's keys. Default: no encryption. A nil keyring makes Wrap
+// fail with ErrOption rather than run unencrypted.
+func WithKeyring(r *Keyring) Option {
+	return func(o *options) { o.keys, o.nilKeys = r, r == nil }
+}
 
 // WithLabel binds every packet and stream to a cluster label, at most
 // MaxLabelLen bytes. Default "" (no label; still distinct from any label).
@@ -68,8 +76,11 @@ func WithLabel(label string) Option { return func(o *options) { o.label = label 
 
 // WithTLS runs every stream inside TLS with cfg, used as the client config
 // when dialing (ServerName defaults to the dialed host) and the server
-// config when accepting. Default: no TLS.
-func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
+// config when accepting. Default: no TLS. A nil config makes Wrap fail with
+// ErrOption rather than run without TLS.
+func WithTLS(cfg *tls.Config) Option {
+	return func(o *options) { o.tls, o.nilTLS = cfg, cfg == nil }
+}
 
 // WithCounters counts drops into c. Default: a fresh stats.Counters.
 func WithCounters(c *stats.Counters) Option { return func(o *options) { o.counters = c } }
@@ -125,8 +136,8 @@ func Middleware(opts ...Option) (gossip.Middleware, error) {
 }
 
 // Wrap returns inner wrapped with the given options. The wrapper owns inner:
-// its Start and Close start and close inner. A label over MaxLabelLen
-// fails with ErrLabel.
+// its Start and Close start and close inner. A label over MaxLabelLen fails
+// with ErrLabel; WithKeyring(nil) or WithTLS(nil) fails with ErrOption.
 func Wrap(inner gossip.Transport, opts ...Option) (*Transport, error) {
 	o, err := build(opts)
 	if err != nil {
@@ -144,6 +155,12 @@ func build(opts []Option) (options, error) {
 	}
 	if len(o.label) > MaxLabelLen {
 		return o, fmt.Errorf("%w: %d bytes, limit %d", ErrLabel, len(o.label), MaxLabelLen)
+	}
+	if o.nilKeys {
+		return o, fmt.Errorf("%w: WithKeyring(nil); pass a keyring, or leave the option out to run unencrypted", ErrOption)
+	}
+	if o.nilTLS {
+		return o, fmt.Errorf("%w: WithTLS(nil); pass a *tls.Config, or leave the option out to run without TLS", ErrOption)
 	}
 	if o.counters == nil {
 		o.counters = stats.New()

@@ -189,6 +189,17 @@ func TestWrapErrors(t *testing.T) {
 	if _, err := security.Wrap(hybrid.New("127.0.0.1:0"), security.WithLabel(strings.Repeat("x", 256))); !errors.Is(err, security.ErrLabel) {
 		t.Fatalf("long label: %v", err)
 	}
+	for _, opt := range []security.Option{security.WithKeyring(nil), security.WithTLS(nil)} {
+		if _, err := security.Wrap(hybrid.New("127.0.0.1:0"), opt); !errors.Is(err, security.ErrOption) {
+			t.Fatalf("nil keyring or TLS config: %v, want ErrOption", err)
+		}
+		if _, err := security.Middleware(opt); !errors.Is(err, security.ErrOption) {
+			t.Fatalf("Middleware with a nil keyring or TLS config: %v, want ErrOption", err)
+		}
+	}
+	if _, err := security.Middleware(security.WithLabel(strings.Repeat("x", 256))); !errors.Is(err, security.ErrLabel) {
+		t.Fatalf("Middleware with a long label: %v", err)
+	}
 	tr := wrap(t, security.WithKeyring(&security.Keyring{}))
 	tr.Close()
 	if err := tr.Start(context.Background(), gossiptest.NewSink()); !errors.Is(err, security.ErrClosed) {

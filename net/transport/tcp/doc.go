@@ -9,9 +9,12 @@
 // a 4-byte big-endian length and one packet), each handed to HandlePacket
 // with From set to the sender's advertised address.
 //
-// Limits: at most MaxConns inbound connections at once (more are closed at
-// once and counted as stats.Overflow); each frame read or write, dial and
-// preamble is bounded by the IO timeout; an inbound packet connection that
+// Limits: at most MaxConns inbound connections at once, and at most
+// MaxConnsPerSource from one source IP while they are opening or carry a
+// stream (more are closed at once and counted as stats.Overflow), so one
+// address cannot take every slot; a new connection must send its preamble
+// within the accept timeout; each frame read or write and dial is bounded
+// by the IO timeout; an inbound packet connection that
 // stays silent for the idle timeout is closed, and cached outbound ones are
 // closed after half of it; frames larger than the maximum frame size close
 // their connection and count as stats.Oversize. Streams get a deadline (the

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -35,7 +37,8 @@ type Transport struct {
 	closed  bool
 	ln      net.Listener
 	addr    string
-	inbound map[net.Conn]struct{}
+	inbound map[net.Conn]inbound
+	sources map[netip.Addr]int // counted inbound connections per source IP
 	pool    map[string]*pooled
 
 	slots chan struct{} // one token per inbound connection
@@ -44,6 +47,12 @@ type Transport struct {
 }
 
 var _ gossip.Transport = (*Transport)(nil)
+
+// inbound is what the transport tracks of an accepted connection.
+type inbound struct {
+	src     netip.Addr
+	counted bool // counts against its source's cap
+}
 
 type pooled struct {
 	mu   sync.Mutex // serializes frame writes
@@ -59,7 +68,8 @@ func New(bind string, opts ...transport.Option) *Transport {
 		bind:    bind,
 		opts:    o,
 		c:       o.Counters,
-		inbound: make(map[net.Conn]struct{}),
+		inbound: make(map[net.Conn]inbound),
+		sources: make(map[netip.Addr]int),
 		pool:    make(map[string]*pooled),
 		slots:   make(chan struct{}, o.MaxConns),
 		done:    make(chan struct{}),
@@ -99,14 +109,18 @@ func (t *Transport) StartListener(ln net.Listener, h gossip.Handler) error {
 	if err := t.checkLocked(false); err != nil {
 		return err
 	}
-	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
+	addr, how, err := transport.AdvertiseAddr(t.bind, transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
 	if err != nil {
 		return err
 	}
 	t.ln, t.addr, t.started = ln, addr, true
 	t.wg.Add(1)
 	go t.acceptLoop(ln, h)
-	t.opts.Logger.Debug("tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String())
+	level := slog.LevelDebug
+	if how != "bind" && how != "advertise" {
+		level = slog.LevelInfo // a wildcard bind: say which address peers get
+	}
+	t.opts.Logger.Log(context.Background(), level, "tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String(), "advertise_from", how)
 	return nil
 }
 
@@ -314,9 +328,7 @@ func (t *Transport) acceptLoop(ln net.Listener, h gossip.Handler) {
 			}
 			continue
 		}
-		select {
-		case t.slots <- struct{}{}:
-		default:
+		if !t.admit(conn) {
 			t.c.Drop(stats.Overflow)
 			conn.Close()
 			continue
@@ -324,21 +336,60 @@ func (t *Transport) acceptLoop(ln net.Listener, h gossip.Handler) {
 		t.mu.Lock()
 		if t.closed {
 			t.mu.Unlock()
-			conn.Close()
-			<-t.slots
+			t.release(conn)
 			return
 		}
-		t.inbound[conn] = struct{}{}
 		t.wg.Add(1)
 		t.mu.Unlock()
 		go t.serve(conn, h)
 	}
 }
 
-// release untracks an inbound connection, closes it and frees its slot.
+// admit takes a global slot and a slot of the connection's source, or
+// neither: it reports false when either cap is reached.
+func (t *Transport) admit(conn net.Conn) bool {
+	select {
+	case t.slots <- struct{}{}:
+	default:
+		return false
+	}
+	src := transport.AddrPortOf(conn.RemoteAddr()).Addr()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.sources[src] >= t.opts.MaxConnsPerSource {
+		<-t.slots
+		return false
+	}
+	t.sources[src]++
+	t.inbound[conn] = inbound{src: src, counted: true}
+	return true
+}
+
+// uncount stops counting conn against its source's cap.
+func (t *Transport) uncount(conn net.Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if in, ok := t.inbound[conn]; ok && in.counted {
+		t.uncountLocked(in.src)
+		t.inbound[conn] = inbound{src: in.src}
+	}
+}
+
+func (t *Transport) uncountLocked(src netip.Addr) {
+	if t.sources[src]--; t.sources[src] <= 0 {
+		delete(t.sources, src)
+	}
+}
+
+// release untracks an inbound connection, closes it and frees its slots.
 func (t *Transport) release(conn net.Conn) {
 	t.mu.Lock()
-	delete(t.inbound, conn)
+	if in, ok := t.inbound[conn]; ok {
+		if in.counted {
+			t.uncountLocked(in.src)
+		}
+		delete(t.inbound, conn)
+	}
 	t.mu.Unlock()
 	conn.Close()
 	<-t.slots
@@ -350,7 +401,9 @@ func (t *Transport) release(conn net.Conn) {
 func (t *Transport) serve(conn net.Conn, h gossip.Handler) {
 	defer t.wg.Done()
 	defer t.release(conn)
-	_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
+	// The opening byte must come quickly: a silent connection holds a slot
+	// of its source for at most the accept timeout.
+	_ = conn.SetReadDeadline(time.Now().Add(t.opts.AcceptTimeout))
 	var pre [1]byte
 	if _, err := io.ReadFull(conn, pre[:]); err != nil {
 		return
@@ -368,6 +421,7 @@ func (t *Transport) serve(conn net.Conn, h gossip.Handler) {
 }
 
 func (t *Transport) readPackets(conn net.Conn, h gossip.Handler) {
+	_ = conn.SetReadDeadline(time.Now().Add(t.opts.AcceptTimeout))
 	var n [1]byte
 	if _, err := io.ReadFull(conn, n[:]); err != nil {
 		t.c.Drop(stats.Decode)
@@ -381,6 +435,9 @@ func (t *Transport) readPackets(conn net.Conn, h gossip.Handler) {
 	if len(from) == 0 {
 		from = []byte(conn.RemoteAddr().String())
 	}
+	// A packet connection is long-lived (one per peer, cached): it leaves
+	// its source's cap, bounded by the global cap and the idle timeout.
+	t.uncount(conn)
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IdleTimeout))
 		size, err := frame.ReadHeader(conn, t.opts.MaxFrame)

@@ -104,6 +104,7 @@ func TestHostileConnections(t *testing.T) {
 	gossiptest.Check(t)
 	c := stats.New()
 	b, sb := start(t, transport.WithCounters(c), transport.WithIOTimeout(200*time.Millisecond), transport.WithIdleTimeout(300*time.Millisecond),
+		transport.WithAcceptTimeout(200*time.Millisecond),
 		transport.WithMaxFrame(64), transport.WithPacketSize(64))
 	send := func(b2 []byte) {
 		raw, err := net.Dial("tcp", b.Addr())
@@ -220,4 +221,67 @@ func TestIPv6(t *testing.T) {
 	gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
 		return tcp.New("[::1]:0"), tcp.New("[::1]:0")
 	}, gossiptest.Features{Streams: true, ExactFrom: true})
+}
+
+// TestMaxConnsPerSource: one source address gets at most its share of
+// opening and stream connections; cached packet connections leave the
+// count once open; a silent connection is closed after the accept timeout.
+func TestMaxConnsPerSource(t *testing.T) {
+	gossiptest.Check(t)
+	b, sb := start(t, transport.WithMaxConnsPerSource(2), transport.WithAcceptTimeout(time.Minute))
+	dial := func() net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// With an accept timeout of a minute, only the cap closes a silent
+	// connection at once.
+	refused := func(c net.Conn) {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("connection over the per-source cap: read %v, want EOF", err)
+		}
+		if b.Stats().Dropped(stats.Overflow) == 0 {
+			t.Fatal("refusal not counted")
+		}
+	}
+	raw1, _ := dial(), dial()
+	refused(dial())
+	raw1.Close()
+	// A packet connection takes the freed slot while opening, then leaves
+	// the count.
+	a, _ := start(t)
+	gossiptest.Eventually(t, "a packet through", func() bool {
+		_ = a.WritePacket(context.Background(), b.Addr(), []byte("p"))
+		select {
+		case <-sb.Packets():
+			return true
+		case <-time.After(20 * time.Millisecond):
+			return false
+		}
+	})
+	s := dial()
+	s.Write([]byte{'S'})
+	in := gossiptest.Accept(t, sb) // with raw2: the source's 2
+	defer in.Close()
+	refused(dial())
+}
+
+func TestAcceptTimeout(t *testing.T) {
+	gossiptest.Check(t)
+	b, _ := start(t, transport.WithAcceptTimeout(50*time.Millisecond), transport.WithIOTimeout(time.Minute))
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("silent connection: read %v, want EOF after the accept timeout", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -80,14 +81,18 @@ func (t *Transport) StartConn(conn *net.UDPConn, h gossip.Handler) error {
 	}
 	_ = conn.SetReadBuffer(4 << 20)
 	_ = conn.SetWriteBuffer(4 << 20)
-	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(conn.LocalAddr()), t.opts.Advertise)
+	addr, how, err := transport.AdvertiseAddr(t.bind, transport.AddrPortOf(conn.LocalAddr()), t.opts.Advertise)
 	if err != nil {
 		return err
 	}
 	t.conn, t.addr, t.started = conn, addr, true
 	t.wg.Add(1)
 	go t.readLoop(conn, h)
-	t.opts.Logger.Debug("udp transport started", "component", "net/udp", "addr", addr, "bind", conn.LocalAddr().String())
+	level := slog.LevelDebug
+	if how != "bind" && how != "advertise" {
+		level = slog.LevelInfo // a wildcard bind: say which address peers get
+	}
+	t.opts.Logger.Log(context.Background(), level, "udp transport started", "component", "net/udp", "addr", addr, "bind", conn.LocalAddr().String(), "advertise_from", how)
 	return nil
 }
 
