@@ -1,12 +1,14 @@
 module github.com/libgossip/libgossip/cluster
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/libgossip/libgossip/gossip v0.0.0
 	github.com/libgossip/libgossip/net v0.0.0
 	github.com/libgossip/libgossip/utils v0.0.0
 )
+
+require golang.org/x/time v0.16.0 // indirect
 
 replace (
 	github.com/libgossip/libgossip/gossip => ../gossip

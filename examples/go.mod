@@ -3,13 +3,19 @@ module github.com/libgossip/libgossip/examples
 go 1.26.0
 
 require (
+	github.com/libgossip/libgossip/cluster v0.0.0
 	github.com/libgossip/libgossip/gossip v0.0.0
 	github.com/libgossip/libgossip/net v0.0.0
 )
 
-require golang.org/x/time v0.16.0 // indirect
+require (
+	github.com/libgossip/libgossip/utils v0.0.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
+)
 
 replace (
+	github.com/libgossip/libgossip/cluster => ../cluster
 	github.com/libgossip/libgossip/gossip => ../gossip
 	github.com/libgossip/libgossip/net => ../net
+	github.com/libgossip/libgossip/utils => ../utils
 )
