@@ -3,13 +3,13 @@ module github.com/libgossip/libgossip/examples
 go 1.26.0
 
 require (
-	github.com/libgossip/libgossip/cluster v0.0.0
-	github.com/libgossip/libgossip/gossip v0.0.0
-	github.com/libgossip/libgossip/net v0.0.0
+	github.com/libgossip/libgossip/cluster v0.1.0
+	github.com/libgossip/libgossip/gossip v0.1.0
+	github.com/libgossip/libgossip/net v0.1.0
 )
 
 require (
-	github.com/libgossip/libgossip/utils v0.0.0 // indirect
+	github.com/libgossip/libgossip/utils v0.1.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
 

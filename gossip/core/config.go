@@ -63,12 +63,22 @@ type Config struct {
 	// the suspicion independently when it gets no answer.
 	DisableConfirmProbe bool
 	// FlapThreshold is the number of refuted suspicions within FlapWindow
-	// after which a member is taken to be flapping (it can send but hardly
-	// receive, on and off): its next suspicion can no longer be refuted
-	// and runs to a failure, and once failed it stays out until FlapWindow
-	// has passed since its last refutation. Default 3; negative disables.
+	// after which a member is taken to be flapping (it can send, as its
+	// refutations show, but may hardly receive, on and off). A flapping
+	// member keeps its membership as long as it can be reached: each of
+	// its refutations is applied only once it answers this member's own
+	// reachability checks (a ping, a ping-req through IndirectChecks
+	// members and a stream ping); if it answers none, its suspicion runs
+	// to a failure, and once failed it is readmitted when it answers a
+	// check. On a clean network (nearly all of this member's own direct
+	// pings answered) a refutation needs two answers and a member that
+	// has missed recent checks must answer several in a row; on a lossy
+	// one any answer will do. Damping ends FlapWindow after the member's
+	// last refutation. Default 3; negative disables.
 	FlapThreshold int
-	// FlapWindow is the window of FlapThreshold. Default 2m.
+	// FlapWindow is the window of FlapThreshold: refutations older than
+	// this are forgotten, which releases a member once the network heals.
+	// Default 2m.
 	FlapWindow time.Duration
 	// AwarenessMaxMultiplier caps the local health multiplier (Lifeguard):
 	// a member that misses acks and nacks stretches its own probe interval
@@ -112,6 +122,36 @@ type Config struct {
 	// ReconnectInterval is the time between full-state exchanges with one
 	// random failed member. Zero means the default 10s; negative disables.
 	ReconnectInterval time.Duration
+
+	// MaxIncarnationJump bounds how far above the incarnation held here a
+	// received update may claim a member to be (for a member not yet
+	// known, the bound is on the incarnation itself). Claims beyond it are
+	// implausible: an honest member raises its incarnation by one per
+	// refutation or metadata change, and a restart with the wall clock in
+	// seconds jumps by less than 2^35 in a thousand years. They are
+	// dropped and counted in Stats().IncarnationRefused, so one forged
+	// message cannot push a member's incarnation to the top of the range.
+	// A claim about the local member may jump half as far, so that its
+	// refutation stays plausible to others, and a member never refutes at
+	// an incarnation that would wrap. Default 2^40.
+	MaxIncarnationJump uint64
+
+	// MaxMembers bounds the member table (records in every state, self
+	// excluded). A new member announced when the table is full is refused
+	// and counted in Stats().MembersRefused; records are freed as failed
+	// and left members are reaped. Default 65,536.
+	MaxMembers int
+	// MaxNewPerPacket bounds the members one received packet may add to
+	// the table; announcements of further unknown members in the same
+	// packet are refused and counted in Stats().MembersRefused (gossip
+	// brings them again). Default 32.
+	MaxNewPerPacket int
+	// MaxNewPerPushPull bounds the members one full-state exchange may add
+	// (the answer to a join carries the whole cluster, so this bounds the
+	// cluster size a member learns in one exchange; catch-up exchanges
+	// bring the rest). Refusals are counted in Stats().MembersRefused.
+	// Default 16,384.
+	MaxNewPerPushPull int
 
 	// PacketSize is the largest packet the core builds, in bytes.
 	// Default 1400.
@@ -174,6 +214,10 @@ func LANConfig() Config {
 		UserShare:               0.3,
 		MaxUserQueue:            4096,
 		MaxUpdateQueue:          2048,
+		MaxIncarnationJump:      1 << 40,
+		MaxMembers:              1 << 16,
+		MaxNewPerPacket:         32,
+		MaxNewPerPushPull:       1 << 14,
 	}
 }
 
@@ -249,6 +293,12 @@ func (c *Config) fill() {
 	setI(&c.MaxMetaSize, d.MaxMetaSize)
 	setI(&c.MaxUserQueue, d.MaxUserQueue)
 	setI(&c.MaxUpdateQueue, d.MaxUpdateQueue)
+	setI(&c.MaxMembers, d.MaxMembers)
+	setI(&c.MaxNewPerPacket, d.MaxNewPerPacket)
+	setI(&c.MaxNewPerPushPull, d.MaxNewPerPushPull)
+	if c.MaxIncarnationJump == 0 {
+		c.MaxIncarnationJump = d.MaxIncarnationJump
+	}
 	if c.UserShare == 0 {
 		c.UserShare = d.UserShare
 	}
@@ -303,10 +353,15 @@ func (c Config) Validate() error {
 		"AwarenessMaxMultiplier":  c.AwarenessMaxMultiplier,
 		"GossipFanout":            c.GossipFanout, "RetransmitMult": c.RetransmitMult,
 		"MaxUserQueue": c.MaxUserQueue, "MaxUpdateQueue": c.MaxUpdateQueue,
+		"MaxMembers": c.MaxMembers, "MaxNewPerPacket": c.MaxNewPerPacket,
+		"MaxNewPerPushPull": c.MaxNewPerPushPull,
 	} {
 		if v < 1 {
 			bad("%s must be at least 1 (got %d)", name, v)
 		}
+	}
+	if c.MaxIncarnationJump < 2 {
+		bad("MaxIncarnationJump must be at least 2 (got %d)", c.MaxIncarnationJump)
 	}
 	if c.SizeHint < 0 || c.SizeHint > 1<<20 {
 		bad("SizeHint must be in [0, %d] (got %d)", 1<<20, c.SizeHint)

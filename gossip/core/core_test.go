@@ -2,6 +2,8 @@ package core
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -140,6 +142,9 @@ func TestRefutation(t *testing.T) {
 		{"dead", &wire.Dead{Incarnation: 1, ID: "a", From: "b"}, true},
 		{"previous life", &wire.Alive{Incarnation: 9, ID: "a", Addr: "a:1"}, true},
 		{"old suspicion", &wire.Suspect{Incarnation: 0, ID: "a", From: "b"}, false},
+		{"forged max suspicion", &wire.Suspect{Incarnation: math.MaxUint64, ID: "a", From: "b"}, false},
+		{"forged max death", &wire.Dead{Incarnation: math.MaxUint64, ID: "a", From: "b"}, false},
+		{"forged far alive", &wire.Alive{Incarnation: 1 << 62, ID: "a", Addr: "a:1"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -157,6 +162,29 @@ func TestRefutation(t *testing.T) {
 				t.Error("refutation not queued for gossip")
 			}
 		})
+	}
+}
+
+// TestImplausibleIncarnation: updates about other members that jump more
+// than MaxIncarnationJump above what is known are refused and counted.
+func TestImplausibleIncarnation(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 5), &wire.Alive{Incarnation: math.MaxUint64, ID: "x", Addr: "x:1"})
+	feed(t, c, t0, "b:1", &wire.Suspect{Incarnation: math.MaxUint64, ID: "b", From: "c"},
+		&wire.Dead{Incarnation: 5 + 1<<41, ID: "b", From: "c"}, alive("b", 1<<50))
+	if _, ok := c.Member("x"); ok {
+		t.Error("member at incarnation 2^64-1 admitted")
+	}
+	if v, _ := c.Member("b"); v.State != StateAlive || v.Incarnation != 5 {
+		t.Errorf("b is %v", v)
+	}
+	if got := c.Stats().IncarnationRefused; got != 4 {
+		t.Errorf("IncarnationRefused = %d, want 4", got)
+	}
+	// A plausible jump (a restart with the wall clock) is accepted.
+	feed(t, c, t0, "b:1", alive("b", 1_800_000_000))
+	if v, _ := c.Member("b"); v.Incarnation != 1_800_000_000 {
+		t.Errorf("b is %v after a plausible jump", v)
 	}
 }
 
@@ -206,11 +234,6 @@ func TestPingAndRelay(t *testing.T) {
 	feed(t, c, t0, "b:1", &wire.Ping{Seq: 8, Source: "b", Target: "zz"})
 	if c.Stats().Misdirected != 1 {
 		t.Error("misdirected ping not counted")
-	}
-	// Reliable ping is answered reliably.
-	rd = feed(t, c, t0, "b:1", &wire.Ping{Seq: 9, Source: "b", Target: "a", Reliable: true})
-	if len(rd.Messages) != 1 || !rd.Messages[0].Reliable {
-		t.Fatalf("reliable ping answered with %v", rd.Messages)
 	}
 	// Ping-req: a pings c for b, relays the ack.
 	rd = feed(t, c, t0, "b:1", &wire.PingReq{Seq: 11, Target: "c", TargetAddr: "c:1"})
@@ -472,6 +495,10 @@ func TestConfig(t *testing.T) {
 		{ID: "a", Addr: "a", UserShare: 1.5},
 		{ID: "a", Addr: "a", TombstoneTimeout: -time.Second},
 		{ID: "a", Addr: "a", Meta: map[string]string{"": "x"}},
+		{ID: "a", Addr: "a", MaxIncarnationJump: 1},
+		{ID: "a", Addr: "a", MaxMembers: -1},
+		{ID: "a", Addr: "a", MaxNewPerPacket: -1},
+		{ID: "a", Addr: "a", MaxNewPerPushPull: -2},
 	}
 	for i, cfg := range bad {
 		err := cfg.Validate()
@@ -539,8 +566,9 @@ func TestFlapDamping(t *testing.T) {
 			t.Fatalf("refutation %d: events %v", i, got)
 		}
 	}
-	// Now b flaps: its next refutation is noted but does not clear the
-	// suspicion, which ends in a failure.
+	// Now b flaps: its next refutation is noted but clears the suspicion
+	// only if b answers a reachability check; it answers none here, so
+	// the suspicion ends in a failure.
 	feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
 	inc++
 	if rd := feed(t, c, now, "b:1", alive("b", inc)); len(rd.Events) != 0 {
@@ -560,7 +588,8 @@ func TestFlapDamping(t *testing.T) {
 	if !failed {
 		t.Fatal("flapping member not declared failed")
 	}
-	// It stays out while damped, and may come back after FlapWindow.
+	// It stays out while it answers no check, and may come back after
+	// FlapWindow.
 	if rd := feed(t, c, now, "b:1", alive("b", inc+1)); len(rd.Events) != 0 {
 		t.Errorf("damped member rejoined: %v", types(rd.Events))
 	}
@@ -591,4 +620,235 @@ func TestUpdateQueueBounded(t *testing.T) {
 	if len(msgs) != 8 || msgs[0].(*wire.Alive).ID != string(rune('b'+19)) {
 		t.Errorf("packet holds %d updates, first %v", len(msgs), msgs[0])
 	}
+}
+
+// TestMembershipBounds: unauthenticated input adds at most
+// MaxNewPerPacket members per packet, MaxNewPerPushPull per full-state
+// exchange, and never grows the table past MaxMembers (issue 9, defect 12).
+func TestMembershipBounds(t *testing.T) {
+	c := newCore(t, "a")
+	var msgs []wire.Message
+	for i := 0; i < 40; i++ {
+		msgs = append(msgs, alive(fmt.Sprintf("p%02d", i), 1))
+	}
+	feed(t, c, t0, "x:1", msgs...)
+	if got, want := len(c.members), c.cfg.MaxNewPerPacket; got != want {
+		t.Errorf("one packet added %d members, want %d", got, want)
+	}
+	if got := c.Stats().MembersRefused; got != uint64(40-c.cfg.MaxNewPerPacket) {
+		t.Errorf("MembersRefused = %d, want %d", got, 40-c.cfg.MaxNewPerPacket)
+	}
+
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr, cfg.MaxMembers, cfg.MaxNewPerPushPull = "a", "a:1", 1000, 600
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := func(from, prefix string) *wire.PushPull {
+		p := &wire.PushPull{From: from}
+		for i := 0; i < 2000; i++ {
+			p.Members = append(p.Members, wire.MemberState{ID: fmt.Sprintf("%s%05d", prefix, i), Addr: "z:1", Incarnation: 1})
+		}
+		return p
+	}
+	feed(t, c, t0, "x:1", pp("x", "q"))
+	if got := len(c.members); got != 600 {
+		t.Errorf("one push-pull added %d members, want 600", got)
+	}
+	feed(t, c, t0, "x:1", pp("y", "r"))
+	if got := len(c.members); got != 1000 {
+		t.Errorf("table holds %d members, want the limit 1000", got)
+	}
+	if got := c.Stats().MembersRefused; got != 3000 {
+		t.Errorf("MembersRefused = %d, want 3000", got)
+	}
+	checkInvariants(t, c)
+}
+
+// TestReliablePingNeedsStream: only a reliable ping that arrived over a
+// stream is answered over a stream. One that arrived as a packet (whose
+// source address anyone can forge) is answered as a packet to the sender's
+// known address, or dropped and counted when the sender is unknown, so a
+// forged packet cannot make the node dial an arbitrary address (issue 9,
+// defect 7).
+func TestReliablePingNeedsStream(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1))
+	ping := func(src string) []byte {
+		return wire.Encode(&wire.Ping{Seq: 9, Source: src, Target: "a", Reliable: true})
+	}
+	// Over a stream: a reliable ack to the member's known address.
+	if err := c.HandleStreamMessage(t0, "b:5555", ping("b")); err != nil {
+		t.Fatal(err)
+	}
+	rd := c.Ready()
+	if len(rd.Messages) != 1 || !rd.Messages[0].Reliable || rd.Messages[0].To != "b:1" {
+		t.Fatalf("stream ping answered with %+v", rd.Messages)
+	}
+	// As a packet from a forged source: a packet to b's known address.
+	if err := c.HandleMessage(t0, "tarpit:1", ping("b")); err != nil {
+		t.Fatal(err)
+	}
+	rd = c.Ready()
+	if len(rd.Messages) != 1 || rd.Messages[0].Reliable || rd.Messages[0].To != "b:1" {
+		t.Fatalf("packet ping answered with %+v", rd.Messages)
+	}
+	// As a packet from an unknown member: dropped and counted.
+	if err := c.HandleMessage(t0, "tarpit:1", ping("nobody")); err != nil {
+		t.Fatal(err)
+	}
+	if rd := c.Ready(); len(rd.Messages) != 0 {
+		t.Fatalf("unknown sender's reliable packet ping answered with %+v", rd.Messages)
+	}
+	if got := c.Stats().ReliableRefused; got != 1 {
+		t.Errorf("ReliableRefused = %d, want 1", got)
+	}
+	// Bad stream input is an error and changes nothing.
+	if err := c.HandleStreamMessage(t0, "b:1", []byte{wire.Version, 0xff}); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("HandleStreamMessage(garbage) = %v, want ErrMalformed", err)
+	}
+}
+
+// TestEventOrigins: events say whether this member's own timer declared a
+// failure or it learned it from gossip, who accused the member, and a
+// member's own refutations are events (issue 9, events redesign).
+func TestEventOrigins(t *testing.T) {
+	c := newCore(t, "a")
+	rd := feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1), alive("e", 1))
+	for _, e := range rd.Events {
+		if e.Origin != OriginGossip {
+			t.Errorf("%v: origin %v, want gossip", e, e.Origin)
+		}
+	}
+	// Learned from gossip: a failure declared by d.
+	rd = feed(t, c, t0, "d:1", &wire.Dead{Incarnation: 1, ID: "e", From: "d"})
+	if len(rd.Events) != 1 || rd.Events[0].Type != EventFailed || rd.Events[0].Origin != OriginGossip ||
+		!reflect.DeepEqual(rd.Events[0].Accusers, []string{"d"}) {
+		t.Fatalf("gossiped failure: %+v", rd.Events)
+	}
+	// Own timer: a suspicion raised by c and confirmed by d runs out here.
+	c.cfg.DisableConfirmProbe = true
+	rd = feed(t, c, t0, "c:1", &wire.Suspect{Incarnation: 1, ID: "b", From: "c"}, &wire.Suspect{Incarnation: 1, ID: "b", From: "d"})
+	if len(rd.Events) != 1 || rd.Events[0].Type != EventSuspect || !reflect.DeepEqual(rd.Events[0].Accusers, []string{"c"}) {
+		t.Fatalf("suspicion: %+v", rd.Events)
+	}
+	var failed *Event
+	now := t0
+	for i := 0; i < 200 && failed == nil; i++ {
+		now = c.NextDeadline()
+		c.Tick(now)
+		for _, e := range c.Ready().Events {
+			if e.Type == EventFailed && e.Member.ID == "b" {
+				failed = &e
+			}
+		}
+	}
+	// (a may have accused b too, when its own probe of b failed.)
+	if failed == nil || failed.Origin != OriginLocal || len(failed.Accusers) < 2 || !reflect.DeepEqual(failed.Accusers[:2], []string{"c", "d"}) {
+		t.Fatalf("timer failure: %v origin %v accusers %v", failed, failed.Origin, failed.Accusers)
+	}
+	// A refutation of our own is an event naming the accuser.
+	rd = feed(t, c, now, "c:1", &wire.Suspect{Incarnation: 1, ID: "a", From: "c"})
+	if len(rd.Events) != 1 || rd.Events[0].Type != EventRefuted || rd.Events[0].Member.ID != "a" ||
+		rd.Events[0].Member.Incarnation != 2 || !reflect.DeepEqual(rd.Events[0].Accusers, []string{"c"}) {
+		t.Fatalf("refutation: %+v", rd.Events)
+	}
+	if got := rd.Events[0].String(); got != "refuted a@a:1(alive/2) accused by c" {
+		t.Errorf("String() = %q", got)
+	}
+	if EventRefuted.String() != "refuted" || OriginLocal.String() != "local" || OriginGossip.String() != "gossip" || EventOrigin(9).String() != "origin(9)" {
+		t.Error("names")
+	}
+}
+
+// TestFlapDampingChecksReachability: a flapping member's refutation is
+// not ignored: it is applied once the member answers this member's own
+// reachability check (ping, ping-req and stream ping), a failure declared
+// at the incarnation it refuted is stale, and a failed flapping member is
+// readmitted when it answers (issue 9 defect 6, issue 15).
+func TestFlapDampingChecksReachability(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1))
+	now, inc := t0, uint64(1)
+	for i := 0; i < c.cfg.FlapThreshold; i++ {
+		now = now.Add(time.Second)
+		feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
+		inc++
+		feed(t, c, now, "b:1", alive("b", inc))
+	}
+	if !c.damped(now, "b") {
+		t.Fatal("b not damped")
+	}
+	// b flaps: its refutation starts a reachability check.
+	feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
+	rd := feed(t, c, now, "b:1", alive("b", inc+1))
+	if len(rd.Events) != 0 {
+		t.Fatalf("noted refutation emitted %v", types(rd.Events))
+	}
+	var seq uint32
+	kinds := map[wire.Type]int{}
+	for _, o := range rd.Messages {
+		msgs, _ := wire.DecodePacket(o.Data)
+		for _, m := range msgs {
+			kinds[m.Type()]++
+			if p, ok := m.(*wire.Ping); ok && p.Target == "b" {
+				seq = p.Seq
+			}
+		}
+	}
+	if kinds[wire.TypePing] < 2 || kinds[wire.TypePingReq] < 1 {
+		t.Fatalf("reachability check sent %v", kinds)
+	}
+	// A failure declared by someone else at the refuted incarnation is stale.
+	if rd := feed(t, c, now, "d:1", &wire.Dead{Incarnation: inc, ID: "b", From: "d"}); len(rd.Events) != 0 {
+		t.Fatalf("stale death applied: %v", types(rd.Events))
+	}
+	// b answers: on a clean network its second answer is believed, and
+	// the refutation counts.
+	rd = feed(t, c, now, "b:1", &wire.Ack{Seq: seq})
+	if len(rd.Events) != 0 {
+		t.Fatalf("first answer: events %v", types(rd.Events))
+	}
+	if seq = pingSeq(rd, "b"); seq == 0 {
+		t.Fatal("no second check")
+	}
+	rd = feed(t, c, now, "b:1", &wire.Ack{Seq: seq})
+	if got := types(rd.Events); !reflect.DeepEqual(got, []EventType{EventAlive}) {
+		t.Fatalf("after the check's ack: events %v, want alive", got)
+	}
+	if v, _ := c.Member("b"); v.State != StateAlive || v.Incarnation != inc+1 {
+		t.Fatalf("b is %v", v)
+	}
+
+	// A failed flapping member comes back when it answers a check.
+	inc++
+	c.flaps["b"].count = c.cfg.FlapThreshold
+	feed(t, c, now, "d:1", &wire.Dead{Incarnation: inc, ID: "b", From: "d"})
+	rd = feed(t, c, now, "b:1", alive("b", inc+1))
+	if len(rd.Events) != 0 {
+		t.Fatalf("failed flapping member rejoined on its word: %v", types(rd.Events))
+	}
+	if seq = pingSeq(rd, "b"); seq == 0 {
+		t.Fatal("no reachability check of the failed flapping member")
+	}
+	rd = feed(t, c, now, "b:1", &wire.Ack{Seq: seq})
+	if got := types(rd.Events); !reflect.DeepEqual(got, []EventType{EventJoin}) {
+		t.Fatalf("after the check's ack: events %v, want join", got)
+	}
+	checkInvariants(t, c)
+}
+
+// pingSeq returns the sequence number of the last ping to target in rd.
+func pingSeq(rd Ready, target string) uint32 {
+	var seq uint32
+	for _, o := range rd.Messages {
+		msgs, _ := wire.DecodePacket(o.Data)
+		for _, m := range msgs {
+			if p, ok := m.(*wire.Ping); ok && p.Target == target {
+				seq = p.Seq
+			}
+		}
+	}
+	return seq
 }

@@ -27,16 +27,34 @@
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure it only heard of pings
 //     the suspect once more, and on an answer fetches its state instead.
-//   - Flap damping: a member that refutes FlapThreshold suspicions within
-//     FlapWindow (it can send but hardly receive, on and off) is no longer
-//     believed: its next suspicion runs to a failure, and it stays out
-//     until FlapWindow has passed since its last refutation.
+//   - Flap damping damps events, not members: a member that refutes
+//     FlapThreshold suspicions within FlapWindow (one that may send but
+//     hardly receive, on and off) has its later refutations checked
+//     before they count. Each is noted and applied only when the member
+//     answers this member's own reachability check (ping, ping-req through
+//     IndirectChecks members, stream ping); a member that answers none is
+//     declared failed at the incarnation it was suspected at, so the
+//     failure is stale wherever its refutation was believed, and it is
+//     readmitted when it answers a check (a member that hears it was
+//     declared failed at an incarnation it has since refuted sends its
+//     announcement straight to the declarer). How much evidence an answer
+//     needs depends on this member's own view of the network: when nearly
+//     all of its own direct pings are answered (a clean network), a
+//     member that misses checks is at fault and must answer most of them;
+//     on a lossy network every member misses some and one answer is
+//     enough. Forged suspicions can therefore cost a healthy member
+//     refutations and checks but not its membership, uniform loss cannot
+//     damp the whole cluster out, and a flip-flopping member is removed.
 //   - Dissemination: updates ride on every packet, newest and least-sent
 //     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
 //     every GossipInterval sends pending updates to GossipFanout members.
 //     User broadcasts share each packet by a fixed rule: UserShare of the
 //     free space is reserved for them, the rest for membership, and space
-//     one kind leaves unused goes to the other.
+//     one kind leaves unused goes to the other. Receivers drop broadcasts
+//     they have seen, by origin and sequence number; a member numbers its
+//     broadcasts from its starting incarnation's low 32 bits times 2^32, so
+//     a restart (at a higher incarnation) is a new epoch whose broadcasts
+//     are never mistaken for the earlier life's.
 //   - Anti-entropy: full-state push-pull with one random member every
 //     PushPullInterval (growing with log2 N above 32 members), a few extra
 //     exchanges right after joining (CatchUpSyncs), and exchanges with
@@ -46,20 +64,47 @@
 //     incarnation (the runtime uses the wall clock) and refutes any record
 //     of its earlier life it meets; a live member whose id is claimed from
 //     another address reports EventConflict.
+//   - Incarnation bounds: an update claiming an incarnation more than
+//     MaxIncarnationJump above the one held here (or, for an unknown
+//     member, above zero) is refused and counted in
+//     Stats().IncarnationRefused; an accusation about this member may jump
+//     only half as far, and a refutation never wraps. One forged message
+//     can cost a member a refutation, never its membership.
+//   - Membership bounds: one received packet may add at most
+//     MaxNewPerPacket members, one full-state exchange MaxNewPerPushPull,
+//     and the table never holds more than MaxMembers records; refused
+//     announcements are counted in Stats().MembersRefused.
 //   - Tombstones: left members are remembered for TombstoneTimeout, failed
 //     ones for ReconnectTimeout, then reaped.
+//
+// # Events
+//
+// Events report membership changes in the order this member observed them.
+// Each says where it came from (Event.Origin: this member's own timers,
+// probes and owner's calls, or a message from another member) and, for
+// suspicions, failures and refutations, who accused the member
+// (Event.Accusers, at most MaxAccusers). When this member refutes a
+// suspicion or death of itself it reports EventRefuted.
 //
 // # Driver loop
 //
 //	c, err := core.New(cfg)
 //	for {
 //		// Wait for c.NextDeadline(), a packet, or a user call.
-//		c.Tick(now)                              // or:
-//		err := c.HandleMessage(now, from, data)  // bad input: error, no change
+//		c.Tick(now)                                   // or:
+//		err := c.HandleMessage(now, from, data)       // a packet; bad input: error, no change
+//		err := c.HandleStreamMessage(now, from, data) // or: input read from a stream
 //		rd := c.Ready()
 //		for _, m := range rd.Messages { /* send m.Data to m.To; over a stream if m.Reliable */ }
 //		for _, e := range rd.Events { /* publish */ }
 //	}
+//
+// Input read from a stream goes to HandleStreamMessage, packets to
+// HandleMessage: only a reliable ping that arrived over a stream is
+// answered over a stream. A reliable ping in a packet (whose source address
+// anyone can forge) is answered as a packet to the sender's known address,
+// or dropped and counted in Stats().ReliableRefused if the sender is
+// unknown, so a forged packet never makes a member dial out.
 //
 // A Core is not safe for concurrent use; its owner serializes calls.
 package core

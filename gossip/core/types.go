@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip/wire"
@@ -57,9 +58,41 @@ const (
 	// EventUser: a user broadcast arrived. Member.ID is its origin and
 	// Payload its bytes.
 	EventUser
+	// EventRefuted: this member refuted a suspicion or death of itself by
+	// raising its incarnation. Member is its own view after the refutation
+	// and Accusers names who accused it, when the accusation said.
+	EventRefuted
 )
 
-var eventNames = [...]string{"", "join", "update", "suspect", "alive", "failed", "left", "conflict", "user"}
+var eventNames = [...]string{"", "join", "update", "suspect", "alive", "failed", "left", "conflict", "user", "refuted"}
+
+// EventOrigin says what made this member observe an event.
+type EventOrigin uint8
+
+// Event origins.
+const (
+	// OriginLocal: this member's own timers and probes (a failure declared
+	// when its own suspicion timeout ran out, a suspicion it raised after
+	// its own probe failed) or a call of its owner (Meet, SetMeta...).
+	OriginLocal EventOrigin = iota
+	// OriginGossip: a message from another member (a failure or suspicion
+	// learned from gossip, an announcement, a broadcast).
+	OriginGossip
+)
+
+// String returns "local" or "gossip".
+func (o EventOrigin) String() string {
+	switch o {
+	case OriginLocal:
+		return "local"
+	case OriginGossip:
+		return "gossip"
+	}
+	return fmt.Sprintf("origin(%d)", uint8(o))
+}
+
+// MaxAccusers bounds Event.Accusers and the accusers a suspicion records.
+const MaxAccusers = 16
 
 // String returns the lower-case name of t.
 func (t EventType) String() string {
@@ -80,6 +113,17 @@ type Event struct {
 	Other *NodeView
 	// Payload is the broadcast's bytes, for EventUser.
 	Payload []byte
+	// Origin says whether this member observed the event through its own
+	// timers, probes or owner's calls, or learned it from a message.
+	Origin EventOrigin
+	// Accusers are the ids of the members that suspected or declared the
+	// member failed, for EventSuspect, EventFailed and EventRefuted, in the
+	// order their accusations arrived (this member's own id when it
+	// accused); at most MaxAccusers. A failure declared by this member's
+	// own timer lists every accuser its suspicion collected; one learned
+	// from gossip lists the member that declared it. The slice is owned
+	// by the caller.
+	Accusers []string
 }
 
 // String formats the event for logs and golden traces.
@@ -92,6 +136,10 @@ func (e Event) String() string {
 			break
 		}
 		return fmt.Sprintf("%s %s vs %s", e.Type, e.Member, *e.Other)
+	case EventRefuted:
+		if len(e.Accusers) > 0 {
+			return fmt.Sprintf("%s %s accused by %s", e.Type, e.Member, strings.Join(e.Accusers, ","))
+		}
 	}
 	return fmt.Sprintf("%s %s", e.Type, e.Member)
 }
@@ -132,6 +180,9 @@ type Stats struct {
 	UserDropped               uint64 // user broadcasts dropped because the queue was full
 	UpdatesDropped            uint64 // membership updates dropped because the queue was full
 	UserDuplicates            uint64 // user broadcasts received again and ignored
+	IncarnationRefused        uint64 // updates refused for an implausible incarnation (see Config.MaxIncarnationJump)
+	MembersRefused            uint64 // new members refused by MaxNewPerPacket, MaxNewPerPushPull or MaxMembers
+	ReliableRefused           uint64 // reliable pings that arrived as packets from unknown members, dropped
 	Awareness                 int    // current local health multiplier minus one
 	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
 	QueuedUpdates, QueuedUser int    // pending broadcasts

@@ -165,7 +165,10 @@ type PushPull struct {
 }
 
 // User is an application broadcast, identified by its origin and a
-// sequence number the origin assigns.
+// sequence number the origin assigns. The core numbers a member's
+// broadcasts from epoch<<32 + 1, where the epoch is the low 32 bits of the
+// incarnation it started at, so that a restarted member's numbers continue
+// above its earlier life's; receivers drop a number they have seen.
 type User struct {
 	Origin  string
 	Seq     uint64

@@ -1,0 +1,89 @@
+package core
+
+import (
+	"math"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+func (c *Core) sendPushPull(to string, join, reply bool) {
+	pp := &wire.PushPull{Join: join, Reply: reply, From: c.self.id}
+	pp.Members = make([]wire.MemberState, 0, len(c.members)+1)
+	pp.Members = append(pp.Members, c.state(&c.self))
+	for i := range c.members {
+		pp.Members = append(pp.Members, c.state(&c.members[i]))
+	}
+	c.stats.PushPulls++
+	c.sendReliable(to, pp)
+}
+
+func (c *Core) handlePushPull(now time.Time, p *wire.PushPull) {
+	// The first table a member receives (the answer to its join) is what
+	// the cluster already knows: it is applied but not gossiped again,
+	// which would cost every joiner O(N) queue entries. Later exchanges
+	// repair what gossip missed, so what they teach is passed on.
+	first := !c.joined
+	for i := range p.Members {
+		s := &p.Members[i]
+		switch s.State {
+		case StateAlive:
+			c.handleAlive(now, &wire.Alive{Incarnation: s.Incarnation, ID: s.ID, Addr: s.Addr, Meta: s.Meta}, !first || s.ID == p.From)
+		case StateSuspect, StateDead:
+			// A remote death is taken as a suspicion: this member checks
+			// for itself before declaring anyone failed.
+			if s.ID == c.self.id || c.lookup(s.ID) != nil {
+				c.handleSuspect(now, &wire.Suspect{Incarnation: s.Incarnation, ID: s.ID, From: p.From})
+			}
+		case StateLeft:
+			c.handleDead(now, &wire.Dead{Incarnation: s.Incarnation, ID: s.ID, From: s.ID})
+		}
+	}
+	if p.From != "" && p.From != c.self.id {
+		c.joined = true
+	}
+	if !p.Reply && !c.leaving {
+		if m := c.lookup(p.From); m != nil {
+			c.sendPushPull(m.addr, false, true)
+		}
+	}
+}
+
+func (c *Core) pushPullInterval() time.Duration {
+	base := c.cfg.PushPullInterval
+	n := c.NumLive()
+	if n <= 32 {
+		return base
+	}
+	mult := math.Ceil(math.Log2(float64(n))-math.Log2(32)) + 1
+	return time.Duration(mult * float64(base))
+}
+
+func (c *Core) pushPullRandom(now time.Time) {
+	idx := c.randomMembers(1, func(m *member) bool { return m.state == StateAlive })
+	if len(idx) == 1 {
+		c.sendPushPull(c.members[idx[0]].addr, false, false)
+	}
+}
+
+// reconnect exchanges full state with one random failed member, so that
+// members cut apart by a partition find each other when it heals.
+func (c *Core) reconnect(now time.Time) {
+	c.nextReconnect = now.Add(c.cfg.ReconnectInterval/2 + c.jitter(c.cfg.ReconnectInterval))
+	if len(c.failedMembers) == 0 {
+		return
+	}
+	// Pick among the failed members so the cost does not grow with the table, and
+	// leave the newly failed alone for an interval: otherwise every member
+	// would send its whole table to each new failure at once.
+	for tries := 0; tries < 8; tries++ {
+		f := c.failedMembers[c.rng.IntN(len(c.failedMembers))]
+		if now.Sub(f.since) < c.cfg.ReconnectInterval {
+			continue
+		}
+		if m := c.lookup(f.id); m != nil && m.state == StateDead {
+			c.sendPushPull(m.addr, false, false)
+			return
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package core
+
+import (
+	"math"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+func (c *Core) selfAlive() *wire.Alive {
+	return &wire.Alive{Incarnation: c.self.inc, ID: c.self.id, Addr: c.self.addr, Meta: c.self.meta}
+}
+
+func (c *Core) retransmitLimit() int {
+	return c.cfg.RetransmitMult * int(math.Ceil(math.Log10(float64(c.NumLive()+1))))
+}
+
+func (c *Core) queueUpdate(key string, m wire.Message) {
+	c.updates.push(key, wire.AppendMessage(nil, m))
+	for c.updates.len() > c.cfg.MaxUpdateQueue && c.updates.dropOldest() {
+		c.stats.UpdatesDropped++
+	}
+}
+
+// packet builds a packet from first (the messages this packet exists for)
+// and fills the rest of the budget with queued broadcasts. to, when not
+// empty, receives oversized broadcasts over a stream.
+func (c *Core) packet(to string, piggyback bool, first ...wire.Message) []byte {
+	b := wire.AppendHeader(make([]byte, 0, c.cfg.PacketSize))
+	for _, m := range first {
+		b = wire.AppendMessage(b, m)
+	}
+	if !piggyback {
+		return b
+	}
+	free := c.cfg.PacketSize - len(b)
+	if free <= 2 {
+		return b
+	}
+	limit := c.retransmitLimit()
+	maxItem := c.cfg.PacketSize - wire.HeaderSize
+	var big func([]byte)
+	if to != "" {
+		big = func(d []byte) {
+			c.emitOut(to, append(wire.AppendHeader(make([]byte, 0, len(d)+1)), d...), true)
+		}
+	}
+	userRes := int(float64(free) * c.cfg.UserShare)
+	var u1, u2 int
+	c.pass++
+	b, u1 = c.updates.fill(b, c.pass, free-userRes, limit, maxItem, big)
+	b, u2 = c.user.fill(b, c.pass, free-u1, limit, maxItem, big)
+	b, _ = c.updates.fill(b, c.pass, free-u1-u2, limit, maxItem, big)
+	return b
+}
+
+func (c *Core) emitOut(to string, data []byte, reliable bool) {
+	c.stats.PacketsOut++
+	c.stats.BytesOut += uint64(len(data))
+	c.out = append(c.out, Outbound{To: to, Data: data, Reliable: reliable})
+}
+
+// sendPacket sends messages with piggybacked broadcasts.
+func (c *Core) sendPacket(to string, first ...wire.Message) {
+	c.emitOut(to, c.packet("", true, first...), false)
+}
+
+func (c *Core) sendReliable(to string, m wire.Message) {
+	c.emitOut(to, wire.Encode(m), true)
+}
+
+func (c *Core) gossip(now time.Time) {
+	dead := c.cfg.GossipToTheDead
+	idx := c.randomMembers(c.cfg.GossipFanout, func(m *member) bool {
+		return m.state <= StateSuspect || (m.state == StateDead && now.UnixNano()-m.since < int64(dead))
+	})
+	for _, i := range idx {
+		if c.updates.len() == 0 && c.user.len() == 0 {
+			return
+		}
+		to := c.members[i].addr
+		b := c.packet(to, true)
+		if len(b) > wire.HeaderSize {
+			c.emitOut(to, b, false)
+		}
+	}
+}

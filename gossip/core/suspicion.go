@@ -1,0 +1,170 @@
+package core
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+type suspicion struct {
+	id       string
+	inc      uint64
+	start    time.Time
+	min, max time.Duration
+	k        int
+	from     []string
+	deadline time.Time
+	// lastSeq is the sequence number of the last-chance ping or
+	// reachability check in flight (0 if none); checks counts them.
+	lastSeq uint32
+	checks  int
+	// refutation is the latest refutation of a flapping member, noted but
+	// not applied: only an answer to this member's own reachability check
+	// applies it (see handleAck). Meanwhile the suspect's record stays at
+	// the suspected incarnation, so a failure declared here is stale for
+	// members that believed the refutation.
+	refutation *wire.Alive
+	// answers counts the reachability checks the suspect answered.
+	answers int
+}
+
+func (c *Core) suspicionBounds() (time.Duration, time.Duration) {
+	n := float64(c.NumLive())
+	mult := math.Max(1, math.Log10(math.Max(1, n)))
+	min := time.Duration(float64(c.cfg.SuspicionMult) * mult * float64(c.cfg.ProbeInterval))
+	return min, min * time.Duration(c.cfg.SuspicionMaxTimeoutMult)
+}
+
+func (c *Core) findSuspicion(id string) (int, *suspicion) {
+	for i, s := range c.suspicions {
+		if s.id == id {
+			return i, s
+		}
+	}
+	return -1, nil
+}
+
+// timeout is Lifeguard's shrinking suspicion timeout after n confirmations.
+func (s *suspicion) timeout() time.Duration {
+	c := len(s.from) - 1
+	if c <= 0 || s.k <= 0 {
+		return s.max
+	}
+	frac := math.Log(float64(c)+1) / math.Log(float64(s.k)+1)
+	t := time.Duration(float64(s.max) - frac*float64(s.max-s.min))
+	return max(t, s.min)
+}
+
+// suspect records a suspicion of m at incarnation inc by from.
+func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
+	if _, s := c.findSuspicion(m.id); s != nil && m.state == StateSuspect && inc == m.inc {
+		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, s.k+2) {
+			return
+		}
+		s.from = append(s.from, from)
+		s.deadline = s.start.Add(s.timeout())
+		if len(s.from)-1 <= s.k {
+			// Pass on new confirmations while they still shorten timeouts.
+			c.queueUpdate(m.id, &wire.Suspect{Incarnation: inc, ID: m.id, From: from})
+		}
+		return
+	}
+	if inc < m.inc || m.state > StateSuspect {
+		c.stats.Stale++
+		return
+	}
+	wasAlive := m.state == StateAlive
+	m.inc = inc
+	if wasAlive {
+		c.setState(now, m, StateSuspect)
+	}
+	c.stats.Suspicions++
+	lo, hi := c.suspicionBounds()
+	k := c.cfg.SuspicionConfirmations
+	if c.NumLive()-2 < k {
+		k = max(0, c.NumLive()-2)
+	}
+	s := &suspicion{id: m.id, inc: inc, start: now, min: lo, max: hi, k: k, from: []string{from}}
+	if k == 0 {
+		s.max = lo
+	}
+	s.deadline = now.Add(s.timeout())
+	if i, _ := c.findSuspicion(m.id); i >= 0 {
+		c.suspicions[i] = s
+	} else {
+		c.suspicions = append(c.suspicions, s)
+	}
+	msg := &wire.Suspect{Incarnation: inc, ID: m.id, From: from}
+	c.queueUpdate(m.id, msg)
+	if from == c.self.id {
+		// Buddy system: the suspect hears it first.
+		c.sendPacket(m.addr, msg)
+	} else if c.shouldConfirm() {
+		seq := c.nextSeq()
+		c.confirms = append(c.confirms, confirm{target: m.id, inc: inc, seq: seq,
+			deadline: now.Add(c.scaled(c.cfg.ProbeTimeout))})
+		c.sendPacket(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
+	}
+	if wasAlive {
+		c.emitAccused(now, EventSuspect, m, s.from)
+	}
+}
+
+// shouldConfirm decides whether to probe a suspect this member heard about.
+// Each member does so with probability 2(k+1)/N, so a suspicion draws about
+// 2(k+1) independent checks whatever the cluster size.
+func (c *Core) shouldConfirm() bool {
+	if c.cfg.DisableConfirmProbe || c.leaving || len(c.confirms) >= maxPending {
+		return false
+	}
+	p := float64(2*(c.cfg.SuspicionConfirmations+1)) / float64(c.NumLive())
+	return p >= 1 || c.rng.Float64() < p
+}
+
+func (c *Core) dropSuspicion(id string) {
+	if i, _ := c.findSuspicion(id); i >= 0 {
+		c.suspicions = slices.Delete(c.suspicions, i, i+1)
+	}
+}
+
+func (c *Core) expireSuspicions(now time.Time) {
+	for i := 0; i < len(c.suspicions); {
+		s := c.suspicions[i]
+		if now.Before(s.deadline) {
+			i++
+			continue
+		}
+		m := c.lookup(s.id)
+		if m == nil || m.state != StateSuspect || m.inc != s.inc {
+			c.suspicions = slices.Delete(c.suspicions, i, i+1)
+			continue
+		}
+		if s.lastSeq != 0 {
+			c.sampleReach(s.id, false) // the check got no answer
+			s.lastSeq = 0
+		}
+		if s.refutation != nil && s.checks < maxLastChance && !c.leaving {
+			// A flapping member refuted: it is alive and can send. Before
+			// declaring it failed, check whether it can receive.
+			c.checkReachable(now, s, m, c.cfg.ProbeInterval)
+			i++
+			continue
+		}
+		if s.checks < maxLastChance && !c.leaving && !slices.Contains(s.from, c.self.id) {
+			// Last chance: this member has only heard of the suspicion.
+			// Before declaring a failure on hearsay it checks the suspect
+			// itself (directly, through others and over a stream).
+			c.checkReachable(now, s, m, c.cfg.ProbeTimeout)
+			i++
+			continue
+		}
+		c.suspicions = slices.Delete(c.suspicions, i, i+1)
+		c.stats.Failed++
+		d := &wire.Dead{Incarnation: m.inc, ID: m.id, From: c.self.id}
+		c.setState(now, m, StateDead)
+		c.queueUpdate(m.id, d)
+		c.emitAccused(now, EventFailed, m, s.from)
+	}
+}

@@ -1,0 +1,153 @@
+package core
+
+import (
+	"slices"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+// member is the compact record kept per known member.
+type member struct {
+	id    string
+	addr  string
+	meta  string // wire.EncodeMeta form
+	inc   uint64
+	since int64 // last state change, Unix nanoseconds (compact: N cores × N records)
+	state State
+}
+
+// departure notes when a member left or failed, so that its record can be
+// reaped TombstoneTimeout or ReconnectTimeout later.
+type departure struct {
+	id    string
+	since time.Time
+}
+
+func (c *Core) lookup(id string) *member {
+	if i, ok := c.index[id]; ok {
+		return &c.members[i]
+	}
+	return nil
+}
+
+func (c *Core) add(m member) *member {
+	// Insert at a random position so that probing order stays random.
+	c.members = append(c.members, m)
+	i := len(c.members) - 1
+	if i > 0 {
+		j := c.rng.IntN(i + 1)
+		c.members[i], c.members[j] = c.members[j], c.members[i]
+		c.index[c.members[i].id] = int32(i)
+		i = j
+	}
+	c.index[m.id] = int32(i)
+	return &c.members[i]
+}
+
+func (c *Core) removeAt(i int) {
+	id := c.members[i].id
+	last := len(c.members) - 1
+	if i != last {
+		c.members[i] = c.members[last]
+		c.index[c.members[i].id] = int32(i)
+	}
+	c.members[last] = member{}
+	c.members = c.members[:last]
+	delete(c.index, id)
+	delete(c.seen, id)
+	delete(c.flaps, id)
+}
+
+func (c *Core) setState(now time.Time, m *member, s State) {
+	wasLive := m.state <= StateSuspect
+	isLive := s <= StateSuspect
+	if m.state == StateSuspect {
+		c.suspects--
+	}
+	if s == StateSuspect {
+		c.suspects++
+	}
+	m.state = s
+	m.since = now.UnixNano()
+	switch {
+	case wasLive && !isLive:
+		c.live--
+		if s == StateLeft {
+			c.leftMembers = append(c.leftMembers, departure{id: m.id, since: now})
+		} else {
+			c.failedMembers = append(c.failedMembers, departure{id: m.id, since: now})
+		}
+	case !wasLive && isLive:
+		c.live++
+	}
+}
+
+// randomMembers picks up to n distinct member indices satisfying ok.
+func (c *Core) randomMembers(n int, ok func(*member) bool) []int {
+	if n <= 0 || len(c.members) == 0 {
+		return nil
+	}
+	picked := make([]int, 0, n)
+	has := func(i int) bool { return slices.Contains(picked, i) }
+	for tries := 0; tries < 4*n && len(picked) < n; tries++ {
+		i := c.rng.IntN(len(c.members))
+		if !has(i) && ok(&c.members[i]) {
+			picked = append(picked, i)
+		}
+	}
+	if len(picked) < n && len(c.members) <= 64*n {
+		// Small or sparse: fall back to a scan from a random offset.
+		off := c.rng.IntN(len(c.members))
+		for k := 0; k < len(c.members) && len(picked) < n; k++ {
+			i := (off + k) % len(c.members)
+			if !has(i) && ok(&c.members[i]) {
+				picked = append(picked, i)
+			}
+		}
+	}
+	return picked
+}
+
+func (c *Core) state(m *member) wire.MemberState {
+	return wire.MemberState{ID: m.id, Addr: m.addr, State: m.state, Incarnation: m.inc, Meta: m.meta}
+}
+
+// record returns the message that announces m's current state.
+func (c *Core) record(m *member) wire.Message {
+	switch m.state {
+	case StateAlive:
+		return &wire.Alive{Incarnation: m.inc, ID: m.id, Addr: m.addr, Meta: m.meta}
+	case StateSuspect:
+		return &wire.Suspect{Incarnation: m.inc, ID: m.id, From: c.self.id}
+	case StateLeft:
+		return &wire.Dead{Incarnation: m.inc, ID: m.id, From: m.id}
+	default:
+		return &wire.Dead{Incarnation: m.inc, ID: m.id, From: c.self.id}
+	}
+}
+
+func (c *Core) reap(now time.Time) {
+	c.leftMembers = c.reapList(now, c.leftMembers, c.cfg.TombstoneTimeout)
+	c.failedMembers = c.reapList(now, c.failedMembers, c.cfg.ReconnectTimeout)
+}
+
+func (c *Core) reapList(now time.Time, l []departure, timeout time.Duration) []departure {
+	for len(l) > 0 {
+		t := l[0]
+		if now.Sub(t.since) < timeout {
+			break
+		}
+		l = l[1:]
+		if i, ok := c.index[t.id]; ok {
+			m := &c.members[i]
+			if m.state > StateSuspect && m.since == t.since.UnixNano() {
+				c.removeAt(int(i))
+			}
+		}
+	}
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}

@@ -1,0 +1,239 @@
+package core
+
+import (
+	"math"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire"
+)
+
+// plausible reports whether incarnation inc, claimed for a member held here
+// at known (0 if unknown), is within Config.MaxIncarnationJump of it. An
+// implausible claim is counted in Stats().IncarnationRefused and must be
+// dropped whole by the caller.
+func (c *Core) plausible(known, inc uint64) bool {
+	if inc <= known || inc-known <= c.cfg.MaxIncarnationJump {
+		return true
+	}
+	c.stats.IncarnationRefused++
+	return false
+}
+
+// plausibleSelf is plausible for a claim about the local member. It
+// allows half the jump, so that the refutation (one above the claim) is
+// still plausible to members that hold an incarnation of ours up to half a
+// jump older than our own.
+func (c *Core) plausibleSelf(inc uint64) bool {
+	if inc <= c.self.inc || (inc-c.self.inc <= c.cfg.MaxIncarnationJump/2 && inc < math.MaxUint64) {
+		return true
+	}
+	c.stats.IncarnationRefused++
+	return false
+}
+
+// admit reports whether one more member may be added to the table under
+// the bounds on unauthenticated input (the current message's budget of new
+// members and MaxMembers), and takes it from the budget. A refusal is
+// counted in Stats().MembersRefused.
+func (c *Core) admit() bool {
+	if c.newBudget <= 0 || len(c.members) >= c.cfg.MaxMembers {
+		c.stats.MembersRefused++
+		return false
+	}
+	c.newBudget--
+	return true
+}
+
+// refute answers a suspicion or death of the local member seen at inc.
+// The caller has checked inc with plausibleSelf, so inc+1 cannot wrap.
+// accuser, if not empty, is the member that made the accusation.
+func (c *Core) refute(now time.Time, inc uint64, accuser string) {
+	if c.leaving {
+		return
+	}
+	c.stats.Refutations++
+	c.self.inc = max(c.self.inc, inc) + 1
+	c.adjustAwareness(1)
+	c.queueUpdate(c.self.id, c.selfAlive())
+	var acc []string
+	if accuser != "" {
+		acc = []string{accuser}
+	}
+	c.emitAccused(now, EventRefuted, &c.self, acc)
+}
+
+// handleAlive applies an announcement and, if regossip and it is news,
+// queues it for gossip.
+func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
+	if a.ID == c.self.id {
+		if !c.plausibleSelf(a.Incarnation) {
+			return
+		}
+		switch {
+		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
+			c.stats.Conflicts++
+			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: ptr(c.view(&other)), Origin: c.origin})
+		case a.Incarnation > c.self.inc || (a.Incarnation == c.self.inc && a.Meta != c.self.meta):
+			// An announcement of ours from a previous life.
+			c.refute(now, a.Incarnation, "")
+		}
+		return
+	}
+	m := c.lookup(a.ID)
+	var known uint64
+	if m != nil {
+		known = m.inc
+	}
+	if !c.plausible(known, a.Incarnation) || (m == nil && !c.admit()) {
+		return
+	}
+	c.joined = true
+	if m == nil {
+		m = c.add(member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateDead})
+		c.setState(now, m, StateAlive)
+		if regossip {
+			c.queueUpdate(a.ID, a)
+		}
+		c.emit(now, EventJoin, m)
+		return
+	}
+	if a.Incarnation < m.inc {
+		c.stats.Stale++
+		return
+	}
+	if a.Incarnation == m.inc {
+		if m.state == StateAlive && a.Addr != m.addr {
+			c.stats.Conflicts++
+			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: ptr(c.view(&other)), Origin: c.origin})
+			return
+		}
+		if m.state != StateAlive || a.Meta == m.meta {
+			return // duplicate, or not news: refutation needs a higher incarnation
+		}
+	}
+	prev := m.state
+	if prev != StateAlive && c.damped(now, m.id) && !c.readmitting {
+		c.stats.Damped++
+		if _, s := c.findSuspicion(m.id); prev == StateSuspect && s != nil {
+			// A flapping member's refutation is noted (it is alive and
+			// can send) but is applied only when the member answers
+			// this member's own reachability check.
+			if s.refutation == nil || a.Incarnation > s.refutation.Incarnation {
+				s.refutation = a
+				if regossip {
+					// Others may believe it; it spreads.
+					c.queueUpdate(a.ID, a)
+				}
+			}
+			if s.lastSeq == 0 {
+				c.checkReachable(now, s, m, c.cfg.ProbeInterval)
+			}
+			return
+		}
+		// A flapping member that was declared failed comes back when it
+		// answers a reachability check.
+		if !c.leaving {
+			c.checkRejoin(now, m, a)
+		}
+		return
+	}
+	changed := a.Addr != m.addr || a.Meta != m.meta
+	m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
+	if prev != StateAlive {
+		c.setState(now, m, StateAlive)
+	}
+	c.dropSuspicion(m.id)
+	if regossip {
+		c.queueUpdate(a.ID, a)
+	}
+	switch {
+	case prev == StateSuspect:
+		if !c.readmitting {
+			c.recordFlap(now, m.id)
+		}
+		c.emit(now, EventAlive, m)
+		if changed {
+			c.emit(now, EventUpdate, m)
+		}
+	case prev > StateSuspect:
+		c.emit(now, EventJoin, m)
+	case changed:
+		c.emit(now, EventUpdate, m)
+	}
+}
+
+// readmit applies the announcement of a flapping member that answered a
+// reachability check, as if it were not damped.
+func (c *Core) readmit(now time.Time, a *wire.Alive) {
+	c.readmitting = true
+	c.handleAlive(now, a, false)
+	c.readmitting = false
+}
+
+func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
+	if s.ID == c.self.id {
+		if s.Incarnation >= c.self.inc && c.plausibleSelf(s.Incarnation) {
+			c.refute(now, s.Incarnation, s.From)
+		}
+		return
+	}
+	m := c.lookup(s.ID)
+	if m == nil || !c.plausible(m.inc, s.Incarnation) {
+		return
+	}
+	if s.Incarnation < m.inc || m.state > StateSuspect {
+		c.stats.Stale++
+		return
+	}
+	c.suspect(now, m, s.Incarnation, s.From)
+}
+
+func (c *Core) handleDead(now time.Time, d *wire.Dead) {
+	if d.ID == c.self.id {
+		switch {
+		case c.leaving:
+		case d.Incarnation >= c.self.inc:
+			if c.plausibleSelf(d.Incarnation) {
+				c.refute(now, d.Incarnation, d.From)
+			}
+		case d.From != c.self.id:
+			// A member declared us failed at an incarnation we have
+			// since refuted: it may hold us dead while everyone else
+			// believed the refutation. Tell it directly (only a known
+			// member, one packet per message received).
+			if m := c.lookup(d.From); m != nil && m.state <= StateSuspect {
+				c.sendPacket(m.addr, c.selfAlive())
+			}
+		}
+		return
+	}
+	m := c.lookup(d.ID)
+	if m == nil || !c.plausible(m.inc, d.Incarnation) {
+		return
+	}
+	// A death at an incarnation the member has since refuted is stale,
+	// whether or not the member flaps: its refutation proves it alive.
+	// That includes a refutation noted here but not yet checked.
+	if _, s := c.findSuspicion(m.id); s != nil && s.refutation != nil && s.refutation.Incarnation > d.Incarnation {
+		c.stats.Stale++
+		return
+	}
+	if d.Incarnation < m.inc || m.state > StateSuspect {
+		c.stats.Stale++
+		return
+	}
+	left := d.From == d.ID
+	m.inc = max(m.inc, d.Incarnation)
+	c.dropSuspicion(m.id)
+	c.queueUpdate(m.id, d)
+	if left {
+		c.setState(now, m, StateLeft)
+		c.emit(now, EventLeft, m)
+		return
+	}
+	c.stats.Failed++
+	c.setState(now, m, StateDead)
+	c.emitAccused(now, EventFailed, m, []string{d.From})
+}
