@@ -3,6 +3,7 @@ module github.com/libgossip/libgossip/examples
 go 1.26.0
 
 require (
+	github.com/libgossip/libgossip/cluster v0.1.0
 	github.com/libgossip/libgossip/gossip v0.1.0
 	github.com/libgossip/libgossip/monitoring v0.1.0
 	github.com/libgossip/libgossip/net v0.1.0
@@ -17,6 +18,7 @@ require (
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
+	github.com/libgossip/libgossip/utils v0.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.3 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
@@ -48,7 +50,9 @@ require (
 )
 
 replace (
+	github.com/libgossip/libgossip/cluster => ../cluster
 	github.com/libgossip/libgossip/gossip => ../gossip
 	github.com/libgossip/libgossip/monitoring => ../monitoring
 	github.com/libgossip/libgossip/net => ../net
+	github.com/libgossip/libgossip/utils => ../utils
 )
