@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/libgossip/libgossip/cluster/raft"
 	"github.com/libgossip/libgossip/gossip"
@@ -82,9 +81,6 @@ type Store struct {
 	srv *raft.Server
 	fsm *fsm
 	o   options
-
-	mu      sync.Mutex
-	stopped bool
 }
 
 // New returns a Store on the gossip node, keeping its raft data under
