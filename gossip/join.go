@@ -97,7 +97,13 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 // do until it has answered.
 func (n *Node) joinSeed(ctx context.Context, o core.Outbound) error {
 	conn, err := n.dialFrame(ctx, o.To, o.Data)
-	if err != nil {
+	switch {
+	case err == nil:
+	case ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("seed %s: %w: %w", o.To, ErrJoinTimeout, err)
+	case errors.Is(err, errWrite) && !errors.Is(err, ErrAuth) && !errors.Is(err, ErrLabel):
+		return fmt.Errorf("seed %s: %w: %w", o.To, ErrJoinRefused, err)
+	default:
 		return fmt.Errorf("seed %s: %w", o.To, err)
 	}
 	defer conn.Close()

@@ -26,16 +26,6 @@ const (
 	stateShutdown                  // Shutdown called (from any state)
 )
 
-func (s nodeState) String() string {
-	switch s {
-	case stateNew:
-		return "new"
-	case stateRunning:
-		return "running"
-	}
-	return "shut down"
-}
-
 // Node runs a gossip member: one goroutine drives a core.Core with the
 // Node's clock over a Transport. All methods are safe for concurrent use.
 //

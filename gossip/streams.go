@@ -13,6 +13,10 @@ import (
 // MaxStreamFrame is the largest frame a Node reads from a stream, in bytes.
 const MaxStreamFrame = 32 << 20
 
+// errWrite marks a failure to write on a stream that was opened: the peer
+// accepted it, then closed it or stopped reading.
+var errWrite = errors.New("gossip: stream write")
+
 // maxInboundStreams bounds the streams a Node reads at once; more are
 // closed on arrival.
 const maxInboundStreams = 256
@@ -43,22 +47,32 @@ func readFrame(r io.Reader) ([]byte, error) {
 }
 
 // dialFrame opens a stream to to and writes data (a core packet) on it as
-// one frame, encoded by the codec. The caller closes the stream.
+// one frame, encoded by the codec, bounded by ctx and the stream timeout.
+// The caller closes the stream.
 func (n *Node) dialFrame(ctx context.Context, to string, data []byte) (net.Conn, error) {
 	data, err := n.encode(data)
 	if err != nil {
 		return nil, err
 	}
-	dctx, cancel := context.WithTimeout(ctx, n.opts.streamIO)
+	ctx, cancel := context.WithTimeout(ctx, n.opts.streamIO)
 	defer cancel()
-	conn, err := n.tr.DialStream(dctx, to)
+	conn, err := n.tr.DialStream(ctx, to)
 	if err != nil {
 		return nil, err
 	}
-	_ = conn.SetWriteDeadline(time.Now().Add(n.opts.streamIO))
-	if err := writeFrame(conn, data); err != nil {
+	// A peer that accepts but does not read must not hold the write past
+	// ctx: closing the stream unblocks it.
+	unblock := context.AfterFunc(ctx, func() { conn.Close() })
+	if d, ok := ctx.Deadline(); ok {
+		_ = conn.SetWriteDeadline(d)
+	}
+	err = writeFrame(conn, data)
+	if !unblock() || err != nil {
 		conn.Close()
-		return nil, err
+		if err == nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %w", errWrite, err)
 	}
 	return conn, nil
 }

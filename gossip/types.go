@@ -46,4 +46,15 @@ const (
 	EventLeft     = core.EventLeft
 	EventConflict = core.EventConflict
 	EventUser     = core.EventUser
+	EventRefuted  = core.EventRefuted
+)
+
+// EventOrigin says whether this member observed an event through its own
+// timers and probes or learned it from another member.
+type EventOrigin = core.EventOrigin
+
+// Event origins; see core.EventOrigin.
+const (
+	OriginLocal  = core.OriginLocal
+	OriginGossip = core.OriginGossip
 )

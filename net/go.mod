@@ -3,7 +3,7 @@ module github.com/libgossip/libgossip/net
 go 1.26
 
 require (
-	github.com/libgossip/libgossip/gossip v0.0.0
+	github.com/libgossip/libgossip/gossip v0.1.0
 	golang.org/x/time v0.16.0
 )
 

@@ -53,9 +53,15 @@ type Core struct {
 	joined    bool
 	seq       uint32
 	awareness int
-	newBudget int         // members the message being handled may still add
-	stream    bool        // the input being handled arrived over a stream
-	origin    EventOrigin // of the events the current call emits
+	// directAcks is the moving average of direct acks to this member's
+	// own probes (1: every one answered); see noteDirect.
+	directAcks float64
+	newBudget  int         // members the message being handled may still add
+	stream     bool        // the input being handled arrived over a stream
+	origin     EventOrigin // of the events the current call emits
+	// readmitting is set while a flapping member that answered a
+	// reachability check is readmitted.
+	readmitting bool
 
 	// probing
 	order      probeOrder
@@ -106,7 +112,8 @@ func New(cfg Config) (*Core, error) {
 		seen:    map[string]*userSeen{},
 		flaps:   map[string]*flap{},
 		// A restart is a new broadcast epoch: see userEpoch.
-		userSeq: userEpoch(cfg.Incarnation),
+		userSeq:    userEpoch(cfg.Incarnation),
+		directAcks: 1,
 	}
 	return c, nil
 }
