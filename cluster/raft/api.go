@@ -85,7 +85,9 @@ func (s *Server) IsLeader() bool {
 // LeaderCh returns the channel of this server's leadership changes: true
 // when it becomes leader, false when it stops being leader. The channel
 // holds one value; a change replaces a value not yet read, so a slow
-// reader sees the latest state, not every flip. It is closed by Shutdown.
+// reader sees the latest state, not every flip: two trues in a row mean
+// leadership was lost and won again in between (a leader must then
+// re-read its state, e.g. with Barrier). It is closed by Shutdown.
 // Every call returns the same channel: read it from one goroutine.
 func (s *Server) LeaderCh() <-chan bool { return s.leaderCh }
 

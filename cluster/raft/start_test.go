@@ -131,7 +131,11 @@ func TestBadTagAndContext(t *testing.T) {
 	if err := m.srv.Barrier(past); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Barrier(expired ctx): %v", err)
 	}
-	if m.srv.AppliedIndex() == 0 {
-		t.Errorf("AppliedIndex 0 on a running leader")
+	res, err := m.srv.Apply(jctx, cmd(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.srv.AppliedIndex(); got < res.Index {
+		t.Errorf("AppliedIndex %d after applying index %d", got, res.Index)
 	}
 }
