@@ -116,8 +116,9 @@ func (s *Server) Servers(ctx context.Context) ([]ServerInfo, error) {
 	return out, nil
 }
 
-// AppliedIndex returns the index of the last command applied to this
-// server's FSM (0 when stopped).
+// AppliedIndex returns the index of the last log entry raft has handed to
+// this server's FSM (0 when stopped). Raft records it just after the
+// hand-off, so it may lag what Apply has already returned by a moment.
 func (s *Server) AppliedIndex() uint64 {
 	r, err := s.running()
 	if err != nil {

@@ -135,7 +135,5 @@ func TestBadTagAndContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.srv.AppliedIndex(); got < res.Index {
-		t.Errorf("AppliedIndex %d after applying index %d", got, res.Index)
-	}
+	waitFor(t, 10*time.Second, "AppliedIndex to reach the applied command", func() bool { return m.srv.AppliedIndex() >= res.Index })
 }
