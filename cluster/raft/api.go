@@ -190,3 +190,20 @@ func (s *Server) snapshots() (int, error) {
 	list, err := s.snaps.List()
 	return len(list), err
 }
+
+// Leave prepares this server's graceful departure. If it leads, it hands
+// leadership to the most up-to-date voter and waits for the handover, so
+// the cluster does not sit out an election timeout; otherwise it does
+// nothing. Then leave gossip (gossip.Node.Leave): the leader removes a
+// server that left from the configuration. Leave blocks for about one
+// round trip, or until ctx ends.
+func (s *Server) Leave(ctx context.Context) error {
+	r, err := s.running()
+	if err != nil {
+		return err
+	}
+	if r.State() != hraft.Leader {
+		return nil
+	}
+	return s.mapErr(r, s.wait(ctx, r.LeadershipTransfer()))
+}

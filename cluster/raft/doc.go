@@ -56,6 +56,8 @@
 //	err = srv.Start(ctx)              // node must be started
 //	res, err := srv.Apply(ctx, cmd)  // on the leader
 //	for leading := range srv.LeaderCh() { ... }
+//	err = srv.Leave(ctx)              // graceful: hand leadership over,
+//	err = node.Leave(ctx)             // then leave gossip: the leader removes it
 //	err = srv.Shutdown(ctx)           // waits for every goroutine
 //
 // All Server methods are safe for concurrent use. The reconcile loop runs
