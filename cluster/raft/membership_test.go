@@ -145,7 +145,7 @@ func TestLeaderLeaves(t *testing.T) {
 	}
 	c.kill(l.id)
 	waitFor(t, 30*time.Second, l.id+" removed", func() bool {
-		s, err := c.leader(20*time.Second).srv.Servers(ctx)
+		s, err := c.leader(20 * time.Second).srv.Servers(ctx)
 		return err == nil && len(s) == 2 && !slices.ContainsFunc(s, func(x ServerInfo) bool { return x.ID == l.id })
 	})
 	if err := l.srv.Leave(ctx); !errors.Is(err, ErrNotRunning) {
