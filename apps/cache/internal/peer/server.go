@@ -185,6 +185,7 @@ func (s *Server) serveConn(c net.Conn) {
 	if err != nil {
 		s.refused.Add(1)
 		s.log.Warn("peer connection refused", "peer_addr", c.RemoteAddr().String(), "err", err)
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = c.Write(appendFrame(nil, typeError, 0, []byte(err.Error())))
 		return
 	}
