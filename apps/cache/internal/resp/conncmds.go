@@ -52,7 +52,7 @@ func (s *Server) connCommand(c redcon.Conn, cl *Client, name string, args [][]by
 		raw(command(args))
 	case "config":
 		if len(args) >= 3 && strings.EqualFold(string(args[1]), "get") {
-			raw(AppendMap(nil, 0, cl.Proto))
+			raw(s.configGet(cl.Proto, args[2:]))
 		} else {
 			c.WriteError("ERR CONFIG subcommand not supported by libgossip-cache")
 		}
@@ -141,4 +141,29 @@ func (s *Server) client(cl *Client, args [][]byte) []byte {
 func (cl *Client) info() string {
 	return fmt.Sprintf("id=%d addr=%s name=%s age=%d db=0 resp=%d cmd=client|info\n",
 		cl.ID, cl.Addr, cl.Name, int(time.Since(cl.Created).Seconds()), cl.Proto)
+}
+
+// configGet answers CONFIG GET for the few settings clients and
+// redis-benchmark ask about; other names match nothing.
+func (s *Server) configGet(proto int, names [][]byte) []byte {
+	known := map[string]string{
+		"save":               "",
+		"appendonly":         "no",
+		"maxclients":         strconv.Itoa(s.lim.MaxClients),
+		"timeout":            strconv.Itoa(int(s.lim.IdleTimeout.Seconds())),
+		"databases":          "1",
+		"proto-max-bulk-len": strconv.Itoa(s.lim.MaxBulk),
+	}
+	var kv []string
+	for _, n := range names {
+		k := strings.ToLower(string(n))
+		if v, ok := known[k]; ok {
+			kv = append(kv, k, v)
+		}
+	}
+	b := AppendMap(nil, len(kv)/2, proto)
+	for _, x := range kv {
+		b = AppendBulkString(b, x)
+	}
+	return b
 }
