@@ -188,6 +188,21 @@ func TestImplausibleIncarnation(t *testing.T) {
 	}
 }
 
+// TestFirstIncarnationFromWallClock: a member not known yet may start at
+// an incarnation taken from the wall clock in any unit (here nanoseconds,
+// about 2^60), but not in the upper half of the range.
+func TestFirstIncarnationFromWallClock(t *testing.T) {
+	c := newCore(t, "a")
+	const nanos = uint64(1_796_000_000_000_000_000)
+	feed(t, c, t0, "b:1", alive("b", nanos), &wire.Alive{Incarnation: 1 << 63, ID: "x", Addr: "x:1"})
+	if v, ok := c.Member("b"); !ok || v.Incarnation != nanos {
+		t.Errorf("member first seen at incarnation %d: %v, %v", nanos, v, ok)
+	}
+	if _, ok := c.Member("x"); ok {
+		t.Error("member first seen at incarnation 2^63 admitted")
+	}
+}
+
 func TestConflictWithSelf(t *testing.T) {
 	c := newCore(t, "a")
 	rd := feed(t, c, t0, "x:1", &wire.Alive{Incarnation: 5, ID: "a", Addr: "impostor:1"})

@@ -71,7 +71,7 @@
 //     another address reports EventConflict.
 //   - Incarnation bounds: an update claiming an incarnation more than
 //     MaxIncarnationJump above the one held here (or, for an unknown
-//     member, above zero) is refused and counted in
+//     member, in the upper half of the range) is refused and counted in
 //     Stats().IncarnationRefused; an accusation about this member may jump
 //     only half as far, and a refutation never wraps. One forged message
 //     can cost a member a refutation, never its membership.
