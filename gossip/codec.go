@@ -37,3 +37,58 @@ func (BinaryCodec) Encode(msgs []wire.Message) ([]byte, error) {
 
 // Decode decodes a wire packet.
 func (BinaryCodec) Decode(b []byte) ([]wire.Message, error) { return wire.DecodePacket(b) }
+
+// encodePacket encodes a core packet with the Node's codec so that it fits
+// size bytes. A packet that encodes larger is split into several, each
+// with a share of its messages; a message too large to fit any packet on
+// its own is returned in big, as a wire packet to send over a stream. The
+// core sizes its packets for the binary format, so only other codecs (and
+// transports whose packet size is below the core's minimum) split.
+func (n *Node) encodePacket(data []byte, size int) (pkts, big [][]byte, err error) {
+	_, bin := n.opts.codec.(BinaryCodec)
+	if bin && (size <= 0 || len(data) <= size) {
+		return [][]byte{data}, nil, nil
+	}
+	msgs, err := wire.DecodePacket(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var split func(ms []wire.Message) error
+	split = func(ms []wire.Message) error {
+		b, err := n.opts.codec.Encode(ms)
+		if err != nil {
+			return err
+		}
+		switch {
+		case size <= 0 || len(b) <= size:
+			pkts = append(pkts, b)
+		case len(ms) == 1:
+			big = append(big, wire.Encode(ms[0]))
+		default:
+			if err := split(ms[:len(ms)/2]); err != nil {
+				return err
+			}
+			return split(ms[len(ms)/2:])
+		}
+		return nil
+	}
+	if err := split(msgs); err != nil {
+		return nil, nil, err
+	}
+	if len(pkts) != 1 || len(big) != 0 {
+		n.oversize.Add(1)
+	}
+	return pkts, big, nil
+}
+
+// encode applies the codec to a core packet bound for a stream.
+func (n *Node) encode(data []byte) ([]byte, error) {
+	if _, bin := n.opts.codec.(BinaryCodec); bin {
+		return data, nil
+	}
+	msgs, err := wire.DecodePacket(data)
+	if err != nil {
+		return nil, err
+	}
+	return n.opts.codec.Encode(msgs)
+}

@@ -6,10 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,87 +16,62 @@ import (
 	"github.com/libgossip/libgossip/gossip/wire"
 )
 
-// Errors returned by Node methods.
-var (
-	// ErrNotRunning is returned by calls that need a started, not yet shut
-	// down Node.
-	ErrNotRunning = errors.New("gossip: node not running")
-	// ErrStarted is returned by a second Start.
-	ErrStarted = errors.New("gossip: node already started")
-	// ErrJoin wraps the reasons a Join reached no seed.
-	ErrJoin = errors.New("gossip: join failed")
-	// ErrFrameTooLarge reports a stream frame over the size limit.
-	ErrFrameTooLarge = errors.New("gossip: stream frame too large")
+// nodeState is where a Node is in its lifecycle.
+type nodeState uint8
+
+const (
+	stateNew      nodeState = iota // built by New, not started
+	stateRunning                   // Start succeeded
+	stateShutdown                  // Shutdown called (from any state)
 )
 
-// MaxStreamFrame is the largest frame a Node reads from a stream, in bytes.
-const MaxStreamFrame = 32 << 20
-
-type options struct {
-	log       *slog.Logger
-	codec     Codec
-	onError   func(error)
-	streamIO  time.Duration
-	senders   int
-	sendQueue int
-}
-
-// Option configures a Node.
-type Option func(*options)
-
-// WithLogger sets the logger. Default slog.Default(), with
-// component=gossip and node_id attached.
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
-
-// WithCodec sets the codec every packet and stream is encoded with.
-// Default BinaryCodec. All members of a cluster must use the same codec.
-func WithCodec(c Codec) Option { return func(o *options) { o.codec = c } }
-
-// WithErrorHandler receives background errors (failed sends, undecodable
-// input). Default: log at Debug for per-message errors.
-func WithErrorHandler(fn func(error)) Option { return func(o *options) { o.onError = fn } }
-
-// WithStreamTimeout bounds dialing, writing and reading one stream frame.
-// Default 10s.
-func WithStreamTimeout(d time.Duration) Option { return func(o *options) { o.streamIO = d } }
-
-// Node runs a gossip member: one goroutine drives a core.Core with the real
-// clock over a Transport. All methods are safe for concurrent use.
+// Node runs a gossip member: one goroutine drives a core.Core with the
+// Node's clock over a Transport. All methods are safe for concurrent use.
 //
 // Lifecycle: New (no goroutines, no sockets), Start, then Join, and finally
-// Leave and Shutdown. Events reach subscribers without ever blocking the
-// protocol: a subscriber whose buffer is full loses the event, and the loss
-// is counted in its Dropped method.
+// Leave and Shutdown.
+//
+// The protocol goroutine never waits on I/O. It feeds the core and hands
+// the core's output to senders through a bounded queue per destination: a
+// slow, dead or black-holed destination delays only its own messages,
+// which are dropped and counted (Stats) when they grow stale. Members,
+// LocalNode and Stats read a snapshot the protocol goroutine publishes
+// after every change, so they never wait for it. Events reach subscribers
+// without blocking the protocol either (see Subscribe).
 type Node struct {
-	cfg  Config
-	tr   Transport
-	opts options
-	log  *slog.Logger
+	given Config // as given to New; never modified
+	cfg   Config // after Start, as completed by the core (written once, under mu)
+	tr    Transport
+	opts  options
+	log   *slog.Logger
 
-	mu       sync.Mutex // guards the fields below and core after the loop ends
-	core     *core.Core
-	state    int // 0 new, 1 running, 2 stopped
-	subs     []*Subscription
-	joined   chan struct{}
-	isJoined bool
+	mu    sync.Mutex // guards state, ctx and stop
+	state nodeState
+	ctx   context.Context // cancelled by Shutdown; bounds all I/O
+	stop  func()
 
-	reqs    chan func(*core.Core)
-	inbound chan Packet
-	stop    chan struct{}
-	loopEnd chan struct{}
-	sendQ   chan core.Outbound
-	wg      sync.WaitGroup
-	ctx     context.Context // cancelled by Shutdown; bounds stream I/O
-	cancel  context.CancelFunc
-	conns   map[net.Conn]struct{} // open inbound streams, closed by Shutdown
+	reqs     chan func(*core.Core) // API calls run on the loop
+	inbound  chan input            // packets and stream frames for the loop
+	done     chan struct{}         // closed by Shutdown: goroutines exit
+	loopEnd  chan struct{}         // closed when the loop has returned
+	joined   chan struct{}         // closed when the core first joins
+	selfJoin chan struct{}         // signalled when a join from this very node arrives
+	wg       sync.WaitGroup        // every goroutine of a started Node
+	out      *sender               // per-destination outbound queues
+	snap     atomic.Pointer[snapshot]
+	packetSz int // the transport's packet size
 
-	sendErrors   atomic.Uint64
-	streamErrors atomic.Uint64
-	decodeErrors atomic.Uint64
+	subs subscriptions
+
+	sendErrors     atomic.Uint64
+	streamErrors   atomic.Uint64
+	decodeErrors   atomic.Uint64
+	inboundDropped atomic.Uint64
+	oversize       atomic.Uint64
 }
 
-// New validates cfg and returns a Node that will run over tr. It opens no
-// socket and starts no goroutine; call Start.
+// New validates cfg and the options and returns a Node that will run over
+// tr. It opens no socket and starts no goroutine; call Start.
 func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 	if tr == nil {
 		return nil, fmt.Errorf("%w: nil transport", core.ErrConfig)
@@ -107,12 +80,16 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 	if probe.Addr == "" {
 		probe.Addr = "pending:0"
 	}
+	probe.PacketSize = 0 // the transport's, set by Start
 	if err := probe.Validate(); err != nil {
 		return nil, err
 	}
-	o := options{codec: BinaryCodec{}, streamIO: 10 * time.Second, senders: 2, sendQueue: 128}
+	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	if o.log == nil {
 		o.log = slog.Default()
@@ -120,48 +97,58 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 	if o.codec == nil {
 		o.codec = BinaryCodec{}
 	}
-	if o.streamIO <= 0 {
-		return nil, fmt.Errorf("%w: stream timeout must be positive", core.ErrConfig)
+	if o.clock == nil {
+		o.clock = SystemClock{}
 	}
 	n := &Node{
-		cfg:     cfg,
-		tr:      tr,
-		opts:    o,
-		log:     o.log.With("component", "gossip", "node_id", cfg.ID),
-		joined:  make(chan struct{}),
-		reqs:    make(chan func(*core.Core)),
-		inbound: make(chan Packet, 32),
-		stop:    make(chan struct{}),
-		loopEnd: make(chan struct{}),
-		sendQ:   make(chan core.Outbound, o.sendQueue),
+		given:    cfg,
+		cfg:      cfg,
+		tr:       tr,
+		opts:     o,
+		log:      o.log.With("component", "gossip", "node_id", cfg.ID),
+		reqs:     make(chan func(*core.Core)),
+		inbound:  make(chan input, inboundQueue),
+		done:     make(chan struct{}),
+		loopEnd:  make(chan struct{}),
+		joined:   make(chan struct{}),
+		selfJoin: make(chan struct{}, 1),
 	}
 	if n.opts.onError == nil {
 		n.opts.onError = func(err error) { n.log.Debug("background error", "err", err) }
 	}
+	n.out = newSender(n)
 	return n, nil
 }
 
+// inboundQueue is the number of received packets and stream frames waiting
+// for the protocol goroutine; packets beyond it are dropped and counted.
+const inboundQueue = 256
+
 // Start starts the transport and the protocol. The member is alone until
-// Join (or until another member contacts it).
+// Join (or until another member contacts it). Start after Shutdown returns
+// ErrShutdown; a second Start returns ErrStarted.
 func (n *Node) Start(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.state != 0 {
+	switch n.state {
+	case stateRunning:
 		return ErrStarted
+	case stateShutdown:
+		return ErrShutdown
 	}
-	if err := n.tr.Start(ctx); err != nil {
+	if err := n.tr.Start(ctx, nodeHandler{n}); err != nil {
 		return fmt.Errorf("gossip: start transport: %w", err)
 	}
 	cfg := n.cfg
 	if cfg.Addr == "" {
 		cfg.Addr = n.tr.Addr()
 	}
-	if ps := n.tr.PacketSize(); ps > 0 && (cfg.PacketSize == 0 || cfg.PacketSize > ps) {
-		cfg.PacketSize = max(ps, core.MinPacketSize)
-	}
+	n.packetSz = n.tr.PacketSize()
+	// The transport owns the packet size; the core builds packets for it.
+	cfg.PacketSize = min(max(n.packetSz, core.MinPacketSize), 65507)
 	if cfg.Incarnation == 0 {
 		// A restart outranks every record of the previous run.
-		cfg.Incarnation = uint64(time.Now().Unix())
+		cfg.Incarnation = uint64(n.opts.clock.Now().Unix())
 	}
 	if cfg.Rand == nil {
 		var seed [16]byte
@@ -173,525 +160,112 @@ func (n *Node) Start(ctx context.Context) error {
 		_ = n.tr.Close()
 		return err
 	}
-	n.core = c
 	n.cfg = c.Config()
-	n.state = 1
-	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.conns = map[net.Conn]struct{}{}
-	n.wg.Add(2 + n.opts.senders)
-	go n.loop()
-	go n.acceptStreams()
-	for range n.opts.senders {
-		go n.streamSender()
-	}
-	n.log.Info("node started", "addr", cfg.Addr, "incarnation", cfg.Incarnation)
+	n.state = stateRunning
+	n.ctx, n.stop = context.WithCancel(context.Background())
+	n.publishSnapshot(c)
+	n.wg.Add(1)
+	go n.loop(c)
+	n.log.Info("node started", "addr", cfg.Addr, "incarnation", cfg.Incarnation, "codec", n.opts.codec.Name())
 	return nil
 }
 
-// do runs fn on the core from the loop goroutine (or directly once the loop
-// has ended) and waits for it.
-func (n *Node) do(fn func(*core.Core)) error {
-	n.mu.Lock()
-	st := n.state
-	n.mu.Unlock()
-	if st == 0 {
-		return ErrNotRunning
-	}
-	done := make(chan struct{})
-	select {
-	case n.reqs <- func(c *core.Core) { fn(c); close(done) }:
-		<-done
-		return nil
-	case <-n.loopEnd:
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		fn(n.core)
-		return nil
-	}
-}
-
-// running is like do but fails once the node has stopped.
-func (n *Node) running(fn func(*core.Core) error) error {
-	var err error
-	done := make(chan struct{})
-	n.mu.Lock()
-	st := n.state
-	n.mu.Unlock()
-	if st != 1 {
-		return ErrNotRunning
-	}
-	select {
-	case n.reqs <- func(c *core.Core) { err = fn(c); close(done) }:
-		<-done
-		return err
-	case <-n.loopEnd:
-		return ErrNotRunning
-	}
-}
-
-func (n *Node) loop() {
-	defer n.wg.Done()
-	defer close(n.loopEnd)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	packets := n.tr.Packets()
-	c := n.core
-	c.Tick(time.Now())
-	for {
-		n.flush(c)
-		if d := c.NextDeadline(); !d.IsZero() {
-			timer.Reset(time.Until(d))
-		} else {
-			timer.Reset(time.Hour)
-		}
-		select {
-		case <-n.stop:
-			return
-		case fn := <-n.reqs:
-			fn(c)
-		case p, ok := <-packets:
-			if !ok {
-				packets = nil
-				continue
-			}
-			n.handle(c, p)
-		case p := <-n.inbound:
-			n.handle(c, p)
-		case <-timer.C:
-			c.Tick(time.Now())
-		}
-	}
-}
-
-func (n *Node) handle(c *core.Core, p Packet) {
-	data := p.Data
-	if _, bin := n.opts.codec.(BinaryCodec); !bin {
-		msgs, err := n.opts.codec.Decode(data)
-		if err != nil {
-			n.decodeErrors.Add(1)
-			n.opts.onError(fmt.Errorf("gossip: decode from %s: %w", p.From, err))
-			return
-		}
-		data = wire.Encode(msgs...)
-	}
-	if err := c.HandleMessage(time.Now(), p.From, data); err != nil {
-		n.decodeErrors.Add(1)
-		n.opts.onError(fmt.Errorf("gossip: packet from %s: %w", p.From, err))
-	}
-}
-
-// encode applies the codec to a core packet.
-func (n *Node) encode(data []byte) ([]byte, error) {
-	if _, bin := n.opts.codec.(BinaryCodec); bin {
-		return data, nil
-	}
-	msgs, err := wire.DecodePacket(data)
-	if err != nil {
-		return nil, err
-	}
-	return n.opts.codec.Encode(msgs)
-}
-
-// flush sends the core's output and publishes its events.
-func (n *Node) flush(c *core.Core) {
-	if !c.HasReady() {
-		n.checkJoined(c)
-		return
-	}
-	rd := c.Ready()
-	for _, o := range rd.Messages {
-		if o.Reliable {
-			select {
-			case n.sendQ <- o:
-			default:
-				n.sendErrors.Add(1)
-				n.opts.onError(fmt.Errorf("gossip: stream queue full, dropped message to %s", o.To))
-			}
-			continue
-		}
-		data, err := n.encode(o.Data)
-		if err == nil {
-			err = n.tr.WritePacket(context.Background(), o.To, data)
-		}
-		if err != nil {
-			n.sendErrors.Add(1)
-			n.opts.onError(fmt.Errorf("gossip: send to %s: %w", o.To, err))
-		}
-	}
-	for _, e := range rd.Events {
-		n.logEvent(e)
-		n.publish(e)
-	}
-	n.checkJoined(c)
-}
-
-func (n *Node) checkJoined(c *core.Core) {
-	if !n.isJoined && c.Joined() {
-		n.isJoined = true
-		close(n.joined)
-	}
-}
-
-func (n *Node) logEvent(e Event) {
-	switch e.Type {
-	case EventJoin, EventLeft, EventFailed, EventConflict:
-		n.log.Info("member "+e.Type.String(), "peer_id", e.Member.ID, "peer_addr", e.Member.Addr, "incarnation", e.Member.Incarnation)
-	case EventUser:
-	default:
-		n.log.Debug("member "+e.Type.String(), "peer_id", e.Member.ID, "incarnation", e.Member.Incarnation)
-	}
-}
-
-// ---- streams ---------------------------------------------------------------
-
-func writeFrame(w io.Writer, b []byte) error {
-	var h [4]byte
-	binary.BigEndian.PutUint32(h[:], uint32(len(b)))
-	if _, err := w.Write(h[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(b)
-	return err
-}
-
-func readFrame(r io.Reader) ([]byte, error) {
-	var h [4]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, err
-	}
-	l := binary.BigEndian.Uint32(h[:])
-	if l > MaxStreamFrame {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, l, MaxStreamFrame)
-	}
-	b := make([]byte, l)
-	if _, err := io.ReadFull(r, b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-func (n *Node) sendStream(ctx context.Context, to string, data []byte) error {
-	data, err := n.encode(data)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, n.opts.streamIO)
-	defer cancel()
-	conn, err := n.tr.DialStream(ctx, to)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetWriteDeadline(time.Now().Add(n.opts.streamIO))
-	return writeFrame(conn, data)
-}
-
-func (n *Node) streamSender() {
-	defer n.wg.Done()
-	for {
-		select {
-		case <-n.stop:
-			return
-		case o := <-n.sendQ:
-			if err := n.sendStream(n.ctx, o.To, o.Data); err != nil {
-				n.streamErrors.Add(1)
-				n.opts.onError(fmt.Errorf("gossip: stream to %s: %w", o.To, err))
-			}
-		}
-	}
-}
-
-func (n *Node) acceptStreams() {
-	defer n.wg.Done()
-	streams := n.tr.Streams()
-	for {
-		select {
-		case <-n.stop:
-			return
-		case conn, ok := <-streams:
-			if !ok {
-				return
-			}
-			n.mu.Lock()
-			if n.state != 1 {
-				n.mu.Unlock()
-				conn.Close()
-				continue
-			}
-			n.conns[conn] = struct{}{}
-			n.wg.Add(1)
-			n.mu.Unlock()
-			go n.readStream(conn)
-		}
-	}
-}
-
-func (n *Node) readStream(conn net.Conn) {
-	defer n.wg.Done()
-	defer func() {
-		n.mu.Lock()
-		delete(n.conns, conn)
-		n.mu.Unlock()
-		conn.Close()
-	}()
-	from := conn.RemoteAddr().String()
-	for {
-		_ = conn.SetReadDeadline(time.Now().Add(n.opts.streamIO))
-		b, err := readFrame(conn)
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				n.streamErrors.Add(1)
-				n.opts.onError(fmt.Errorf("gossip: stream from %s: %w", from, err))
-			}
-			return
-		}
-		select {
-		case n.inbound <- Packet{From: from, Data: b, Received: time.Now()}:
-		case <-n.stop:
-			return
-		}
-	}
-}
-
-// ---- API -------------------------------------------------------------------
-
-// Join contacts the given seed addresses and waits until this member has
-// merged the cluster's state from at least one of them, or ctx ends. It
-// returns an error wrapping ErrJoin when no seed could be reached.
-func (n *Node) Join(ctx context.Context, seeds ...string) error {
-	var msgs []core.Outbound
-	err := n.running(func(c *core.Core) error {
-		if err := c.Join(time.Now(), seeds); err != nil {
-			return err
-		}
-		// Take the join messages out to send them from this goroutine and
-		// see whether they get through; anything else goes out as usual.
-		rd := c.Ready()
-		for _, o := range rd.Messages {
-			if o.Reliable {
-				msgs = append(msgs, o)
-			} else if data, err := n.encode(o.Data); err == nil {
-				_ = n.tr.WritePacket(ctx, o.To, data)
-			}
-		}
-		for _, e := range rd.Events {
-			n.logEvent(e)
-			n.publish(e)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrJoin, err)
-	}
-	var errs []error
-	ok := 0
-	for _, o := range msgs {
-		if err := n.sendStream(ctx, o.To, o.Data); err != nil {
-			errs = append(errs, fmt.Errorf("seed %s: %w", o.To, err))
-			continue
-		}
-		ok++
-	}
-	if ok == 0 && len(msgs) > 0 {
-		return fmt.Errorf("%w: %w", ErrJoin, errors.Join(errs...))
-	}
-	select {
-	case <-n.joined:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrJoin, ctx.Err())
-	case <-n.loopEnd:
-		return fmt.Errorf("%w: %w", ErrJoin, ErrNotRunning)
-	}
-}
-
-// Meet adds a member known by other means and introduces this member to it.
-func (n *Node) Meet(v NodeView) error {
-	return n.running(func(c *core.Core) error { return c.Meet(time.Now(), v) })
-}
-
-// Leave announces a graceful departure and waits, bounded by ctx, until the
-// announcement has been handed to the network and gossiped a few rounds.
-// The node keeps running (and answering) until Shutdown.
-func (n *Node) Leave(ctx context.Context) error {
-	if err := n.running(func(c *core.Core) error { return c.Leave(time.Now()) }); err != nil {
-		return err
-	}
-	tick := time.NewTicker(n.cfg.GossipInterval)
-	defer tick.Stop()
-	for i := 0; i < 5; i++ {
-		var queued int
-		if err := n.do(func(c *core.Core) { queued = c.Stats().QueuedUpdates }); err != nil {
-			return err
-		}
-		if queued == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
-}
-
-// Shutdown stops the protocol, closes the transport and every subscription,
-// and waits for all goroutines to exit or ctx to end. It does not announce
-// a departure; call Leave first for that. Shutdown after Shutdown is a
-// no-op.
+// Shutdown stops the protocol, closes the transport and every
+// subscription, and waits for all goroutines to exit or ctx to end. It
+// does not announce a departure; call Leave first for that. Subscriptions
+// are closed in every case: on a Node that never started, and when ctx
+// ends first (the goroutines, already told to stop, then exit on their
+// own). Shutdown after Shutdown is a no-op.
 func (n *Node) Shutdown(ctx context.Context) error {
 	n.mu.Lock()
-	if n.state != 1 {
-		n.state = 2
+	prev := n.state
+	n.state = stateShutdown
+	if prev != stateRunning {
 		n.mu.Unlock()
+		n.subs.closeAll()
 		return nil
 	}
-	n.state = 2
-	// Unblock stream reads and writes.
-	n.cancel()
-	for c := range n.conns {
-		_ = c.Close()
-	}
+	n.stop() // unblocks dials, writes and joins
 	n.mu.Unlock()
-	close(n.stop)
-	terr := n.tr.Close()
-	done := make(chan struct{})
-	go func() { n.wg.Wait(); close(done) }()
+	close(n.done)        // unblocks stream readers waiting for the loop
+	terr := n.tr.Close() // closes inbound streams; no Handler call after it
+	n.out.close()
+	finished := make(chan struct{})
+	go func() { n.wg.Wait(); close(finished) }()
+	var err error
 	select {
-	case <-done:
+	case <-finished:
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	}
-	n.mu.Lock()
-	subs := n.subs
-	n.subs = nil
-	n.mu.Unlock()
-	for _, s := range subs {
-		s.close()
+	n.subs.closeAll()
+	if err != nil {
+		return err
 	}
 	n.log.Info("node stopped")
 	return terr
 }
 
-// Members returns every member known, including this one and members dead
-// or left but not yet reaped, sorted by ID. Before Start it returns nil.
-func (n *Node) Members() []NodeView {
-	var out []NodeView
-	_ = n.do(func(c *core.Core) { out = c.Members() })
-	return out
-}
-
-// LiveMembers returns the members that are alive or suspect, this one
-// included while it has not left.
-func (n *Node) LiveMembers() []NodeView {
-	all := n.Members()
-	out := all[:0]
-	for _, v := range all {
-		if v.State <= StateSuspect {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// LocalNode returns this member's view. Before Start it reports the
-// configured id.
-func (n *Node) LocalNode() NodeView {
-	v := NodeView{ID: n.cfg.ID, Addr: n.cfg.Addr, Meta: map[string]string{}}
-	_ = n.do(func(c *core.Core) { v = c.LocalNode() })
-	return v
-}
-
-// SetMeta replaces this member's metadata and spreads it.
-func (n *Node) SetMeta(meta map[string]string) error {
-	return n.running(func(c *core.Core) error { return c.SetMeta(time.Now(), meta) })
-}
-
-// Broadcast spreads payload to every other member, where it arrives as an
-// EventUser. Delivery is best effort and de-duplicated.
-func (n *Node) Broadcast(payload []byte) error {
-	return n.running(func(c *core.Core) error { return c.Broadcast(time.Now(), payload) })
-}
-
-// NodeStats are a Node's counters: the core's and the runtime's own.
-type NodeStats struct {
-	core.Stats
-	SendErrors   uint64 // packets or streams that could not be sent
-	StreamErrors uint64 // streams that failed to connect, write or read
-	DecodeErrors uint64 // inputs the codec or core rejected
-}
-
-// Stats returns a snapshot of the node's counters.
-func (n *Node) Stats() NodeStats {
-	var s NodeStats
-	_ = n.do(func(c *core.Core) { s.Stats = c.Stats() })
-	s.SendErrors = n.sendErrors.Load()
-	s.StreamErrors = n.streamErrors.Load()
-	s.DecodeErrors = n.decodeErrors.Load()
-	return s
-}
-
-// ---- subscriptions -----------------------------------------------------------
-
-// Subscription receives a Node's events on C. Events arrive in order; when
-// the buffer is full, new events are dropped (counted by Dropped) rather than
-// blocking the protocol.
-type Subscription struct {
-	// C delivers events. It is closed by Close or Shutdown.
-	C <-chan Event
-
-	c       chan Event
-	dropped atomic.Uint64
-	once    sync.Once
-	n       *Node
-}
-
-// Subscribe returns a subscription with the given buffer (default 256 when
-// buffer <= 0).
-func (n *Node) Subscribe(buffer int) *Subscription {
-	if buffer <= 0 {
-		buffer = 256
-	}
-	ch := make(chan Event, buffer)
-	s := &Subscription{C: ch, c: ch, n: n}
-	n.mu.Lock()
-	if n.state == 2 {
-		n.mu.Unlock()
-		s.close()
-		return s
-	}
-	n.subs = append(n.subs, s)
-	n.mu.Unlock()
-	return s
-}
-
-// Dropped returns the number of events lost because the buffer was full.
-func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
-
-// Close ends the subscription and closes C.
-func (s *Subscription) Close() {
-	s.n.mu.Lock()
-	for i, x := range s.n.subs {
-		if x == s {
-			s.n.subs = append(s.n.subs[:i:i], s.n.subs[i+1:]...)
-			break
-		}
-	}
-	s.n.mu.Unlock()
-	s.close()
-}
-
-func (s *Subscription) close() { s.once.Do(func() { close(s.c) }) }
-
-func (n *Node) publish(e Event) {
+// currentState returns the lifecycle state.
+func (n *Node) currentState() nodeState {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, s := range n.subs {
-		select {
-		case s.c <- e:
-		default:
-			s.dropped.Add(1)
-		}
+	return n.state
+}
+
+// notRunning is the error for a call that needs a running Node.
+func notRunning(s nodeState) error {
+	if s == stateShutdown {
+		return ErrShutdown
 	}
+	return ErrNotRunning
+}
+
+// call runs fn on the protocol goroutine and waits for it. It fails with
+// ErrNotRunning before Start and ErrShutdown after Shutdown. API calls
+// wait only for the loop, which never waits on I/O.
+func (n *Node) call(fn func(*core.Core) error) error {
+	if s := n.currentState(); s != stateRunning {
+		return notRunning(s)
+	}
+	var err error
+	ran := make(chan struct{})
+	select {
+	case n.reqs <- func(c *core.Core) {
+		err = fn(c)
+		// Hand out the output and publish the snapshot before the caller
+		// returns, so that it reads its own write.
+		n.drain(c)
+		n.publishSnapshot(c)
+		close(ran)
+	}:
+		<-ran
+		return err
+	case <-n.loopEnd:
+		return ErrShutdown
+	}
+}
+
+// report counts a background error (when counter is not nil) and hands
+// it to the error handler.
+func (n *Node) report(counter *atomic.Uint64, err error) {
+	if counter != nil {
+		counter.Add(1)
+	}
+	n.opts.onError(err)
+}
+
+// now reads the Node's clock.
+func (n *Node) now() time.Time { return n.opts.clock.Now() }
+
+// metaError translates a metadata encoding error into this package's
+// sentinels.
+func metaError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, wire.ErrTooLarge) {
+		return fmt.Errorf("%w: %w", ErrMetaTooLarge, err)
+	}
+	return fmt.Errorf("%w: %w", ErrMetaInvalid, err)
 }

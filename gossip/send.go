@@ -1,0 +1,227 @@
+package gossip
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxQueued bounds the messages queued for all destinations together;
+// beyond it new messages are dropped and counted.
+const maxQueued = 8192
+
+// lane is one destination's queue: packets and streams to one address
+// travel separately, so a slow stream never holds up probes.
+type lane struct {
+	to       string
+	reliable bool
+}
+
+type queued struct {
+	data []byte
+	at   time.Time
+}
+
+type destQueue struct {
+	lane
+	msgs    []queued
+	busy    bool // a sender is serving it
+	waiting bool // it is in sender.waiting
+}
+
+// sender owns the outbound queues and the goroutines that write them. The
+// protocol goroutine only enqueues (never blocks); up to opts.senders
+// goroutines, started on demand and gone when there is nothing to send,
+// each serve one destination at a time.
+type sender struct {
+	n *Node
+
+	mu      sync.Mutex
+	queues  map[lane]*destQueue
+	waiting []*destQueue // queues with messages and no sender, oldest first
+	workers int
+	total   int
+	closed  bool
+	idle    chan struct{} // closed when nothing is queued or being written
+
+	dropped atomic.Uint64 // queue full, or too much queued in all
+	stale   atomic.Uint64 // older than opts.sendAge when their turn came
+}
+
+func newSender(n *Node) *sender {
+	return &sender{n: n, queues: map[lane]*destQueue{}}
+}
+
+// enqueue queues data for to. It never blocks.
+func (s *sender) enqueue(to string, data []byte, reliable bool) {
+	now := s.n.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	k := lane{to, reliable}
+	q := s.queues[k]
+	if q == nil {
+		if s.total >= maxQueued {
+			s.dropped.Add(1)
+			return
+		}
+		q = &destQueue{lane: k}
+		s.queues[k] = q
+	}
+	if len(q.msgs) >= s.n.opts.sendQueue {
+		q.msgs = q.msgs[1:] // the oldest is the least useful
+		s.total--
+		s.dropped.Add(1)
+	} else if s.total >= maxQueued {
+		s.dropped.Add(1)
+		return
+	}
+	q.msgs = append(q.msgs, queued{data: data, at: now})
+	s.total++
+	if q.busy || q.waiting {
+		return
+	}
+	if s.workers < s.n.opts.senders {
+		q.busy = true
+		s.workers++
+		s.n.wg.Add(1)
+		go s.work(q)
+		return
+	}
+	q.waiting = true
+	s.waiting = append(s.waiting, q)
+}
+
+// next gives up q (rotating it behind waiting queues if it still has
+// messages) and returns the queue the calling sender serves next, or nil
+// when the sender should exit. s.mu must be held.
+func (s *sender) next(q *destQueue) *destQueue {
+	q.busy = false
+	if s.closed {
+		s.workers--
+		return nil
+	}
+	if len(q.msgs) == 0 {
+		delete(s.queues, q.lane)
+	} else if len(s.waiting) == 0 {
+		q.busy = true
+		return q
+	} else {
+		q.waiting = true
+		s.waiting = append(s.waiting, q)
+	}
+	if len(s.waiting) == 0 {
+		s.workers--
+		if s.workers == 0 && s.idle != nil {
+			close(s.idle)
+			s.idle = nil
+		}
+		return nil
+	}
+	nq := s.waiting[0]
+	s.waiting[0] = nil
+	s.waiting = s.waiting[1:]
+	nq.waiting, nq.busy = false, true
+	return nq
+}
+
+// work sends the messages of q, then of whichever queue waits longest,
+// until nothing is left.
+func (s *sender) work(q *destQueue) {
+	defer s.n.wg.Done()
+	for q != nil {
+		s.mu.Lock()
+		var m queued
+		ok := len(q.msgs) > 0 && !s.closed
+		if ok {
+			m = q.msgs[0]
+			q.msgs[0] = queued{}
+			q.msgs = q.msgs[1:]
+			s.total--
+		}
+		s.mu.Unlock()
+		if ok {
+			if s.n.now().Sub(m.at) > s.n.opts.sendAge {
+				s.stale.Add(1)
+			} else {
+				s.n.write(q.lane, m.data)
+			}
+		}
+		s.mu.Lock()
+		q = s.next(q)
+		s.mu.Unlock()
+	}
+}
+
+// waitIdle waits until every queued message has been written (or dropped),
+// or ctx ends.
+func (s *sender) waitIdle(ctx context.Context) error {
+	s.mu.Lock()
+	if s.workers == 0 || s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close drops everything queued; senders exit after their current write,
+// which the Node's cancelled context cuts short.
+func (s *sender) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+	for _, q := range s.queues {
+		q.msgs = nil
+	}
+	s.queues = map[lane]*destQueue{}
+	s.waiting = nil
+	s.total = 0
+}
+
+// write sends one core output: a packet (encoded by the codec and split to
+// fit the transport; a message too large for any packet goes over a
+// stream) or a stream.
+func (n *Node) write(l lane, data []byte) {
+	if l.reliable {
+		if err := n.sendStream(n.ctx, l.to, data); err != nil {
+			n.report(&n.streamErrors, fmt.Errorf("gossip: stream to %s: %w", l.to, err))
+		}
+		return
+	}
+	pkts, big, err := n.encodePacket(data, n.packetSz)
+	if err != nil {
+		n.report(&n.sendErrors, fmt.Errorf("gossip: encode for %s: %w", l.to, err))
+		return
+	}
+	for _, b := range big {
+		n.out.enqueue(l.to, b, true)
+	}
+	// A packet not written within the queues' age would be stale: that
+	// bounds how long a black-holed destination holds a sender.
+	for _, p := range pkts {
+		ctx, cancel := context.WithTimeout(n.ctx, min(n.opts.sendAge, n.opts.streamIO))
+		err := n.tr.WritePacket(ctx, l.to, p)
+		cancel()
+		if err != nil {
+			n.report(&n.sendErrors, fmt.Errorf("gossip: send to %s: %w", l.to, err))
+		}
+	}
+}
