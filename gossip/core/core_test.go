@@ -188,6 +188,21 @@ func TestImplausibleIncarnation(t *testing.T) {
 	}
 }
 
+// TestFirstIncarnationFromWallClock: a member not known yet may start at
+// an incarnation taken from the wall clock in any unit (here nanoseconds,
+// about 2^60), but not in the upper half of the range.
+func TestFirstIncarnationFromWallClock(t *testing.T) {
+	c := newCore(t, "a")
+	const nanos = uint64(1_796_000_000_000_000_000)
+	feed(t, c, t0, "b:1", alive("b", nanos), &wire.Alive{Incarnation: 1 << 63, ID: "x", Addr: "x:1"})
+	if v, ok := c.Member("b"); !ok || v.Incarnation != nanos {
+		t.Errorf("member first seen at incarnation %d: %v, %v", nanos, v, ok)
+	}
+	if _, ok := c.Member("x"); ok {
+		t.Error("member first seen at incarnation 2^63 admitted")
+	}
+}
+
 func TestConflictWithSelf(t *testing.T) {
 	c := newCore(t, "a")
 	rd := feed(t, c, t0, "x:1", &wire.Alive{Incarnation: 5, ID: "a", Addr: "impostor:1"})
@@ -851,4 +866,25 @@ func pingSeq(rd Ready, target string) uint32 {
 		}
 	}
 	return seq
+}
+
+func TestOptions(t *testing.T) {
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr = "a", "a:1"
+	for _, n := range []int{-1, MaxSizeHint + 1} {
+		if _, err := New(cfg, WithSizeHint(n)); !errors.Is(err, ErrConfig) {
+			t.Errorf("WithSizeHint(%d): %v, want ErrConfig", n, err)
+		}
+	}
+	interned := 0
+	c, err := New(cfg, WithSizeHint(100), WithIntern(func(b []byte) string { interned++; return string(b) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(c.members) != 100 {
+		t.Errorf("table capacity %d, want 100", cap(c.members))
+	}
+	if err := c.HandleMessage(t0, "b:1", wire.Encode(alive("b", 1))); err != nil || interned == 0 {
+		t.Errorf("intern not used (%d calls, err %v)", interned, err)
+	}
 }
