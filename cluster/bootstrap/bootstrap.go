@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -291,8 +292,10 @@ func (b *Bootstrapper) recordLocked(v gossip.NodeView) {
 	}
 }
 
-// candidates resolves the seeds afresh and adds the absent known peers.
-func (b *Bootstrapper) candidates(ctx context.Context) []string {
+// candidates resolves the seeds afresh and adds the absent known peers,
+// leaving out this member's own address. self reports that the seeds
+// resolved to this member alone (the first seed of a cluster).
+func (b *Bootstrapper) candidates(ctx context.Context) (out []string, self bool) {
 	rctx, cancel := context.WithTimeout(ctx, b.opts.attemptTimeout)
 	defer cancel()
 	addrs, err := Resolve(rctx, b.opts.resolver, b.opts.seeds)
@@ -300,23 +303,25 @@ func (b *Bootstrapper) candidates(ctx context.Context) []string {
 		b.opts.onError(err)
 	}
 	live := b.node.LiveMembers()
-	self := b.node.LocalNode().Addr
+	selfAddr := b.node.LocalNode().Addr
 	b.mu.Lock()
 	b.resolves++
 	addrs = append(addrs, b.rejoin.Absent(live)...)
 	b.mu.Unlock()
-	out := addrs[:0]
-	seen := map[string]bool{self: true}
+	seen := map[string]bool{}
 	for _, v := range live {
 		seen[v.Addr] = true
 	}
 	for _, a := range addrs {
-		if !seen[a] {
+		if a == selfAddr {
+			self = true
+		}
+		if !seen[a] && a != selfAddr {
 			seen[a] = true
 			out = append(out, a)
 		}
 	}
-	return out
+	return out, self && len(out) == 0
 }
 
 // joinLoop makes the initial join: every attempt re-resolves the seeds,
@@ -329,8 +334,8 @@ func (b *Bootstrapper) joinLoop() {
 		if len(b.node.LiveMembers()) > 1 {
 			break
 		}
-		addrs := b.candidates(ctx)
-		if len(addrs) == 0 && len(b.opts.seeds) == 0 {
+		addrs, onlySelf := b.candidates(ctx)
+		if len(addrs) == 0 && (len(b.opts.seeds) == 0 || onlySelf) {
 			break // nothing to join: the first member
 		}
 		if len(addrs) > 0 {
@@ -340,7 +345,9 @@ func (b *Bootstrapper) joinLoop() {
 			actx, cancel := context.WithTimeout(ctx, b.opts.attemptTimeout)
 			err := b.node.Join(actx, addrs...)
 			cancel()
-			if err == nil {
+			// ErrJoinSelf: every address was this member's own, spelled
+			// otherwise; it is the first member.
+			if err == nil || errors.Is(err, gossip.ErrJoinSelf) {
 				break
 			}
 			b.opts.onError(fmt.Errorf("bootstrap: join attempt %d: %w", attempt+1, err))

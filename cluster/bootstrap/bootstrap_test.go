@@ -224,6 +224,20 @@ func TestExpectAndFirstMember(t *testing.T) {
 	}
 }
 
+// TestSeedListWithSelf: members share one seed list that includes
+// themselves; the first seed finds only itself and is ready alone, the
+// others join it.
+func TestSeedListWithSelf(t *testing.T) {
+	c := clustertest.NewMemnet(1)
+	a := clustertest.Start(t, clustertest.Config("a"), c.Net.Transport("a:1"))
+	ba := startB(t, a, bootstrap.WithSeeds("a:1"))
+	wait(t, ba.Ready(), "the first seed, alone")
+	b := clustertest.Start(t, clustertest.Config("b"), c.Net.Transport("b:1"))
+	bb := startB(t, b, bootstrap.WithSeeds("a:1", "b:1"))
+	wait(t, bb.Ready(), "the second member")
+	clustertest.WaitMembers(t, 10*time.Second, []*gossip.Node{a, b}, 2)
+}
+
 func TestOptions(t *testing.T) {
 	c := clustertest.NewMemnet(1)
 	n := c.Add(t, "a", "a")
