@@ -46,7 +46,13 @@ func waitAdvertised(t *testing.T, nodes []*gossip.Node) {
 // TestSixtyFourResponses is the acceptance run: 64 members each answer
 // with 64 KiB; the requester receives all 64 responses.
 func TestSixtyFourResponses(t *testing.T) {
-	c := clustertest.Memnet(t, 64, nil)
+	// LAN timings: 64 members in one process under the race detector on
+	// a shared machine; the Local preset's 200ms probes would spend the
+	// CPU on probing.
+	c := clustertest.Memnet(t, 64, func(cfg *gossip.Config) {
+		lan := gossip.LANConfig()
+		cfg.ProbeInterval, cfg.ProbeTimeout, cfg.GossipInterval = lan.ProbeInterval, lan.ProbeTimeout, lan.GossipInterval
+	})
 	var qs []*query.Querier
 	for i, n := range c.Nodes {
 		q := startQ(t, n)

@@ -40,6 +40,9 @@ type member struct {
 	kv   *kv.KV
 }
 
+// starts counts member starts in this process.
+var starts uint64
+
 func start(ctx context.Context, id, dir string, log *slog.Logger, seeds ...string) (*member, error) {
 	tr, err := lgnet.New("hybrid://127.0.0.1:0", lgnet.WithLogger(log))
 	if err != nil {
@@ -47,7 +50,10 @@ func start(ctx context.Context, id, dir string, log *slog.Logger, seeds ...strin
 	}
 	cfg := gossip.LocalConfig()
 	cfg.ID = id
-	cfg.Incarnation = uint64(time.Now().UnixMilli()) // restarts outrank old records
+	// A restart within the same second must still outrank the member's
+	// old records (the runtime's default is the wall clock in seconds).
+	starts++
+	cfg.Incarnation = uint64(time.Now().Unix())<<4 + starts
 	n, err := gossip.New(cfg, tr, gossip.WithLogger(log))
 	if err != nil {
 		return nil, err
