@@ -236,9 +236,19 @@ func (c *testCluster) leader(timeout time.Duration) *member {
 	return found
 }
 
+// shutdownAll stops every member still running in any part (Shutdown is
+// idempotent for both the server and the node).
 func (c *testCluster) shutdownAll() {
-	for _, m := range c.running() {
-		c.kill(m.id)
+	c.mu.Lock()
+	var ids []string
+	for id, m := range c.members {
+		if m.node != nil {
+			ids = append(ids, id)
+		}
+	}
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.kill(id)
 	}
 }
 

@@ -216,8 +216,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	done := make(chan error, 1)
 	go func() {
-		err := r.Shutdown().Error() // waits for raft's goroutines, closes the transport
+		fut := r.Shutdown()
+		// Close every connection first: an RPC in flight (to a peer that
+		// stopped reading, or a stale address someone else now listens on)
+		// would otherwise hold raft's shutdown for the transport timeout.
 		s.stream.closeAll()
+		err := fut.Error() // waits for raft's goroutines, closes the transport
 		s.wg.Wait()
 		s.calls.Wait()
 		if cerr := s.store.Close(); cerr != nil {
