@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"slices"
 	"sync"
 	"testing"
@@ -192,7 +194,7 @@ func (c *testCluster) kill(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := m.srv.Shutdown(ctx); err != nil {
-		c.t.Errorf("shutdown raft %s: %v", id, err)
+		c.t.Errorf("shutdown raft %s: %v\n%s", id, err, raftStacks())
 	}
 	if err := m.node.Shutdown(ctx); err != nil {
 		c.t.Errorf("shutdown gossip %s: %v", id, err)
@@ -250,6 +252,20 @@ func (c *testCluster) shutdownAll() {
 	for _, id := range ids {
 		c.kill(id)
 	}
+}
+
+// raftStacks returns the stacks of the goroutines in raft code, to show
+// what a slow shutdown waits for.
+func raftStacks() string {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "hashicorp/raft") || strings.Contains(g, "cluster/raft") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
 
 // waitFor polls cond until it holds or timeout passes.
