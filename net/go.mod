@@ -1,6 +1,6 @@
 module github.com/libgossip/libgossip/net
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/libgossip/libgossip/gossip v0.1.0
