@@ -28,6 +28,10 @@ var webFiles embed.FS
 // Views (event "state") sent on every membership event and at least once per
 // refresh interval. Use http.StripPrefix to mount it below a path.
 // A Dashboard is safe for concurrent use; Close ends open streams.
+//
+// It shows member addresses and metadata and has no authentication of its
+// own: serve it on a loopback or otherwise trusted address, or behind an
+// authenticating proxy. Open streams are capped (WithMaxStreams).
 type Dashboard struct {
 	mons    []*Monitor
 	title   string
@@ -35,6 +39,7 @@ type Dashboard struct {
 	static  http.Handler
 	done    chan struct{}
 	once    sync.Once
+	streams chan struct{} // one token per open event stream
 
 	mu    sync.Mutex
 	prev  map[*Monitor]sample
@@ -51,6 +56,16 @@ type DashboardOption func(*Dashboard)
 
 // WithTitle sets the page title. Default "libgossip cluster".
 func WithTitle(s string) DashboardOption { return func(d *Dashboard) { d.title = s } }
+
+// WithMaxStreams caps the event streams open at once (browser tabs); more
+// are refused with 503. Default 32.
+func WithMaxStreams(n int) DashboardOption {
+	return func(d *Dashboard) {
+		if n > 0 {
+			d.streams = make(chan struct{}, n)
+		}
+	}
+}
 
 // WithRefresh sets how often an open page gets a new View when nothing
 // happens. Default 500ms.
@@ -81,6 +96,7 @@ func NewDashboard(mons []*Monitor, opts ...DashboardOption) (*Dashboard, error) 
 		done:    make(chan struct{}),
 		prev:    map[*Monitor]sample{},
 		rates:   map[*Monitor]Rates{},
+		streams: make(chan struct{}, 32),
 	}
 	for _, o := range opts {
 		o(d)
@@ -229,6 +245,10 @@ func (d *Dashboard) serveFile(w http.ResponseWriter, r *http.Request, name, ctyp
 	_, _ = w.Write(b)
 }
 
+// minGap is the least time between two Views on one stream: a burst of
+// events becomes one update.
+const minGap = 100 * time.Millisecond
+
 // stream sends Views as Server-Sent Events until the client goes away or
 // the dashboard is closed.
 func (d *Dashboard) stream(w http.ResponseWriter, r *http.Request) {
@@ -237,6 +257,15 @@ func (d *Dashboard) stream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	select {
+	case d.streams <- struct{}{}:
+		defer func() { <-d.streams }()
+	default:
+		http.Error(w, "too many open dashboards", http.StatusServiceUnavailable)
+		return
+	}
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -263,6 +292,14 @@ func (d *Dashboard) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fl.Flush()
+		gap.Reset(minGap)
+		select {
+		case <-r.Context().Done():
+			return
+		case <-d.done:
+			return
+		case <-gap.C:
+		}
 		select {
 		case <-r.Context().Done():
 			return

@@ -174,18 +174,9 @@ type Config struct {
 	// drop misses. Default 2048.
 	MaxUpdateQueue int
 
-	// SizeHint is the expected number of members; the member table is
-	// allocated for it up front, which saves memory when many cores share
-	// a process (the simulator). Default 0: grow as needed.
-	SizeHint int
-
 	// Rand is the only source of randomness. Default: a PCG seeded from a
 	// hash of ID, so a Core is deterministic even when unset.
 	Rand rand.Source
-	// Intern, if set, is used by the decoder to share identical strings
-	// between many cores in one process (the simulator sets it). It is
-	// called only from the core's caller.
-	Intern func([]byte) string
 }
 
 // LANConfig returns the preset for a local-area network: the defaults.
@@ -362,9 +353,6 @@ func (c Config) Validate() error {
 	}
 	if c.MaxIncarnationJump < 2 {
 		bad("MaxIncarnationJump must be at least 2 (got %d)", c.MaxIncarnationJump)
-	}
-	if c.SizeHint < 0 || c.SizeHint > 1<<20 {
-		bad("SizeHint must be in [0, %d] (got %d)", 1<<20, c.SizeHint)
 	}
 	if c.PacketSize < MinPacketSize || c.PacketSize > 65507 {
 		bad("PacketSize must be in [%d, 65507] (got %d)", MinPacketSize, c.PacketSize)

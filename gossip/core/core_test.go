@@ -852,3 +852,24 @@ func pingSeq(rd Ready, target string) uint32 {
 	}
 	return seq
 }
+
+func TestOptions(t *testing.T) {
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr = "a", "a:1"
+	for _, n := range []int{-1, MaxSizeHint + 1} {
+		if _, err := New(cfg, WithSizeHint(n)); !errors.Is(err, ErrConfig) {
+			t.Errorf("WithSizeHint(%d): %v, want ErrConfig", n, err)
+		}
+	}
+	interned := 0
+	c, err := New(cfg, WithSizeHint(100), WithIntern(func(b []byte) string { interned++; return string(b) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(c.members) != 100 {
+		t.Errorf("table capacity %d, want 100", cap(c.members))
+	}
+	if err := c.HandleMessage(t0, "b:1", wire.Encode(alive("b", 1))); err != nil || interned == 0 {
+		t.Errorf("intern not used (%d calls, err %v)", interned, err)
+	}
+}

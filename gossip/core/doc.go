@@ -47,7 +47,12 @@
 //     damp the whole cluster out, and a flip-flopping member is removed.
 //   - Dissemination: updates ride on every packet, newest and least-sent
 //     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
-//     every GossipInterval sends pending updates to GossipFanout members.
+//     every GossipInterval sends pending updates to GossipFanout live
+//     members and one member that failed within GossipToTheDead. Packets
+//     to members that are not alive (suspected or failed) carry updates
+//     without counting against their limit, so that the few sends a small
+//     cluster allows each update are not spent on a crashed member (which
+//     once left a metadata change waiting for the next push-pull).
 //     User broadcasts share each packet by a fixed rule: UserShare of the
 //     free space is reserved for them, the rest for membership, and space
 //     one kind leaves unused goes to the other. Receivers drop broadcasts

@@ -140,7 +140,13 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		return
 	}
 	changed := a.Addr != m.addr || a.Meta != m.meta
+	// A new incarnation with nothing changed is a refutation of a
+	// suspicion this member did not hear of; it counts as a flap too.
+	missed := prev == StateAlive && !changed && a.Incarnation > m.inc
 	m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
+	if missed {
+		c.recordFlap(now, m.id)
+	}
 	if prev != StateAlive {
 		c.setState(now, m, StateAlive)
 	}

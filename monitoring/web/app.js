@@ -133,7 +133,7 @@
   }
 
   const verbs = { join: "joined", update: "updated metadata", suspect: "is suspected", alive: "refuted, alive again",
-    failed: "declared failed", left: "left", conflict: "id conflict", user: "broadcast from", refute: "refuted" };
+    failed: "declared failed", left: "left", conflict: "id conflict", user: "broadcast from", refuted: "refuted a suspicion of itself" };
   let evObserver = null, lastSeq = 0;
   function ago(now, t) {
     const a = Math.max(0, (now - new Date(t).getTime()) / 1000);
