@@ -2,7 +2,7 @@
 .PHONY: demo test bench bench-go fuzz lint sim python c cache bench-cache
 
 demo:
-	cd examples && go run ./demo
+	cd examples && go run ./demo $(ARGS)
 
 test:
 	./scripts/test.sh

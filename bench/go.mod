@@ -4,8 +4,8 @@ go 1.26.0
 
 require (
 	github.com/hashicorp/memberlist v0.7.0
-	github.com/libgossip/libgossip/gossip v0.0.0
-	github.com/libgossip/libgossip/net v0.0.0
+	github.com/libgossip/libgossip/gossip v0.1.0
+	github.com/libgossip/libgossip/net v0.1.0
 )
 
 require (

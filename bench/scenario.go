@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/libgossip/libgossip/bench/fault"
@@ -267,14 +266,6 @@ func spread(ds []time.Duration, limit time.Duration) Spread {
 	s.P50 = ds[(len(ds)-1)/2].Seconds()
 	s.Max = ds[len(ds)-1].Seconds()
 	return s
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func heapAlloc() uint64 {

@@ -15,6 +15,10 @@ type input struct {
 	stream bool // arrived over a stream, not as a packet
 }
 
+// snapshotEvery is the shortest time between two snapshots of a changing
+// membership.
+const snapshotEvery = 5 * time.Millisecond
+
 // loop is the protocol goroutine: the only one that touches the core. It
 // selects over the timer (set to the core's NextDeadline), received input
 // and API calls, and after each step hands the core's output to the
@@ -26,16 +30,24 @@ func (n *Node) loop(c *core.Core) {
 	timer := clk.NewTimer(time.Hour)
 	defer timer.Stop()
 	c.Tick(clk.Now())
-	lastSnap := clk.Now()
+	lastSnap, dirty := clk.Now(), false
 	for {
-		changed := n.drain(c)
-		if now := clk.Now(); changed || now.Sub(lastSnap) >= n.cfg.GossipInterval {
+		dirty = n.drain(c) || dirty
+		now := clk.Now()
+		// Publish membership changes at once, but rebuild the snapshot
+		// at most every snapshotEvery (a join burst changes it per
+		// packet), and at least every gossip interval for the counters.
+		since := now.Sub(lastSnap)
+		if (dirty && since >= snapshotEvery) || since >= n.cfg.GossipInterval {
 			n.publishSnapshot(c)
-			lastSnap = now
+			lastSnap, dirty, since = now, false, 0
 		}
 		wait := time.Hour
 		if d := c.NextDeadline(); !d.IsZero() {
-			wait = max(d.Sub(clk.Now()), 0)
+			wait = max(d.Sub(now), 0)
+		}
+		if dirty {
+			wait = min(wait, snapshotEvery-since)
 		}
 		timer.Reset(wait)
 		select {
@@ -43,10 +55,8 @@ func (n *Node) loop(c *core.Core) {
 			n.publishSnapshot(c)
 			return
 		case fn := <-n.reqs:
-			fn(c)
-			n.drain(c)
-			n.publishSnapshot(c) // the caller may read its own write next
-			lastSnap = clk.Now()
+			fn(c) // drains and publishes before the caller returns
+			lastSnap, dirty = clk.Now(), false
 		case in := <-n.inbound:
 			n.handle(c, in)
 		case <-timer.C():
@@ -67,7 +77,14 @@ func (n *Node) handle(c *core.Core, in input) {
 		}
 		data = wire.Encode(msgs...)
 	}
-	if err := c.HandleMessage(n.now(), in.from, data); err != nil {
+	handle := c.HandleMessage
+	if in.stream {
+		n.noteSelfJoin(c, data)
+		// Only input that came over a stream may ask for a stream answer:
+		// a packet's source address is not proof of anything.
+		handle = c.HandleStreamMessage
+	}
+	if err := handle(n.now(), in.from, data); err != nil {
 		n.report(&n.decodeErrors, fmt.Errorf("gossip: packet from %s: %w", in.from, err))
 	}
 }
@@ -108,10 +125,28 @@ func (n *Node) checkJoined(c *core.Core) {
 
 func (n *Node) logEvent(e Event) {
 	switch e.Type {
-	case EventJoin, EventLeft, EventFailed, EventConflict:
-		n.log.Info("member "+e.Type.String(), "peer_id", e.Member.ID, "peer_addr", e.Member.Addr, "incarnation", e.Member.Incarnation)
+	case EventJoin, EventLeft, EventFailed, EventConflict, EventRefuted:
+		n.log.Info("member "+e.Type.String(), "peer_id", e.Member.ID, "peer_addr", e.Member.Addr, "incarnation", e.Member.Incarnation, "origin", e.Origin.String())
 	case EventUser:
 	default:
 		n.log.Debug("member "+e.Type.String(), "peer_id", e.Member.ID, "incarnation", e.Member.Incarnation)
+	}
+}
+
+// noteSelfJoin signals a pending Join when a stream frame turns out to be a
+// join request from this very node: one of its seeds is its own address,
+// spelled in a way the core could not recognize.
+func (n *Node) noteSelfJoin(c *core.Core, data []byte) {
+	msgs, err := wire.DecodePacket(data)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		if pp, ok := m.(*wire.PushPull); ok && pp.Join && pp.From == c.ID() {
+			select {
+			case n.selfJoin <- struct{}{}:
+			default:
+			}
+		}
 	}
 }

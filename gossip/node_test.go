@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
@@ -33,7 +34,8 @@ func startNode(t *testing.T, net *memnet.Network, id string, opts ...gossip.Opti
 	return n
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually polls cond until it holds or the deadline passes (in virtual
+// time inside a synctest bubble).
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -54,7 +56,11 @@ func stateOf(n *gossip.Node, id string) (gossip.State, bool) {
 	return 0, false
 }
 
-func TestNodeLifecycle(t *testing.T) {
+// TestNodeLifecycle runs in virtual time (testing/synctest): formation,
+// metadata, a broadcast, a crash detected, a graceful leave.
+func TestNodeLifecycle(t *testing.T) { synctest.Test(t, testNodeLifecycle) }
+
+func testNodeLifecycle(t *testing.T) {
 	net := memnet.New(1)
 	a := startNode(t, net, "a")
 	b := startNode(t, net, "b")
@@ -174,6 +180,10 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestSlowSubscriberDropsNotStalls(t *testing.T) {
+	synctest.Test(t, testSlowSubscriberDropsNotStalls)
+}
+
+func testSlowSubscriberDropsNotStalls(t *testing.T) {
 	net := memnet.New(2)
 	a := startNode(t, net, "a")
 	sub := a.Subscribe(1) // never read

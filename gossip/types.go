@@ -4,7 +4,10 @@ import "github.com/libgossip/libgossip/gossip/core"
 
 // Config configures a Node's protocol; see core.Config for every field, its
 // unit and its default. Addr may be left empty: the Node then uses its
-// transport's address.
+// transport's address. A Node ignores PacketSize: the packet size belongs
+// to the Transport (Transport.PacketSize), and the Node sizes the core's
+// packets and its codec's output by it. Runtime settings (logger, codec,
+// timeouts, queues, clock) are Options, not Config fields.
 type Config = core.Config
 
 // LANConfig returns the preset for a local-area network (the defaults).
@@ -46,4 +49,15 @@ const (
 	EventLeft     = core.EventLeft
 	EventConflict = core.EventConflict
 	EventUser     = core.EventUser
+	EventRefuted  = core.EventRefuted
+)
+
+// EventOrigin says whether this member observed an event through its own
+// timers and probes or learned it from another member.
+type EventOrigin = core.EventOrigin
+
+// Event origins; see core.EventOrigin.
+const (
+	OriginLocal  = core.OriginLocal
+	OriginGossip = core.OriginGossip
 )

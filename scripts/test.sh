@@ -2,7 +2,10 @@
 # Runs every workspace module's tests with the race detector, prints a
 # coverage summary per module, and fails if a module falls below the
 # minimum in its .covermin file. A module may add checks of its own in an
-# executable test-extra.sh (run from the module directory).
+# executable test-extra.sh (run from the module directory). Then the
+# repository-wide checks: cross-builds (scripts/cross-build.sh) and the
+# README's quick start built outside the workspace against the modules
+# published at their version (scripts/check-quickstart.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mods=$(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p')
@@ -28,6 +31,10 @@ for m in $mods; do
     (cd "$m" && ./test-extra.sh) || fail=1
   fi
 done
+echo "=== scripts/cross-build.sh"
+./scripts/cross-build.sh || fail=1
+echo "=== scripts/check-quickstart.sh"
+./scripts/check-quickstart.sh || fail=1
 echo
 printf '%s' "$summary"
 exit $fail

@@ -1,13 +1,19 @@
 // C half of the libgossip C API: the thread-local error message, the
 // callback trampolines (Go cannot call C function pointers) and the free
-// functions. Everything Go-side lives in capi.go.
+// functions. The Go side lives in the package's .go files, one per concern.
 #include <stdlib.h>
 #include <string.h>
 
 #include "lgossip_internal.h"
 
 static __thread char *lg_err;
-static __thread uint64_t lg_in_cb;
+
+/* The handles whose callbacks the calling thread is inside, innermost last:
+ * a callback may call into the library, whose callbacks may nest. Deeper
+ * nesting than LG_CB_DEPTH is still called, just not recorded. */
+#define LG_CB_DEPTH 32
+static __thread uint64_t lg_cb_stack[LG_CB_DEPTH];
+static __thread int lg_cb_depth;
 
 void lg_set_error(const char *msg) {
 	char *c = strdup(msg ? msg : "");
@@ -20,23 +26,42 @@ void lg_set_error(const char *msg) {
 
 const char *gossip_last_error(void) { return lg_err ? lg_err : ""; }
 
-uint64_t lg_in_callback(void) { return lg_in_cb; }
-
-void lg_call_send(gossip_send_fn fn, uintptr_t user, const char *to, const uint8_t *data,
-                  size_t len, int reliable) {
-	if (fn != NULL) {
-		fn((void *)user, to, data, len, reliable);
+int lg_in_callback(uint64_t h) {
+	int n = lg_cb_depth < LG_CB_DEPTH ? lg_cb_depth : LG_CB_DEPTH;
+	for (int i = 0; i < n; i++) {
+		if (lg_cb_stack[i] == h) {
+			return 1;
+		}
 	}
+	return 0;
 }
 
-void lg_call_event(gossip_event_fn fn, uintptr_t user, const gossip_event *ev, uint64_t node) {
+static void lg_cb_push(uint64_t h) {
+	if (lg_cb_depth < LG_CB_DEPTH) {
+		lg_cb_stack[lg_cb_depth] = h;
+	}
+	lg_cb_depth++;
+}
+
+static void lg_cb_pop(void) { lg_cb_depth--; }
+
+void lg_call_send(gossip_send_fn fn, uintptr_t user, const char *to, const uint8_t *data,
+                  size_t len, int reliable, uint64_t h) {
 	if (fn == NULL) {
 		return;
 	}
-	uint64_t prev = lg_in_cb;
-	lg_in_cb = node;
+	lg_cb_push(h);
+	fn((void *)user, to, data, len, reliable);
+	lg_cb_pop();
+}
+
+void lg_call_event(gossip_event_fn fn, uintptr_t user, const gossip_event *ev, uint64_t h) {
+	if (fn == NULL) {
+		return;
+	}
+	lg_cb_push(h);
 	fn((void *)user, ev);
-	lg_in_cb = prev;
+	lg_cb_pop();
 }
 
 const char *gossip_status_name(gossip_status s) {

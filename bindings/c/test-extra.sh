@@ -16,14 +16,16 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O1 -g -I"$pref
 echo "--- building libgossip (c-shared, c-archive)"
 ./build.sh "$prefix" >/dev/null
 
-echo "--- C tests (shared library)"
-$CC "${CFLAGS[@]}" tests/test_capi.c -L"$prefix/lib" -lgossip -lpthread \
-  -Wl,-rpath,"$prefix/lib" -o "$prefix/test_capi"
-timeout 120 "$prefix/test_capi"
+for t in test_capi test_lifecycle; do
+  echo "--- C tests: $t (shared library)"
+  $CC "${CFLAGS[@]}" "tests/$t.c" -L"$prefix/lib" -lgossip -lpthread \
+    -Wl,-rpath,"$prefix/lib" -o "$prefix/$t"
+  timeout 120 "$prefix/$t"
 
-echo "--- C tests (static library)"
-$CC "${CFLAGS[@]}" tests/test_capi.c "$prefix/lib/libgossip.a" -lpthread -o "$prefix/test_capi_static"
-timeout 120 "$prefix/test_capi_static"
+  echo "--- C tests: $t (static library)"
+  $CC "${CFLAGS[@]}" "tests/$t.c" "$prefix/lib/libgossip.a" -lpthread -o "$prefix/${t}_static"
+  timeout 120 "$prefix/${t}_static"
+done
 
 echo "--- examples/simple_cluster_c"
 $CC "${CFLAGS[@]}" "$root/examples/simple_cluster_c/main.c" -L"$prefix/lib" -lgossip -lpthread \
@@ -64,6 +66,8 @@ node.port = 8000
 core = libgossip.gossip_core(node)
 core.tick()
 assert libgossip.library_path().endswith("site-packages/libgossip/libgossip.so"), libgossip.library_path()
+import os
+assert os.path.exists(os.path.join(os.path.dirname(libgossip.__file__), "py.typed")), "py.typed not installed"
 print("installed package works:", core.members())
 PY
   )

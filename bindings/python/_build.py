@@ -33,7 +33,7 @@ Requires-Python: >=3.8
 def _files():
     out = []
     for fn in sorted(os.listdir(PKG)):
-        if fn.endswith(".py") or fn in LIBS:
+        if fn.endswith(".py") or fn == "py.typed" or fn in LIBS:
             out.append(fn)
     return out
 
@@ -92,7 +92,7 @@ def build_sdist(sdist_directory, config_settings=None):
             if os.path.exists(p):
                 t.add(p, arcname="%s/%s" % (base, fn))
         for fn in _files():
-            if fn.endswith(".py"):
+            if fn.endswith(".py") or fn == "py.typed":
                 t.add(os.path.join(PKG, fn), arcname="%s/%s/%s" % (base, NAME, fn))
         info = tarfile.TarInfo("%s/PKG-INFO" % base)
         data = METADATA.encode()

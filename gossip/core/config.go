@@ -63,12 +63,22 @@ type Config struct {
 	// the suspicion independently when it gets no answer.
 	DisableConfirmProbe bool
 	// FlapThreshold is the number of refuted suspicions within FlapWindow
-	// after which a member is taken to be flapping (it can send but hardly
-	// receive, on and off): its next suspicion can no longer be refuted
-	// and runs to a failure, and once failed it stays out until FlapWindow
-	// has passed since its last refutation. Default 3; negative disables.
+	// after which a member is taken to be flapping (it can send, as its
+	// refutations show, but may hardly receive, on and off). A flapping
+	// member keeps its membership as long as it can be reached: each of
+	// its refutations is applied only once it answers this member's own
+	// reachability checks (a ping, a ping-req through IndirectChecks
+	// members and a stream ping); if it answers none, its suspicion runs
+	// to a failure, and once failed it is readmitted when it answers a
+	// check. On a clean network (nearly all of this member's own direct
+	// pings answered) a refutation needs two answers and a member that
+	// has missed recent checks must answer several in a row; on a lossy
+	// one any answer will do. Damping ends FlapWindow after the member's
+	// last refutation. Default 3; negative disables.
 	FlapThreshold int
-	// FlapWindow is the window of FlapThreshold. Default 2m.
+	// FlapWindow is the window of FlapThreshold: refutations older than
+	// this are forgotten, which releases a member once the network heals.
+	// Default 2m.
 	FlapWindow time.Duration
 	// AwarenessMaxMultiplier caps the local health multiplier (Lifeguard):
 	// a member that misses acks and nacks stretches its own probe interval
@@ -164,18 +174,9 @@ type Config struct {
 	// drop misses. Default 2048.
 	MaxUpdateQueue int
 
-	// SizeHint is the expected number of members; the member table is
-	// allocated for it up front, which saves memory when many cores share
-	// a process (the simulator). Default 0: grow as needed.
-	SizeHint int
-
 	// Rand is the only source of randomness. Default: a PCG seeded from a
 	// hash of ID, so a Core is deterministic even when unset.
 	Rand rand.Source
-	// Intern, if set, is used by the decoder to share identical strings
-	// between many cores in one process (the simulator sets it). It is
-	// called only from the core's caller.
-	Intern func([]byte) string
 }
 
 // LANConfig returns the preset for a local-area network: the defaults.
@@ -352,9 +353,6 @@ func (c Config) Validate() error {
 	}
 	if c.MaxIncarnationJump < 2 {
 		bad("MaxIncarnationJump must be at least 2 (got %d)", c.MaxIncarnationJump)
-	}
-	if c.SizeHint < 0 || c.SizeHint > 1<<20 {
-		bad("SizeHint must be in [0, %d] (got %d)", 1<<20, c.SizeHint)
 	}
 	if c.PacketSize < MinPacketSize || c.PacketSize > 65507 {
 		bad("PacketSize must be in [%d, 65507] (got %d)", MinPacketSize, c.PacketSize)

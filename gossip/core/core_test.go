@@ -566,8 +566,9 @@ func TestFlapDamping(t *testing.T) {
 			t.Fatalf("refutation %d: events %v", i, got)
 		}
 	}
-	// Now b flaps: its next refutation is noted but does not clear the
-	// suspicion, which ends in a failure.
+	// Now b flaps: its next refutation is noted but clears the suspicion
+	// only if b answers a reachability check; it answers none here, so
+	// the suspicion ends in a failure.
 	feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
 	inc++
 	if rd := feed(t, c, now, "b:1", alive("b", inc)); len(rd.Events) != 0 {
@@ -587,7 +588,8 @@ func TestFlapDamping(t *testing.T) {
 	if !failed {
 		t.Fatal("flapping member not declared failed")
 	}
-	// It stays out while damped, and may come back after FlapWindow.
+	// It stays out while it answers no check, and may come back after
+	// FlapWindow.
 	if rd := feed(t, c, now, "b:1", alive("b", inc+1)); len(rd.Events) != 0 {
 		t.Errorf("damped member rejoined: %v", types(rd.Events))
 	}
@@ -757,5 +759,117 @@ func TestEventOrigins(t *testing.T) {
 	}
 	if EventRefuted.String() != "refuted" || OriginLocal.String() != "local" || OriginGossip.String() != "gossip" || EventOrigin(9).String() != "origin(9)" {
 		t.Error("names")
+	}
+}
+
+// TestFlapDampingChecksReachability: a flapping member's refutation is
+// not ignored: it is applied once the member answers this member's own
+// reachability check (ping, ping-req and stream ping), a failure declared
+// at the incarnation it refuted is stale, and a failed flapping member is
+// readmitted when it answers (issue 9 defect 6, issue 15).
+func TestFlapDampingChecksReachability(t *testing.T) {
+	c := newCore(t, "a")
+	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1), alive("d", 1))
+	now, inc := t0, uint64(1)
+	for i := 0; i < c.cfg.FlapThreshold; i++ {
+		now = now.Add(time.Second)
+		feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
+		inc++
+		feed(t, c, now, "b:1", alive("b", inc))
+	}
+	if !c.damped(now, "b") {
+		t.Fatal("b not damped")
+	}
+	// b flaps: its refutation starts a reachability check.
+	feed(t, c, now, "c:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "c"})
+	rd := feed(t, c, now, "b:1", alive("b", inc+1))
+	if len(rd.Events) != 0 {
+		t.Fatalf("noted refutation emitted %v", types(rd.Events))
+	}
+	var seq uint32
+	kinds := map[wire.Type]int{}
+	for _, o := range rd.Messages {
+		msgs, _ := wire.DecodePacket(o.Data)
+		for _, m := range msgs {
+			kinds[m.Type()]++
+			if p, ok := m.(*wire.Ping); ok && p.Target == "b" {
+				seq = p.Seq
+			}
+		}
+	}
+	if kinds[wire.TypePing] < 2 || kinds[wire.TypePingReq] < 1 {
+		t.Fatalf("reachability check sent %v", kinds)
+	}
+	// A failure declared by someone else at the refuted incarnation is stale.
+	if rd := feed(t, c, now, "d:1", &wire.Dead{Incarnation: inc, ID: "b", From: "d"}); len(rd.Events) != 0 {
+		t.Fatalf("stale death applied: %v", types(rd.Events))
+	}
+	// b answers: on a clean network its second answer is believed, and
+	// the refutation counts.
+	rd = feed(t, c, now, "b:1", &wire.Ack{Seq: seq})
+	if len(rd.Events) != 0 {
+		t.Fatalf("first answer: events %v", types(rd.Events))
+	}
+	if seq = pingSeq(rd, "b"); seq == 0 {
+		t.Fatal("no second check")
+	}
+	rd = feed(t, c, now, "b:1", &wire.Ack{Seq: seq})
+	if got := types(rd.Events); !reflect.DeepEqual(got, []EventType{EventAlive}) {
+		t.Fatalf("after the check's ack: events %v, want alive", got)
+	}
+	if v, _ := c.Member("b"); v.State != StateAlive || v.Incarnation != inc+1 {
+		t.Fatalf("b is %v", v)
+	}
+
+	// A failed flapping member comes back when it answers a check.
+	inc++
+	c.flaps["b"].count = c.cfg.FlapThreshold
+	feed(t, c, now, "d:1", &wire.Dead{Incarnation: inc, ID: "b", From: "d"})
+	rd = feed(t, c, now, "b:1", alive("b", inc+1))
+	if len(rd.Events) != 0 {
+		t.Fatalf("failed flapping member rejoined on its word: %v", types(rd.Events))
+	}
+	if seq = pingSeq(rd, "b"); seq == 0 {
+		t.Fatal("no reachability check of the failed flapping member")
+	}
+	rd = feed(t, c, now, "b:1", &wire.Ack{Seq: seq})
+	if got := types(rd.Events); !reflect.DeepEqual(got, []EventType{EventJoin}) {
+		t.Fatalf("after the check's ack: events %v, want join", got)
+	}
+	checkInvariants(t, c)
+}
+
+// pingSeq returns the sequence number of the last ping to target in rd.
+func pingSeq(rd Ready, target string) uint32 {
+	var seq uint32
+	for _, o := range rd.Messages {
+		msgs, _ := wire.DecodePacket(o.Data)
+		for _, m := range msgs {
+			if p, ok := m.(*wire.Ping); ok && p.Target == target {
+				seq = p.Seq
+			}
+		}
+	}
+	return seq
+}
+
+func TestOptions(t *testing.T) {
+	cfg := LANConfig()
+	cfg.ID, cfg.Addr = "a", "a:1"
+	for _, n := range []int{-1, MaxSizeHint + 1} {
+		if _, err := New(cfg, WithSizeHint(n)); !errors.Is(err, ErrConfig) {
+			t.Errorf("WithSizeHint(%d): %v, want ErrConfig", n, err)
+		}
+	}
+	interned := 0
+	c, err := New(cfg, WithSizeHint(100), WithIntern(func(b []byte) string { interned++; return string(b) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(c.members) != 100 {
+		t.Errorf("table capacity %d, want 100", cap(c.members))
+	}
+	if err := c.HandleMessage(t0, "b:1", wire.Encode(alive("b", 1))); err != nil || interned == 0 {
+		t.Errorf("intern not used (%d calls, err %v)", interned, err)
 	}
 }

@@ -27,13 +27,32 @@
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure it only heard of pings
 //     the suspect once more, and on an answer fetches its state instead.
-//   - Flap damping: a member that refutes FlapThreshold suspicions within
-//     FlapWindow (it can send but hardly receive, on and off) is no longer
-//     believed: its next suspicion runs to a failure, and it stays out
-//     until FlapWindow has passed since its last refutation.
+//   - Flap damping damps events, not members: a member that refutes
+//     FlapThreshold suspicions within FlapWindow (one that may send but
+//     hardly receive, on and off) has its later refutations checked
+//     before they count. Each is noted and applied only when the member
+//     answers this member's own reachability check (ping, ping-req through
+//     IndirectChecks members, stream ping); a member that answers none is
+//     declared failed at the incarnation it was suspected at, so the
+//     failure is stale wherever its refutation was believed, and it is
+//     readmitted when it answers a check (a member that hears it was
+//     declared failed at an incarnation it has since refuted sends its
+//     announcement straight to the declarer). How much evidence an answer
+//     needs depends on this member's own view of the network: when nearly
+//     all of its own direct pings are answered (a clean network), a
+//     member that misses checks is at fault and must answer most of them;
+//     on a lossy network every member misses some and one answer is
+//     enough. Forged suspicions can therefore cost a healthy member
+//     refutations and checks but not its membership, uniform loss cannot
+//     damp the whole cluster out, and a flip-flopping member is removed.
 //   - Dissemination: updates ride on every packet, newest and least-sent
 //     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
-//     every GossipInterval sends pending updates to GossipFanout members.
+//     every GossipInterval sends pending updates to GossipFanout live
+//     members and one member that failed within GossipToTheDead. Packets
+//     to members that are not alive (suspected or failed) carry updates
+//     without counting against their limit, so that the few sends a small
+//     cluster allows each update are not spent on a crashed member (which
+//     once left a metadata change waiting for the next push-pull).
 //     User broadcasts share each packet by a fixed rule: UserShare of the
 //     free space is reserved for them, the rest for membership, and space
 //     one kind leaves unused goes to the other. Receivers drop broadcasts

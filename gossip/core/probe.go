@@ -37,6 +37,11 @@ type confirm struct {
 	inc      uint64
 	seq      uint32
 	deadline time.Time
+	// rejoin, if set, is the announcement of a failed flapping member,
+	// applied when the member answers this check; tries counts the checks
+	// made in a row for it.
+	rejoin *wire.Alive
+	tries  int
 }
 
 func (c *Core) scaled(d time.Duration) time.Duration {
@@ -104,9 +109,9 @@ func (c *Core) startProbe(now time.Time) {
 	ping := &wire.Ping{Seq: p.seq, Source: c.self.id, Target: t.id}
 	if t.state == StateSuspect {
 		// Buddy system: tell the suspect first, so it can refute.
-		c.sendPacket(t.addr, ping, c.record(t))
+		c.sendTo(t, ping, c.record(t))
 	} else {
-		c.sendPacket(t.addr, ping)
+		c.sendTo(t, ping)
 	}
 }
 
@@ -117,6 +122,7 @@ func (c *Core) expireProbe(now time.Time) {
 	}
 	if !p.indirect && !now.Before(p.timeoutAt) {
 		p.indirect = true
+		c.noteDirect(false)
 		target := c.lookup(p.target)
 		if target == nil || target.state > StateSuspect {
 			c.probe = nil
@@ -144,6 +150,7 @@ func (c *Core) finishProbe(now time.Time) {
 	p := c.probe
 	c.probe = nil
 	c.stats.ProbesFailed++
+	c.sampleReach(p.target, false)
 	delta := 1
 	if p.expectedNacks > 0 {
 		delta = max(0, p.expectedNacks-p.nacks)
@@ -197,6 +204,10 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 	if p := c.probe; p != nil && p.seq == m.Seq {
 		c.probe = nil
 		c.adjustAwareness(-1)
+		if !p.indirect {
+			c.noteDirect(true)
+		}
+		c.sampleReach(p.target, true)
 		return
 	}
 	for i := range c.relays {
@@ -207,13 +218,35 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 		}
 	}
 	for i := range c.confirms {
-		if c.confirms[i].seq == m.Seq {
+		if p := c.confirms[i]; p.seq == m.Seq {
 			c.confirms = slices.Delete(c.confirms, i, i+1)
+			if p.rejoin != nil {
+				if c.noteCheck(p.target, true) {
+					c.readmit(now, p.rejoin)
+				} else if t := c.lookup(p.target); t != nil && p.tries < maxRejoinChecks && !c.leaving {
+					// Answered but not yet believed: check again.
+					c.startRejoinCheck(now, t, p.rejoin, p.tries+1)
+				}
+			}
 			return
 		}
 	}
 	for _, s := range c.suspicions {
+		if s.lastSeq != 0 && s.lastSeq == m.Seq && s.refutation != nil {
+			// A flapping member that refuted answered: it can receive.
+			// Its refutation counts once the answer is believed; on a
+			// clean network that takes two answers to one suspicion.
+			s.lastSeq = 0
+			s.answers++
+			if c.noteCheck(s.id, true) && (s.answers >= 2 || !c.cleanNetwork()) {
+				c.readmit(now, s.refutation)
+			} else if t := c.lookup(s.id); t != nil && s.checks < maxLastChance && !c.leaving {
+				c.checkReachable(now, s, t, c.cfg.ProbeInterval)
+			}
+			return
+		}
 		if s.lastSeq != 0 && s.lastSeq == m.Seq {
+			c.sampleReach(s.id, true)
 			// The suspect answered: it is reachable from here. Ask for its
 			// state (which carries its refutation) and wait a while longer.
 			s.lastSeq = 0
@@ -257,6 +290,11 @@ func (c *Core) expireConfirms(now time.Time) {
 	c.confirms = slices.DeleteFunc(c.confirms, func(p confirm) bool {
 		if now.Before(p.deadline) {
 			return false
+		}
+		if p.rejoin != nil {
+			c.sampleReach(p.target, false) // a failed flapping member stays out
+			c.stats.Damped++
+			return true
 		}
 		if m := c.lookup(p.target); m != nil && m.state == StateSuspect && m.inc == p.inc {
 			c.suspect(now, m, m.inc, c.self.id)

@@ -16,10 +16,18 @@ type suspicion struct {
 	k        int
 	from     []string
 	deadline time.Time
-	// lastSeq is the sequence number of the last-chance ping in flight
-	// (0 if none); checks counts last-chance pings sent.
+	// lastSeq is the sequence number of the last-chance ping or
+	// reachability check in flight (0 if none); checks counts them.
 	lastSeq uint32
 	checks  int
+	// refutation is the latest refutation of a flapping member, noted but
+	// not applied: only an answer to this member's own reachability check
+	// applies it (see handleAck). Meanwhile the suspect's record stays at
+	// the suspected incarnation, so a failure declared here is stale for
+	// members that believed the refutation.
+	refutation *wire.Alive
+	// answers counts the reachability checks the suspect answered.
+	answers int
 }
 
 func (c *Core) suspicionBounds() (time.Duration, time.Duration) {
@@ -92,12 +100,12 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	c.queueUpdate(m.id, msg)
 	if from == c.self.id {
 		// Buddy system: the suspect hears it first.
-		c.sendPacket(m.addr, msg)
+		c.sendTo(m, msg)
 	} else if c.shouldConfirm() {
 		seq := c.nextSeq()
 		c.confirms = append(c.confirms, confirm{target: m.id, inc: inc, seq: seq,
 			deadline: now.Add(c.scaled(c.cfg.ProbeTimeout))})
-		c.sendPacket(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
+		c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
 	}
 	if wasAlive {
 		c.emitAccused(now, EventSuspect, m, s.from)
@@ -133,14 +141,22 @@ func (c *Core) expireSuspicions(now time.Time) {
 			c.suspicions = slices.Delete(c.suspicions, i, i+1)
 			continue
 		}
-		if s.checks < maxLastChance && !c.leaving && !slices.Contains(s.from, c.self.id) && !c.damped(now, m.id) {
+		if s.lastSeq != 0 {
+			c.sampleReach(s.id, false) // the check got no answer
+			s.lastSeq = 0
+		}
+		if s.refutation != nil && s.checks < maxLastChance && !c.leaving {
+			// A flapping member refuted: it is alive and can send. Before
+			// declaring it failed, check whether it can receive.
+			c.checkReachable(now, s, m, c.cfg.ProbeInterval)
+			i++
+			continue
+		}
+		if s.checks < maxLastChance && !c.leaving && !slices.Contains(s.from, c.self.id) {
 			// Last chance: this member has only heard of the suspicion.
-			// Before declaring a failure on hearsay it pings the suspect
-			// once itself, carrying the suspicion so it can refute.
-			s.lastSeq = c.nextSeq()
-			s.checks++
-			s.deadline = now.Add(c.scaled(c.cfg.ProbeTimeout))
-			c.sendPacket(m.addr, &wire.Ping{Seq: s.lastSeq, Source: c.self.id, Target: m.id}, c.record(m))
+			// Before declaring a failure on hearsay it checks the suspect
+			// itself (directly, through others and over a stream).
+			c.checkReachable(now, s, m, c.cfg.ProbeTimeout)
 			i++
 			continue
 		}

@@ -114,22 +114,39 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		}
 	}
 	prev := m.state
-	if prev != StateAlive && c.damped(now, m.id) {
-		if prev == StateSuspect {
-			// A flapping member's refutation is noted but does not end
-			// the suspicion, which runs to its timeout.
-			m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
-			if _, s := c.findSuspicion(m.id); s != nil {
-				s.inc = a.Incarnation
-			}
-		}
-		// A flapping member that was declared failed stays out until
-		// FlapWindow has passed since its last flap.
+	if prev != StateAlive && c.damped(now, m.id) && !c.readmitting {
 		c.stats.Damped++
+		if _, s := c.findSuspicion(m.id); prev == StateSuspect && s != nil {
+			// A flapping member's refutation is noted (it is alive and
+			// can send) but is applied only when the member answers
+			// this member's own reachability check.
+			if s.refutation == nil || a.Incarnation > s.refutation.Incarnation {
+				s.refutation = a
+				if regossip {
+					// Others may believe it; it spreads.
+					c.queueUpdate(a.ID, a)
+				}
+			}
+			if s.lastSeq == 0 {
+				c.checkReachable(now, s, m, c.cfg.ProbeInterval)
+			}
+			return
+		}
+		// A flapping member that was declared failed comes back when it
+		// answers a reachability check.
+		if !c.leaving {
+			c.checkRejoin(now, m, a)
+		}
 		return
 	}
 	changed := a.Addr != m.addr || a.Meta != m.meta
+	// A new incarnation with nothing changed is a refutation of a
+	// suspicion this member did not hear of; it counts as a flap too.
+	missed := prev == StateAlive && !changed && a.Incarnation > m.inc
 	m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
+	if missed {
+		c.recordFlap(now, m.id)
+	}
 	if prev != StateAlive {
 		c.setState(now, m, StateAlive)
 	}
@@ -139,7 +156,9 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	}
 	switch {
 	case prev == StateSuspect:
-		c.recordFlap(now, m.id)
+		if !c.readmitting {
+			c.recordFlap(now, m.id)
+		}
 		c.emit(now, EventAlive, m)
 		if changed {
 			c.emit(now, EventUpdate, m)
@@ -149,6 +168,14 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	case changed:
 		c.emit(now, EventUpdate, m)
 	}
+}
+
+// readmit applies the announcement of a flapping member that answered a
+// reachability check, as if it were not damped.
+func (c *Core) readmit(now time.Time, a *wire.Alive) {
+	c.readmitting = true
+	c.handleAlive(now, a, false)
+	c.readmitting = false
 }
 
 func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
@@ -171,8 +198,20 @@ func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 
 func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	if d.ID == c.self.id {
-		if !c.leaving && d.Incarnation >= c.self.inc && c.plausibleSelf(d.Incarnation) {
-			c.refute(now, d.Incarnation, d.From)
+		switch {
+		case c.leaving:
+		case d.Incarnation >= c.self.inc:
+			if c.plausibleSelf(d.Incarnation) {
+				c.refute(now, d.Incarnation, d.From)
+			}
+		case d.From != c.self.id:
+			// A member declared us failed at an incarnation we have
+			// since refuted: it may hold us dead while everyone else
+			// believed the refutation. Tell it directly (only a known
+			// member, one packet per message received).
+			if m := c.lookup(d.From); m != nil && m.state <= StateSuspect {
+				c.sendPacket(m.addr, c.selfAlive())
+			}
 		}
 		return
 	}
@@ -180,9 +219,14 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	if m == nil || !c.plausible(m.inc, d.Incarnation) {
 		return
 	}
-	// A flapping member's refutations are not believed, so a failure
-	// declared at an incarnation it has since refuted still stands.
-	if (d.Incarnation < m.inc && !(d.From != d.ID && c.damped(now, m.id))) || m.state > StateSuspect {
+	// A death at an incarnation the member has since refuted is stale,
+	// whether or not the member flaps: its refutation proves it alive.
+	// That includes a refutation noted here but not yet checked.
+	if _, s := c.findSuspicion(m.id); s != nil && s.refutation != nil && s.refutation.Incarnation > d.Incarnation {
+		c.stats.Stale++
+		return
+	}
+	if d.Incarnation < m.inc || m.state > StateSuspect {
 		c.stats.Stale++
 		return
 	}

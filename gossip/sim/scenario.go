@@ -31,10 +31,13 @@ type Options struct {
 	Nodes    int
 	Seed     uint64
 	// Preset is "lan", "wan" or "local". Default "lan".
-	Preset  string
-	Loss    float64
-	Latency time.Duration
-	Jitter  time.Duration
+	Preset string
+	Loss   float64
+	// StreamFailure is the probability that a stream is refused or reset
+	// during the fault (falsepos: for Duration), as Config.StreamFailure.
+	StreamFailure float64
+	Latency       time.Duration
+	Jitter        time.Duration
 	// Duration is how long the scenario's fault lasts (falsepos,
 	// partition, churn) and bounds how long each phase may take.
 	// Default 60s.
@@ -79,18 +82,21 @@ func dist(xs []time.Duration) *Dist {
 // Result is one scenario's outcome; it marshals to the JSON line that
 // gossipsim prints.
 type Result struct {
-	Scenario  string  `json:"scenario"`
-	Nodes     int     `json:"nodes"`
-	Seed      uint64  `json:"seed"`
-	Preset    string  `json:"preset"`
-	Loss      float64 `json:"loss"`
-	LatencyMS float64 `json:"latency_ms"`
+	Scenario string  `json:"scenario"`
+	Nodes    int     `json:"nodes"`
+	Seed     uint64  `json:"seed"`
+	Preset   string  `json:"preset"`
+	Loss     float64 `json:"loss"`
+	// StreamFailure is Options.StreamFailure.
+	StreamFailure float64 `json:"stream_failure,omitempty"`
+	LatencyMS     float64 `json:"latency_ms"`
 
 	// Converged is true when the scenario's end state was reached.
 	Converged bool `json:"converged"`
 	// Converge is the time from start until each member saw all others
 	// alive (every scenario forms its cluster first), or, for partition
-	// and churn, until membership was whole again after the fault.
+	// churn and falsepos, until membership was whole again after the
+	// fault.
 	Converge *Dist `json:"converge_s,omitempty"`
 	// FirstSuspect is the time from the crash to the first suspicion.
 	FirstSuspect float64 `json:"first_suspect_s,omitempty"`
@@ -101,6 +107,12 @@ type Result struct {
 	Meta *Dist `json:"meta_s,omitempty"`
 	// FalseFailures counts failure declarations of members that were up.
 	FalseFailures int `json:"false_failures"`
+	// FalselyFailed counts the distinct up members declared failed.
+	FalselyFailed int `json:"falsely_failed_members"`
+	// Refutations counts refutations (EventRefuted) during the run.
+	Refutations int `json:"refutations"`
+	// StreamsFailed counts streams lost to stream failures.
+	StreamsFailed uint64 `json:"streams_failed,omitempty"`
 	// MsgsPerNodeSec and BytesPerNodeSec are sent traffic during the
 	// measured phase, per member per virtual second.
 	MsgsPerNodeSec  float64 `json:"msgs_per_node_per_s"`
@@ -150,23 +162,33 @@ func RunScenario(o Options) (Result, error) {
 	if o.Limit == 0 {
 		o.Limit = 10 * time.Minute
 	}
-	cc.SizeHint = o.Nodes
 	if o.MaxUpdateQueue > 0 {
 		cc.MaxUpdateQueue = o.MaxUpdateQueue
 	}
-	s, err := New(Config{Seed: o.Seed, Core: cc, Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
+	s, err := New(Config{Seed: o.Seed, Core: cc, SizeHint: min(o.Nodes, core.MaxSizeHint), Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
 	if err != nil {
 		return Result{}, err
 	}
+	if o.StreamFailure < 0 || o.StreamFailure >= 1 {
+		return Result{}, fmt.Errorf("sim: stream failure %v outside [0, 1)", o.StreamFailure)
+	}
 	r := Result{Scenario: o.Scenario, Nodes: o.Nodes, Seed: o.Seed, Preset: o.Preset, Loss: o.Loss,
-		LatencyMS: float64(s.cfg.Latency) / 1e6}
+		StreamFailure: o.StreamFailure, LatencyMS: float64(s.cfg.Latency) / 1e6}
 
 	// Failure declarations of members that are up at that moment.
+	falsely := map[string]bool{}
 	s.OnEvent(func(obs *Member, e core.Event) {
-		if e.Type == core.EventFailed {
+		switch e.Type {
+		case core.EventFailed:
 			if m := s.Member(e.Member.ID); m != nil && m.Up && m.group == obs.group {
 				r.FalseFailures++
+				if !falsely[m.ID] {
+					falsely[m.ID] = true
+					r.FalselyFailed++
+				}
 			}
+		case core.EventRefuted:
+			r.Refutations++
 		}
 	})
 
@@ -188,6 +210,7 @@ func RunScenario(o Options) (Result, error) {
 		return r.finish(s, start), fmt.Errorf("sim: %d members did not converge within %v", o.Nodes, o.Limit)
 	}
 	s.SetLoss(o.Loss)
+	s.SetStreamFailure(o.StreamFailure)
 	rng := rand.New(rand.NewPCG(o.Seed, 0x7363656e))
 	switch o.Scenario {
 	case ScenarioDetect:
@@ -195,7 +218,11 @@ func RunScenario(o Options) (Result, error) {
 		r.measureTraffic(s, func() { r.Converged = runDetect(s, &r, victim, o.Limit) })
 	case ScenarioFalsePos:
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
-		r.Converged = r.FalseFailures == 0
+		// The fault ends; views must heal.
+		s.SetLoss(0)
+		s.SetStreamFailure(0)
+		healed := waitWhole(s, &r, o.Limit)
+		r.Converged = r.FalseFailures == 0 && healed
 	case ScenarioMeta:
 		r.Converged = runMeta(s, &r, rng.IntN(o.Nodes), o.Limit)
 	case ScenarioPartition:
@@ -211,6 +238,7 @@ func RunScenario(o Options) (Result, error) {
 }
 
 func (r *Result) finish(s *Sim, start time.Time) Result {
+	r.StreamsFailed = s.streamsFailed
 	r.VirtualSeconds = s.Elapsed().Seconds()
 	r.WallSeconds = time.Since(start).Seconds()
 	var ms runtime.MemStats

@@ -21,8 +21,12 @@ type Config struct {
 	// Rand. The same Seed and the same calls give the same run.
 	Seed uint64
 	// Core is the template for every member's configuration (a preset);
-	// ID, Addr, Rand and Intern are set per member. Default LANConfig().
+	// ID, Addr, Incarnation and Rand are set per member. Default
+	// LANConfig().
 	Core core.Config
+	// SizeHint is the expected number of members: each core's table is
+	// allocated for it up front (core.WithSizeHint). Default 0.
+	SizeHint int
 	// Latency is the one-way delay of every packet. Default 1ms.
 	Latency time.Duration
 	// Jitter adds a uniform random delay in [0, Jitter). Default 0.
@@ -33,6 +37,11 @@ type Config struct {
 	// StreamRTO is the retransmission delay a stream suffers per lost
 	// segment. Default 200ms.
 	StreamRTO time.Duration
+	// StreamFailure is the probability, in [0, 1), that a stream fails:
+	// its dial is refused or the connection is reset before the message
+	// is complete. Either way the message is lost (the core learns of it
+	// only by the missing answer). Default 0: streams never fail.
+	StreamFailure float64
 	// Trace, if set, receives one line per membership event, in order.
 	Trace io.Writer
 }
@@ -52,6 +61,7 @@ type Member struct {
 	deadline        time.Time
 	sendLoss        float64
 	recvLoss        float64
+	streamFailure   float64
 	delay           time.Duration
 	group           int
 	restarts        int
@@ -75,6 +85,8 @@ type Sim struct {
 	linkLoss map[[2]int]float64
 	onEvent  []func(*Member, core.Event)
 	events   uint64
+	// streamsFailed counts streams lost to StreamFailure and SetStreamFault.
+	streamsFailed uint64
 }
 
 // New returns an empty simulation at Epoch.
@@ -90,6 +102,9 @@ func New(cfg Config) (*Sim, error) {
 	}
 	if cfg.Loss < 0 || cfg.Loss >= 1 {
 		return nil, fmt.Errorf("sim: loss %v outside [0, 1)", cfg.Loss)
+	}
+	if cfg.StreamFailure < 0 || cfg.StreamFailure >= 1 {
+		return nil, fmt.Errorf("sim: stream failure %v outside [0, 1)", cfg.StreamFailure)
 	}
 	if cfg.Latency < 0 || cfg.Jitter < 0 {
 		return nil, errors.New("sim: negative latency or jitter")
@@ -126,6 +141,18 @@ func (s *Sim) OnEvent(fn func(*Member, core.Event)) { s.onEvent = append(s.onEve
 
 // SetLoss changes the uniform packet loss from now on.
 func (s *Sim) SetLoss(p float64) { s.cfg.Loss = p }
+
+// SetStreamFailure changes the uniform stream failure rate from now on
+// (see Config.StreamFailure).
+func (s *Sim) SetStreamFailure(p float64) { s.cfg.StreamFailure = p }
+
+// SetStreamFault sets the probability that a stream member i dials or
+// accepts fails (refused or reset), on top of the uniform rate; zero
+// clears it.
+func (s *Sim) SetStreamFault(i int, p float64) { s.members[i].streamFailure = p }
+
+// StreamsFailed returns the number of streams lost to stream failures.
+func (s *Sim) StreamsFailed() uint64 { return s.streamsFailed }
 
 // SetLinkLoss sets the loss of packets from member a to member b (one
 // direction), overriding the uniform loss; a negative p removes it.
@@ -175,10 +202,9 @@ func (s *Sim) newCore(m *Member, meta map[string]string) (*core.Core, error) {
 	cfg.Addr = m.ID
 	cfg.Meta = meta
 	cfg.Rand = rand.NewPCG(s.cfg.Seed^uint64(m.Index)*0x9e3779b97f4a7c15, uint64(m.restarts))
-	cfg.Intern = s.internStr
 	// A restarted member starts above any incarnation it used before.
 	cfg.Incarnation = uint64(s.now.Sub(Epoch)/time.Second) + 1
-	return core.New(cfg)
+	return core.New(cfg, core.WithIntern(s.internStr), core.WithSizeHint(s.cfg.SizeHint))
 }
 
 // Add creates a member with the given id and metadata, up but knowing no
@@ -328,6 +354,10 @@ func (s *Sim) flush(m *Member) {
 			// Streams arrive, later for every lost segment of the uniform
 			// loss; a member's own fault refuses the whole stream.
 			if loss >= 1 || s.lost(m.sendLoss) || s.lost(dst.recvLoss) {
+				continue
+			}
+			if s.lost(s.cfg.StreamFailure) || s.lost(m.streamFailure) || s.lost(dst.streamFailure) {
+				s.streamsFailed++
 				continue
 			}
 			for loss > 0 && s.rng.Float64() < loss {

@@ -296,7 +296,7 @@ func TestScenariosSmoke(t *testing.T) {
 // removed by every healthy member, and no healthy member may be declared
 // failed.
 func TestFlipFlop(t *testing.T) {
-	for _, sd := range []uint64{1, 2, 3} {
+	for _, sd := range []uint64{1, 2, 3, 4, 5, 6, 7, 8} {
 		s, _ := New(Config{Seed: sd})
 		if _, ok := formCluster(s, 20, time.Minute); !ok {
 			t.Fatal("no convergence")

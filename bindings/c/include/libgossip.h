@@ -51,6 +51,12 @@
  * A node's event callback runs on a library thread, one event at a time, in
  * order; it must not call gossip_node_stop or gossip_node_destroy on its own
  * node (those calls return GOSSIP_ERR_STATE from inside the callback).
+ *
+ * CALLBACK LIFETIME. Once gossip_core_destroy, or gossip_node_stop or
+ * gossip_node_destroy, has returned GOSSIP_OK, no callback of that core or
+ * node is running or will run: the user pointer given with the callback may
+ * be freed. A node's stop or destroy that returns GOSSIP_ERR_TIMEOUT makes
+ * no such promise yet (a callback is still running); call it again.
  */
 #ifndef LIBGOSSIP_H
 #define LIBGOSSIP_H
@@ -246,7 +252,11 @@ typedef void (*gossip_send_fn)(void *user, const char *to, const uint8_t *data,
 gossip_status gossip_core_create(const gossip_config *cfg, gossip_view_t self,
                                  gossip_send_fn send, gossip_event_fn on_event,
                                  void *user, gossip_core_t *out);
-/** Destroys the core. Its callbacks are not called afterwards. */
+/** Destroys the core. No callback of the core starts after it returns, and
+ * callbacks already running on other threads (for calls made before the
+ * destroy) are waited for, so the user pointer may be freed once it returns.
+ * Called from inside one of this core's own callbacks, it does not wait for
+ * the callback it is called from. */
 gossip_status gossip_core_destroy(gossip_core_t c);
 
 /** Advances the core to now_ms (milliseconds since the Unix epoch, or any
@@ -305,7 +315,9 @@ gossip_status gossip_node_create(const gossip_config *cfg, const char *id, const
                                  gossip_node_t *out);
 /** Sets (or clears, with NULL) the event callback. Events are delivered on
  * a library thread, one at a time, in order. Set it before start to see
- * every event. */
+ * every event. Up to 4096 events wait for a slow callback; beyond that new
+ * events are dropped and counted (gossip_node_events_dropped): the protocol
+ * never waits for the callback. */
 gossip_status gossip_node_set_event_callback(gossip_node_t n, gossip_event_fn fn, void *user);
 /** Binds the sockets and starts the protocol. */
 gossip_status gossip_node_start(gossip_node_t n);
@@ -333,12 +345,27 @@ gossip_status gossip_node_stats(gossip_node_t n, gossip_stats *out);
 /** Announces a graceful departure and waits up to timeout_ms (0: 5 s) for
  * it to be sent. The node keeps answering until stopped. */
 gossip_status gossip_node_leave(gossip_node_t n, int64_t timeout_ms);
-/** Stops the protocol and closes the sockets, waiting up to timeout_ms
- * (0: 5 s). No event callback runs after it returns. Stop after stop is a
- * no-op. */
+/**
+ * Stops the protocol and closes the sockets, waiting up to timeout_ms
+ * (0: 5 s). From the moment it is called no new event callback starts.
+ * GOSSIP_OK means no event callback is running either, now or later: the
+ * user pointer may be freed. GOSSIP_ERR_TIMEOUT means a callback that was
+ * already running had not returned after timeout_ms; it may still be
+ * running, so keep the user pointer alive and call gossip_node_stop again
+ * (it waits for that callback again) or gossip_node_destroy. Stop after a
+ * stop that returned GOSSIP_OK returns GOSSIP_OK at once. A stopped node
+ * cannot be started again.
+ */
 gossip_status gossip_node_stop(gossip_node_t n, int64_t timeout_ms);
-/** Stops the node if running and destroys the handle. */
+/**
+ * Stops the node like gossip_node_stop with a 5 s timeout, then destroys the
+ * handle. On GOSSIP_ERR_TIMEOUT (an event callback is still running) the
+ * handle stays valid and nothing is freed: call gossip_node_destroy again.
+ */
 gossip_status gossip_node_destroy(gossip_node_t n);
+/** *out = the number of events dropped because the event callback fell more
+ * than 4096 events behind, since the node was created. */
+gossip_status gossip_node_events_dropped(gossip_node_t n, uint64_t *out);
 
 /** Returns the library version string (static; do not free). */
 const char *gossip_version(void);

@@ -122,6 +122,7 @@ PROTOTYPES = {
     "gossip_node_leave": ([c_handle, _i64], c_status),
     "gossip_node_stop": ([c_handle, _i64], c_status),
     "gossip_node_destroy": ([c_handle], c_status),
+    "gossip_node_events_dropped": ([c_handle, P(ctypes.c_uint64)], c_status),
 }
 
 _lock = threading.Lock()

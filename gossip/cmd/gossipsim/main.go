@@ -32,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Nodes, "nodes", 100, "number of members")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed; the same seed replays the same run")
 	fs.Float64Var(&o.Loss, "loss", 0, "uniform packet loss in [0,1)")
+	fs.Float64Var(&o.StreamFailure, "stream-fail", 0, "probability in [0,1) that a stream is refused or reset")
 	fs.DurationVar(&o.Latency, "latency", time.Millisecond, "one-way packet latency")
 	fs.DurationVar(&o.Jitter, "jitter", 0, "extra uniform random latency in [0, jitter)")
 	fs.StringVar(&o.Scenario, "scenario", sim.ScenarioConverge, fmt.Sprintf("one of %v", sim.Scenarios))
