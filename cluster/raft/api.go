@@ -85,7 +85,9 @@ func (s *Server) IsLeader() bool {
 // LeaderCh returns the channel of this server's leadership changes: true
 // when it becomes leader, false when it stops being leader. The channel
 // holds one value; a change replaces a value not yet read, so a slow
-// reader sees the latest state, not every flip. It is closed by Shutdown.
+// reader sees the latest state, not every flip: two trues in a row mean
+// leadership was lost and won again in between (a leader must then
+// re-read its state, e.g. with Barrier). It is closed by Shutdown.
 // Every call returns the same channel: read it from one goroutine.
 func (s *Server) LeaderCh() <-chan bool { return s.leaderCh }
 
@@ -114,8 +116,9 @@ func (s *Server) Servers(ctx context.Context) ([]ServerInfo, error) {
 	return out, nil
 }
 
-// AppliedIndex returns the index of the last command applied to this
-// server's FSM (0 when stopped).
+// AppliedIndex returns the index of the last log entry raft has handed to
+// this server's FSM (0 when stopped). Raft records it just after the
+// hand-off, so it may lag what Apply has already returned by a moment.
 func (s *Server) AppliedIndex() uint64 {
 	r, err := s.running()
 	if err != nil {
@@ -186,4 +189,21 @@ func (s *Server) snapshots() (int, error) {
 	}
 	list, err := s.snaps.List()
 	return len(list), err
+}
+
+// Leave prepares this server's graceful departure. If it leads, it hands
+// leadership to the most up-to-date voter and waits for the handover, so
+// the cluster does not sit out an election timeout; otherwise it does
+// nothing. Then leave gossip (gossip.Node.Leave): the leader removes a
+// server that left from the configuration. Leave blocks for about one
+// round trip, or until ctx ends.
+func (s *Server) Leave(ctx context.Context) error {
+	r, err := s.running()
+	if err != nil {
+		return err
+	}
+	if r.State() != hraft.Leader {
+		return nil
+	}
+	return s.mapErr(r, s.wait(ctx, r.LeadershipTransfer()))
 }

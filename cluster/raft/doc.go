@@ -27,7 +27,20 @@
 // once n servers are alive in gossip and none has raft state, the one with
 // the lowest id bootstraps with all of them as voters. The rule is the same
 // on every server, so exactly one bootstraps. A server with existing state
-// never bootstraps again.
+// never bootstraps again, and a fresh server that sees any server with
+// state waits to be added instead. Give every server of the first
+// formation the same expect value, and start those expect servers first:
+// a fresh server that cannot yet see the lowest-id one while it sees
+// expect others would bootstrap a second cluster (Consul's
+// bootstrap-expect has the same rule).
+//
+// # Security
+//
+// The raft port speaks hashicorp/raft's unauthenticated msgpack protocol:
+// expose it only to the other servers (a private network, or a firewall).
+// Inbound connections are capped in total and per remote IP
+// (WithMaxInboundConns) so a stray client cannot exhaust descriptors or
+// goroutines; what one connection may send is raft's own business.
 //
 // # Guarantees
 //
@@ -43,6 +56,8 @@
 //	err = srv.Start(ctx)              // node must be started
 //	res, err := srv.Apply(ctx, cmd)  // on the leader
 //	for leading := range srv.LeaderCh() { ... }
+//	err = srv.Leave(ctx)              // graceful: hand leadership over,
+//	err = node.Leave(ctx)             // then leave gossip: the leader removes it
 //	err = srv.Shutdown(ctx)           // waits for every goroutine
 //
 // All Server methods are safe for concurrent use. The reconcile loop runs

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"context"
+	"errors"
 	"net"
 	"slices"
 	"testing"
@@ -103,5 +104,108 @@ func TestInboundConnectionLimit(t *testing.T) {
 	}
 	if in, _ := m.srv.stream.open(); in != 2 {
 		t.Fatalf("%d inbound connections tracked, want 2", in)
+	}
+}
+
+// A leader that leaves hands leadership over first, then is removed.
+func TestLeaderLeaves(t *testing.T) {
+	c := newTestCluster(t, WithBootstrapExpect(3))
+	c.start("a", "")
+	c.start("b", c.addr("a"))
+	c.start("c", c.addr("a"))
+	l := c.leader(20 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.srv.Leave(ctx); err != nil {
+		t.Fatalf("Leave: %v", err)
+	}
+	if l.srv.IsLeader() {
+		t.Fatal("still leader after Leave")
+	}
+	nl := c.leader(20 * time.Second)
+	if nl.id == l.id {
+		t.Fatalf("leadership did not move")
+	}
+	if err := nl.srv.Leave(ctx); err != nil { // the new leader hands over too
+		t.Fatalf("second Leave: %v", err)
+	}
+	var f *member
+	for _, m := range c.running() {
+		if !m.srv.IsLeader() {
+			f = m
+			break
+		}
+	}
+	if err := f.srv.Leave(ctx); err != nil {
+		t.Fatalf("follower Leave: %v", err)
+	}
+	// l leaves gossip and stops; the leader removes it.
+	if err := l.node.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.kill(l.id)
+	waitFor(t, 30*time.Second, l.id+" removed", func() bool {
+		s, err := c.leader(20 * time.Second).srv.Servers(ctx)
+		return err == nil && len(s) == 2 && !slices.ContainsFunc(s, func(x ServerInfo) bool { return x.ID == l.id })
+	})
+	if err := l.srv.Leave(ctx); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Leave after Shutdown: %v", err)
+	}
+}
+
+// Shutdown is not held up by an RPC in flight to a peer that never
+// answers: here a stale address of a stopped server that something else
+// now listens on, accepting and never reading.
+func TestShutdownWithStuckPeer(t *testing.T) {
+	c := newTestCluster(t, WithBootstrapExpect(3))
+	c.start("a", "")
+	c.start("b", c.addr("a"))
+	c.start("c", c.addr("a"))
+	l := c.leader(20 * time.Second)
+	var f *member
+	for _, m := range c.running() {
+		if m != l {
+			f = m
+			break
+		}
+	}
+	stale := f.srv.Addr()
+	c.kill(f.id)
+	ln, err := net.Listen("tcp", stale)
+	if err != nil {
+		t.Skipf("cannot take over %s: %v", stale, err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- conn
+		}
+	}()
+	var held []net.Conn
+	defer func() {
+		ln.Close()
+		for conn := range accepted {
+			held = append(held, conn)
+		}
+		for _, conn := range held {
+			conn.Close()
+		}
+	}()
+	select {
+	case conn := <-accepted:
+		held = append(held, conn)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the leader never dialed the stale address")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a stuck peer: %v", err)
 	}
 }
