@@ -72,7 +72,9 @@ func (p *ProbeTimer) observe(fn func(target string, d time.Duration)) {
 	p.hook.Store(&fn)
 }
 
-func (p *ProbeTimer) sent(b []byte, now time.Time) {
+// sent notes the pings in an outgoing packet; the clock is read only when
+// there is one.
+func (p *ProbeTimer) sent(b []byte) {
 	walkPacket(b, func(t wire.Type, body []byte) {
 		if t != wire.TypePing {
 			return
@@ -81,6 +83,7 @@ func (p *ProbeTimer) sent(b []byte, now time.Time) {
 		if !ok {
 			return
 		}
+		now := time.Now()
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if len(p.pending) >= maxPendingPings {
@@ -97,6 +100,8 @@ func (p *ProbeTimer) sent(b []byte, now time.Time) {
 	})
 }
 
+// received matches the acks of an incoming packet read at now (the zero
+// time: read the clock when an ack matches).
 func (p *ProbeTimer) received(b []byte, now time.Time) {
 	walkPacket(b, func(t wire.Type, body []byte) {
 		if t != wire.TypeAck {
@@ -113,6 +118,9 @@ func (p *ProbeTimer) received(b []byte, now time.Time) {
 			return
 		}
 		delete(p.pending, uint32(seq))
+		if now.IsZero() {
+			now = time.Now()
+		}
 		d := now.Sub(sp.at)
 		if d < 0 {
 			d = 0
@@ -181,7 +189,7 @@ func (t *timedTransport) Start(ctx context.Context, h gossip.Handler) error {
 func (t *timedTransport) WritePacket(ctx context.Context, addr string, b []byte) error {
 	// Noted before the write: on a fast network the ack can arrive before
 	// WritePacket returns. A ping that was not sent expires unanswered.
-	t.p.sent(b, time.Now())
+	t.p.sent(b)
 	return t.Transport.WritePacket(ctx, addr, b)
 }
 
@@ -191,10 +199,6 @@ type timedHandler struct {
 }
 
 func (h timedHandler) HandlePacket(pk gossip.Packet) {
-	at := pk.Received
-	if at.IsZero() {
-		at = time.Now()
-	}
-	h.p.received(pk.Data, at)
+	h.p.received(pk.Data, pk.Received)
 	h.Handler.HandlePacket(pk)
 }

@@ -132,3 +132,44 @@ type recorder struct {
 }
 
 func (r *recorder) HandlePacket(gossip.Packet) { r.n++ }
+
+// BenchmarkProbeTimer is what the middleware adds per probe: a ping with
+// piggybacked gossip going out and its ack with gossip coming back, through
+// a loopback fake transport, with and without the timer.
+func BenchmarkProbeTimer(b *testing.B) {
+	gossipMsgs := []wire.Message{
+		&wire.Alive{Incarnation: 3, ID: "node-17", Addr: "10.0.0.17:7946"},
+		&wire.Suspect{Incarnation: 2, ID: "node-9", From: "node-4"},
+		&wire.Dead{Incarnation: 5, ID: "node-30", From: "node-2"},
+	}
+	const pairs = 1024
+	var pings, acks [pairs][]byte
+	for i := range pairs {
+		pings[i] = wire.Encode(append([]wire.Message{&wire.Ping{Seq: uint32(i), Source: "node-1", Target: "node-2"}}, gossipMsgs...)...)
+		acks[i] = wire.Encode(append([]wire.Message{&wire.Ack{Seq: uint32(i)}}, gossipMsgs...)...)
+	}
+	for _, timed := range []bool{false, true} {
+		name := "plain"
+		if timed {
+			name = "timed"
+		}
+		b.Run(name, func(b *testing.B) {
+			var h recorder
+			fake := &loop{}
+			var tr gossip.Transport = fake
+			if timed {
+				tr = monitoring.NewProbeTimer().Middleware(fake)
+			}
+			if err := tr.Start(context.Background(), &h); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				fake.in = acks[i%pairs]
+				_ = tr.WritePacket(context.Background(), "peer", pings[i%pairs])
+				i++
+			}
+		})
+	}
+}
