@@ -2,11 +2,28 @@ package bench
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 )
 
-func impls() []Impl { return []Impl{LibGossip{}, Memberlist{}} }
+// envMemberlist opts the harness tests into running hashicorp/memberlist
+// beside libgossip (LIBGOSSIP_BENCH_MEMBERLIST=1, ignored with -short).
+// Its figures belong to `make bench`; here it is a smoke run whose outcome
+// is logged, never asserted, so a peer library can never fail `make test`.
+const envMemberlist = "LIBGOSSIP_BENCH_MEMBERLIST"
+
+// impls are the implementations the harness tests run: libgossip, and
+// memberlist when opted in.
+func impls() []Impl {
+	if !testing.Short() && os.Getenv(envMemberlist) == "1" {
+		return []Impl{LibGossip{}, Memberlist{}}
+	}
+	return []Impl{LibGossip{}}
+}
+
+// ours reports whether impl's outcome is asserted: only libgossip's is.
+func ours(impl Impl) bool { return impl.Name() == LibGossip{}.Name() }
 
 // short are fast settings: the harness is exercised, not measured.
 var short = Matched(200 * time.Millisecond)
@@ -18,17 +35,15 @@ func TestRun(t *testing.T) {
 			defer cancel()
 			o := RunOptions{N: 6, Params: short, Steady: 500 * time.Millisecond, Loss: []float64{0.1}, LossWindow: time.Second, Limit: 20 * time.Second}
 			r, err := Run(ctx, impl, o)
+			if !ours(impl) {
+				t.Logf("%s (not asserted): %+v, err %v", impl.Name(), r, err)
+				return
+			}
 			if err != nil {
 				t.Fatalf("Run(%+v): %v", o, err)
 			}
 			t.Logf("%+v", r)
-			missing := r.Converge.Missing > 0 || r.Detect.Missing > 0 || r.Meta.Missing > 0 || r.Leave.Missing > 0
-			switch {
-			case missing && impl.Name() == "memberlist" && r.Detect.Missing == 0 && r.Meta.Missing == 0:
-				// memberlist's known formation tail (DESIGN.md): a member
-				// can miss another for minutes. The harness still worked.
-				t.Logf("memberlist left a member out of the view: %+v", r.Converge)
-			case missing:
+			if r.Converge.Missing > 0 || r.Detect.Missing > 0 || r.Meta.Missing > 0 || r.Leave.Missing > 0 {
 				t.Errorf("Run(%+v): some phase did not finish: %+v", o, r)
 			}
 			if r.BytesPerNodeSec <= 0 || r.PacketsPerNodeSec <= 0 {
@@ -45,6 +60,10 @@ func TestRunFlipFlop(t *testing.T) {
 			defer cancel()
 			o := FlipFlopOptions{N: 6, Params: short, Period: 1500 * time.Millisecond, Limit: 20 * time.Second}
 			r, err := RunFlipFlop(ctx, impl, o)
+			if !ours(impl) {
+				t.Logf("%s (not asserted): %+v, err %v", impl.Name(), r, err)
+				return
+			}
 			if err != nil {
 				t.Fatalf("RunFlipFlop(%+v): %v", o, err)
 			}

@@ -1,6 +1,6 @@
 module github.com/libgossip/libgossip/cluster
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/libgossip/libgossip/gossip v0.1.0
@@ -27,6 +27,8 @@ require (
 	github.com/mattn/go-isatty v0.0.14 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 )
+
+require golang.org/x/time v0.16.0 // indirect
 
 replace (
 	github.com/libgossip/libgossip/gossip => ../gossip

@@ -15,7 +15,9 @@ func (n *Node) Meet(v NodeView) error {
 }
 
 // Leave announces a graceful departure and waits, bounded by ctx, until the
-// announcement has been gossiped a few rounds. The node keeps running (and
+// announcement has been gossiped a few rounds and written to the network
+// (for at most the send queues' age, WithSendQueue: a destination that
+// takes longer would drop it as stale anyway). The node keeps running (and
 // answering) until Shutdown.
 func (n *Node) Leave(ctx context.Context) error {
 	if err := n.call(func(c *core.Core) error { return c.Leave(n.now()) }); err != nil {
@@ -27,7 +29,7 @@ func (n *Node) Leave(ctx context.Context) error {
 			return err
 		}
 		if queued == 0 {
-			return nil
+			break
 		}
 		t := n.opts.clock.NewTimer(n.cfg.GossipInterval)
 		select {
@@ -36,6 +38,11 @@ func (n *Node) Leave(ctx context.Context) error {
 			return ctx.Err()
 		case <-t.C():
 		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, n.opts.sendAge)
+	defer cancel()
+	if err := n.out.waitIdle(wctx); err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
 	return nil
 }
@@ -71,11 +78,11 @@ func (n *Node) LiveMembers() []NodeView {
 }
 
 // LocalNode returns this member's view. Before Start it reports the
-// configured id and address. It never waits.
+// configured id, address and metadata. It never waits.
 func (n *Node) LocalNode() NodeView {
 	s := n.snap.Load()
 	if s == nil {
-		return cloneView(NodeView{ID: n.cfg.ID, Addr: n.cfg.Addr})
+		return cloneView(NodeView{ID: n.given.ID, Addr: n.given.Addr, Meta: n.given.Meta})
 	}
 	return cloneView(s.local)
 }

@@ -70,7 +70,7 @@ func TestNodeWithCodecAndMeet(t *testing.T) {
 	})
 	// A packet in the wrong codec is rejected and reported.
 	raw := net.Transport("raw")
-	if err := raw.Start(context.Background()); err != nil {
+	if err := raw.Start(context.Background(), gossiptest.NewSink()); err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()

@@ -1,6 +1,10 @@
 package gossip
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/libgossip/libgossip/gossip/wire/frame"
+)
 
 // Errors returned by Node methods. Test them with errors.Is.
 var (
@@ -29,7 +33,8 @@ var (
 	// sending state: most often it refused our key or cluster label.
 	ErrJoinRefused = errors.New("gossip: seed closed the join stream without answering")
 	// ErrJoinSelf reports a Join whose only seeds are this node's own
-	// address.
+	// address (as given, or spelled otherwise: the node received its own
+	// join request).
 	ErrJoinSelf = errors.New("gossip: the only seed is this node's own address")
 	// ErrAuth reports a peer that failed authentication. Transports and
 	// their security middleware wrap it so that Join can say why a seed
@@ -47,7 +52,7 @@ var (
 	ErrMetaInvalid = errors.New("gossip: invalid metadata")
 
 	// ErrFrameTooLarge reports a stream frame over MaxStreamFrame.
-	ErrFrameTooLarge = errors.New("gossip: stream frame too large")
+	ErrFrameTooLarge = frame.ErrTooLarge
 
 	// ErrSubscriberTooSlow is reported by Subscription.Err when a lossless
 	// subscription fell more than its bound behind and was closed.

@@ -19,10 +19,11 @@ type faultTransport struct {
 	mu    sync.Mutex
 	holes map[string]bool
 	delay map[string]time.Duration
+	alias map[string]string // another name of an address
 }
 
 func newFaultTransport(tr *memnet.Transport) *faultTransport {
-	return &faultTransport{Transport: tr, holes: map[string]bool{}, delay: map[string]time.Duration{}}
+	return &faultTransport{Transport: tr, holes: map[string]bool{}, delay: map[string]time.Duration{}, alias: map[string]string{}}
 }
 
 func (f *faultTransport) blackHole(addr string) {
@@ -70,6 +71,11 @@ func (f *faultTransport) DialStream(ctx context.Context, addr string) (net.Conn,
 	if err := f.fault(ctx, addr); err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
+	if to, ok := f.alias[addr]; ok {
+		addr = to
+	}
+	f.mu.Unlock()
 	return f.Transport.DialStream(ctx, addr)
 }
 

@@ -46,6 +46,10 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 	if len(joins) == 0 {
 		return fmt.Errorf("%w: %w (%s)", ErrJoin, ErrJoinSelf, strings.Join(seeds, ", "))
 	}
+	select {
+	case <-n.selfJoin: // left over from an earlier Join
+	default:
+	}
 	jctx, cancel := context.WithTimeout(ctx, n.opts.join)
 	stopOnShutdown := context.AfterFunc(n.ctx, cancel)
 	defer stopOnShutdown()
@@ -60,10 +64,15 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 		wg.Wait()
 	}()
 	var errs []error
+	self := 0
 	for len(errs) < len(joins) {
 		select {
 		case <-n.joined:
 			return nil
+		case <-n.selfJoin:
+			if self++; self == len(joins) {
+				return fmt.Errorf("%w: %w (%s)", ErrJoin, ErrJoinSelf, strings.Join(seeds, ", "))
+			}
 		case err := <-errc:
 			errs = append(errs, err)
 		case <-jctx.Done():

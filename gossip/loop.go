@@ -55,9 +55,7 @@ func (n *Node) loop(c *core.Core) {
 			n.publishSnapshot(c)
 			return
 		case fn := <-n.reqs:
-			fn(c)
-			n.drain(c)
-			n.publishSnapshot(c) // the caller may read its own write next
+			fn(c) // drains and publishes before the caller returns
 			lastSnap, dirty = clk.Now(), false
 		case in := <-n.inbound:
 			n.handle(c, in)
@@ -81,6 +79,7 @@ func (n *Node) handle(c *core.Core, in input) {
 	}
 	handle := c.HandleMessage
 	if in.stream {
+		n.noteSelfJoin(c, data)
 		// Only input that came over a stream may ask for a stream answer:
 		// a packet's source address is not proof of anything.
 		handle = c.HandleStreamMessage
@@ -131,5 +130,23 @@ func (n *Node) logEvent(e Event) {
 	case EventUser:
 	default:
 		n.log.Debug("member "+e.Type.String(), "peer_id", e.Member.ID, "incarnation", e.Member.Incarnation)
+	}
+}
+
+// noteSelfJoin signals a pending Join when a stream frame turns out to be a
+// join request from this very node: one of its seeds is its own address,
+// spelled in a way the core could not recognize.
+func (n *Node) noteSelfJoin(c *core.Core, data []byte) {
+	msgs, err := wire.DecodePacket(data)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		if pp, ok := m.(*wire.PushPull); ok && pp.Join && pp.From == c.ID() {
+			select {
+			case n.selfJoin <- struct{}{}:
+			default:
+			}
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,15 +39,15 @@ const (
 // after every change, so they never wait for it. Events reach subscribers
 // without blocking the protocol either (see Subscribe).
 type Node struct {
-	cfg  Config // as given to New; after Start, as completed by the core
-	tr   Transport
-	opts options
-	log  *slog.Logger
+	given Config // as given to New; never modified
+	cfg   Config // after Start, as completed by the core (written once, under mu)
+	tr    Transport
+	opts  options
+	log   *slog.Logger
 
-	mu    sync.Mutex // guards state, conns, ctx and cancel
+	mu    sync.Mutex // guards state, ctx and stop
 	state nodeState
-	conns map[net.Conn]struct{} // open inbound streams, closed by Shutdown
-	ctx   context.Context       // cancelled by Shutdown; bounds all I/O
+	ctx   context.Context // cancelled by Shutdown; bounds all I/O
 	stop  func()
 
 	reqs     chan func(*core.Core) // API calls run on the loop
@@ -56,6 +55,7 @@ type Node struct {
 	done     chan struct{}         // closed by Shutdown: goroutines exit
 	loopEnd  chan struct{}         // closed when the loop has returned
 	joined   chan struct{}         // closed when the core first joins
+	selfJoin chan struct{}         // signalled when a join from this very node arrives
 	wg       sync.WaitGroup        // every goroutine of a started Node
 	out      *sender               // per-destination outbound queues
 	snap     atomic.Pointer[snapshot]
@@ -101,15 +101,17 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 		o.clock = SystemClock{}
 	}
 	n := &Node{
-		cfg:     cfg,
-		tr:      tr,
-		opts:    o,
-		log:     o.log.With("component", "gossip", "node_id", cfg.ID),
-		reqs:    make(chan func(*core.Core)),
-		inbound: make(chan input, inboundQueue),
-		done:    make(chan struct{}),
-		loopEnd: make(chan struct{}),
-		joined:  make(chan struct{}),
+		given:    cfg,
+		cfg:      cfg,
+		tr:       tr,
+		opts:     o,
+		log:      o.log.With("component", "gossip", "node_id", cfg.ID),
+		reqs:     make(chan func(*core.Core)),
+		inbound:  make(chan input, inboundQueue),
+		done:     make(chan struct{}),
+		loopEnd:  make(chan struct{}),
+		joined:   make(chan struct{}),
+		selfJoin: make(chan struct{}, 1),
 	}
 	if n.opts.onError == nil {
 		n.opts.onError = func(err error) { n.log.Debug("background error", "err", err) }
@@ -134,7 +136,7 @@ func (n *Node) Start(ctx context.Context) error {
 	case stateShutdown:
 		return ErrShutdown
 	}
-	if err := n.tr.Start(ctx); err != nil {
+	if err := n.tr.Start(ctx, nodeHandler{n}); err != nil {
 		return fmt.Errorf("gossip: start transport: %w", err)
 	}
 	cfg := n.cfg
@@ -161,11 +163,9 @@ func (n *Node) Start(ctx context.Context) error {
 	n.cfg = c.Config()
 	n.state = stateRunning
 	n.ctx, n.stop = context.WithCancel(context.Background())
-	n.conns = map[net.Conn]struct{}{}
 	n.publishSnapshot(c)
 	n.wg.Add(1)
 	go n.loop(c)
-	n.startReceiving()
 	n.log.Info("node started", "addr", cfg.Addr, "incarnation", cfg.Incarnation, "codec", n.opts.codec.Name())
 	return nil
 }
@@ -186,12 +186,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	n.stop() // unblocks dials, writes and joins
-	for c := range n.conns {
-		_ = c.Close()
-	}
 	n.mu.Unlock()
-	close(n.done)
-	terr := n.tr.Close()
+	close(n.done)        // unblocks stream readers waiting for the loop
+	terr := n.tr.Close() // closes inbound streams; no Handler call after it
 	n.out.close()
 	finished := make(chan struct{})
 	go func() { n.wg.Wait(); close(finished) }()
@@ -234,7 +231,14 @@ func (n *Node) call(fn func(*core.Core) error) error {
 	var err error
 	ran := make(chan struct{})
 	select {
-	case n.reqs <- func(c *core.Core) { err = fn(c); close(ran) }:
+	case n.reqs <- func(c *core.Core) {
+		err = fn(c)
+		// Hand out the output and publish the snapshot before the caller
+		// returns, so that it reads its own write.
+		n.drain(c)
+		n.publishSnapshot(c)
+		close(ran)
+	}:
 		<-ran
 		return err
 	case <-n.loopEnd:

@@ -122,5 +122,7 @@ func WithSendQueue(n int, maxAge time.Duration) Option {
 
 // WithSenders sets how many destinations may be written to at the same
 // time (default DefaultSenders, 64). A destination whose writes block
-// holds one sender until its write times out; the others keep going.
+// holds up to two senders (one for packets, one for streams) until its
+// writes time out (packets after the queues' age, WithSendQueue; streams
+// after WithStreamTimeout); the others keep going.
 func WithSenders(n int) Option { return func(o *options) { o.senders = n } }

@@ -1,48 +1,50 @@
 package gossip
 
-// startReceiving connects the transport's deliveries to the Node: packets
-// go to the protocol goroutine (dropped and counted when it is behind,
-// as a busy socket would), streams to a reader each.
-func (n *Node) startReceiving() {
-	n.wg.Add(2)
-	go func() {
-		defer n.wg.Done()
-		packets := n.tr.Packets()
-		for {
-			select {
-			case <-n.done:
-				return
-			case p, ok := <-packets:
-				if !ok {
-					return
-				}
-				n.handlePacket(p)
-			}
-		}
-	}()
-	go func() {
-		defer n.wg.Done()
-		streams := n.tr.Streams()
-		for {
-			select {
-			case <-n.done:
-				return
-			case c, ok := <-streams:
-				if !ok {
-					return
-				}
-				n.acceptStream(c)
-			}
-		}
-	}()
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/libgossip/libgossip/gossip/wire/frame"
+)
+
+// nodeHandler is the Node's Handler: what the transport delivers goes to
+// the protocol goroutine, packets without ever blocking the transport.
+type nodeHandler struct{ n *Node }
+
+// HandlePacket queues p for the protocol goroutine; when it is behind,
+// the packet is dropped and counted (NodeStats.InboundDropped), as a busy
+// socket would drop it.
+func (h nodeHandler) HandlePacket(p Packet) {
+	select {
+	case h.n.inbound <- input{from: p.From, data: p.Data}:
+	default:
+		h.n.inboundDropped.Add(1)
+	}
 }
 
-// handlePacket queues a received packet for the protocol goroutine without
-// blocking.
-func (n *Node) handlePacket(p Packet) {
-	select {
-	case n.inbound <- input{from: p.From, data: p.Data}:
-	default:
-		n.inboundDropped.Add(1)
+// HandleStream reads frames from an inbound stream into the protocol
+// goroutine until the peer closes it, a read times out, or the Node shuts
+// down. It runs on the transport's goroutine for this stream; the
+// transport closes conn afterwards (and on Close).
+func (h nodeHandler) HandleStream(conn net.Conn) {
+	n := h.n
+	from := conn.RemoteAddr().String()
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(n.opts.streamIO))
+		b, err := frame.Read(conn, MaxStreamFrame)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				n.report(&n.streamErrors, fmt.Errorf("gossip: stream from %s: %w", from, err))
+			}
+			return
+		}
+		select {
+		case n.inbound <- input{from: from, data: b, stream: true}:
+		case <-n.done:
+			return
+		}
 	}
 }

@@ -23,20 +23,27 @@ func TestLoopNeverBlocksOnIO(t *testing.T) {
 	gossiptest.Check(t)
 	network := memnet.New(7)
 	ft := newFaultTransport(network.Transport("a"))
-	cfg := gossip.LocalConfig()
-	cfg.ID = "a"
-	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
+	// LAN timing (500ms probe timeout): a loaded test machine must not
+	// be mistaken for a stalled loop. The old loop stalled on the first
+	// packet to the black hole, which gossip sends within a few rounds.
+	start := func(id string, tr gossip.Transport) *gossip.Node {
+		cfg := gossip.LANConfig()
+		cfg.ID = id
+		n, err := gossip.New(cfg, tr, gossip.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = n.Shutdown(context.Background()) })
+		return n
 	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+	a := start("a", ft)
 	ids := []string{"b", "c", "d", "hole", "slow"}
 	nodes := map[string]*gossip.Node{"a": a}
 	for _, id := range ids {
-		nodes[id] = startNode(t, network, id)
+		nodes[id] = start(id, network.Transport(id))
 		if err := nodes[id].Join(context.Background(), "a"); err != nil {
 			t.Fatal(err)
 		}
@@ -57,26 +64,29 @@ func TestLoopNeverBlocksOnIO(t *testing.T) {
 	ft.blackHole("hole")
 	ft.slow("slow", 2*time.Second)
 
-	// Read for 10 probe intervals of a's (each one probes, and so writes
-	// to, the faulty destinations in turn), timing every call. A call is
-	// made on its own goroutine so that a stalled loop fails the test
+	// Sample Members() and LocalNode() every 2ms for 3s (several probe
+	// periods and 15 gossip rounds, each of which writes to the faulty
+	// destinations in turn), timing every call. The calls run on a
+	// goroutine of their own so that a stalled loop fails the test
 	// instead of hanging it.
-	var lat []time.Duration
-	end := time.Now().Add(10 * cfg.ProbeInterval * 2)
-	for time.Now().Before(end) {
-		done := make(chan time.Duration, 1)
-		go func() {
+	sampled := make(chan []time.Duration, 1)
+	go func() {
+		var lat []time.Duration
+		tick := time.NewTicker(2 * time.Millisecond) // sampling period
+		defer tick.Stop()
+		for end := time.Now().Add(3 * time.Second); time.Now().Before(end); <-tick.C {
 			start := time.Now()
 			_ = a.Members()
 			_ = a.LocalNode()
-			done <- time.Since(start)
-		}()
-		select {
-		case d := <-done:
-			lat = append(lat, d)
-		case <-time.After(5 * time.Second):
-			t.Fatal("Members() blocked for 5s while a destination was black-holed")
+			lat = append(lat, time.Since(start))
 		}
+		sampled <- lat
+	}()
+	var lat []time.Duration
+	select {
+	case lat = <-sampled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Members() blocked while a destination was black-holed")
 	}
 	slices.Sort(lat)
 	p99 := lat[len(lat)*99/100]
@@ -190,44 +200,52 @@ func TestShutdownClosesSubscriptions(t *testing.T) {
 	})
 }
 
+// silentSeed holds every stream open without reading it until quit.
+type silentSeed struct{ quit chan struct{} }
+
+func (silentSeed) HandlePacket(gossip.Packet) {}
+func (s *silentSeed) HandleStream(net.Conn)   { <-s.quit }
+
+// refusingSeed closes every stream as soon as it arrives.
+type refusingSeed struct{}
+
+func (refusingSeed) HandlePacket(gossip.Packet) {}
+func (refusingSeed) HandleStream(net.Conn)      {}
+
 func TestJoinTimeout(t *testing.T) {
 	gossiptest.Check(t)
 	network := memnet.New(1)
 	// A seed that accepts streams and never reads or answers: another
 	// service, or a member that drops what it cannot authenticate.
 	silent := network.Transport("silent")
-	if err := silent.Start(context.Background()); err != nil {
+	hold := &silentSeed{quit: make(chan struct{})}
+	if err := silent.Start(context.Background(), hold); err != nil {
 		t.Fatal(err)
 	}
-	defer silent.Close()
 	// A seed that closes every stream at once: a member refusing our key
 	// or label.
 	refuser := network.Transport("refuser")
-	if err := refuser.Start(context.Background()); err != nil {
+	if err := refuser.Start(context.Background(), refusingSeed{}); err != nil {
 		t.Fatal(err)
 	}
-	defer refuser.Close()
-	held := make(chan struct{})
-	go func() {
-		var conns []net.Conn // held open, never read
-		for c := range silent.Streams() {
-			conns = append(conns, c)
-		}
-		for _, c := range conns {
-			c.Close()
-		}
-		close(held)
+	defer func() {
+		close(hold.quit)
+		silent.Close()
+		refuser.Close()
 	}()
-	refused := make(chan struct{})
-	go func() {
-		for c := range refuser.Streams() {
-			c.Close()
-		}
-		close(refused)
-	}()
-	defer func() { silent.Close(); refuser.Close(); <-held; <-refused }()
 
-	a := startNode(t, network, "a", gossip.WithJoinTimeout(300*time.Millisecond))
+	ft := newFaultTransport(network.Transport("a"))
+	ft.alias["me"] = "a" // this node's address, spelled otherwise
+	cfg := gossip.LocalConfig()
+	cfg.ID = "a"
+	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet), gossip.WithJoinTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	cases := []struct {
 		seed string
 		want error
@@ -235,6 +253,7 @@ func TestJoinTimeout(t *testing.T) {
 		{"silent", gossip.ErrJoinTimeout},
 		{"refuser", gossip.ErrJoinRefused},
 		{"a", gossip.ErrJoinSelf},
+		{"me", gossip.ErrJoinSelf},
 	}
 	for _, tc := range cases {
 		t.Run(tc.seed, func(t *testing.T) {
@@ -256,8 +275,9 @@ func TestJoinTimeout(t *testing.T) {
 // TestCodecLargerThanPackets covers defect 17: with a codec that doubles
 // every packet (hex), the Node splits what no longer fits the transport's
 // packet size instead of failing to send it.
-func TestCodecLargerThanPackets(t *testing.T) {
-	gossiptest.Check(t)
+func TestCodecLargerThanPackets(t *testing.T) { synctest.Test(t, testCodecLargerThanPackets) }
+
+func testCodecLargerThanPackets(t *testing.T) {
 	network := memnet.New(5)
 	var nodes []*gossip.Node
 	for i := range 12 {
@@ -291,8 +311,9 @@ func TestCodecLargerThanPackets(t *testing.T) {
 	}
 }
 
-func TestLosslessSubscription(t *testing.T) {
-	gossiptest.Check(t)
+func TestLosslessSubscription(t *testing.T) { synctest.Test(t, testLosslessSubscription) }
+
+func testLosslessSubscription(t *testing.T) {
 	network := memnet.New(3)
 	a := startNode(t, network, "a")
 	b := startNode(t, network, "b")
@@ -383,7 +404,7 @@ func testSendQueuesDropStale(t *testing.T) {
 	ft := newFaultTransport(network.Transport("a"))
 	cfg := gossip.LocalConfig()
 	cfg.ID = "a"
-	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet), gossip.WithSenders(2),
+	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet), gossip.WithSenders(3),
 		gossip.WithSendQueue(2, 100*time.Millisecond), gossip.WithStreamTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -448,4 +469,53 @@ func TestOptionsValidate(t *testing.T) {
 		t.Fatalf("nil options should mean defaults: %v", err)
 	}
 	_ = n.Shutdown(context.Background())
+}
+
+// TestLeaveFlushesBeforeShutdown: Leave returns only once its announcement
+// has been written, so a Shutdown right after it does not cut it off and
+// the others see the member leave, not fail. Every link from the leaving
+// member is slow, so the announcement is still in its send queues when
+// the gossip rounds are over.
+func TestLeaveFlushesBeforeShutdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		network := memnet.New(11)
+		ft := newFaultTransport(network.Transport("a"))
+		cfg := gossip.LocalConfig()
+		cfg.ID = "a"
+		a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		b := startNode(t, network, "b")
+		c := startNode(t, network, "c")
+		for _, n := range []*gossip.Node{b, c} {
+			if err := n.Join(context.Background(), "a"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eventually(t, 10*time.Second, "3 members at b and c", func() bool {
+			return len(b.LiveMembers()) == 3 && len(c.LiveMembers()) == 3
+		})
+		sub := b.Subscribe(1024)
+		for _, id := range []string{"b", "c"} {
+			ft.slow(id, 400*time.Millisecond)
+		}
+		if err := a.Leave(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, "a left at b", func() bool {
+			s, _ := stateOf(b, "a")
+			return s == gossip.StateLeft || s == gossip.StateDead
+		})
+		if s, _ := stateOf(b, "a"); s != gossip.StateLeft {
+			t.Errorf("b sees a %v after Leave and Shutdown, want left", s)
+		}
+		sub.Close()
+	})
 }

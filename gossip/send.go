@@ -44,6 +44,7 @@ type sender struct {
 	workers int
 	total   int
 	closed  bool
+	idle    chan struct{} // closed when nothing is queued or being written
 
 	dropped atomic.Uint64 // queue full, or too much queued in all
 	stale   atomic.Uint64 // older than opts.sendAge when their turn came
@@ -115,6 +116,10 @@ func (s *sender) next(q *destQueue) *destQueue {
 	}
 	if len(s.waiting) == 0 {
 		s.workers--
+		if s.workers == 0 && s.idle != nil {
+			close(s.idle)
+			s.idle = nil
+		}
 		return nil
 	}
 	nq := s.waiting[0]
@@ -152,12 +157,37 @@ func (s *sender) work(q *destQueue) {
 	}
 }
 
+// waitIdle waits until every queued message has been written (or dropped),
+// or ctx ends.
+func (s *sender) waitIdle(ctx context.Context) error {
+	s.mu.Lock()
+	if s.workers == 0 || s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // close drops everything queued; senders exit after their current write,
 // which the Node's cancelled context cuts short.
 func (s *sender) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	if s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
 	for _, q := range s.queues {
 		q.msgs = nil
 	}
@@ -184,8 +214,10 @@ func (n *Node) write(l lane, data []byte) {
 	for _, b := range big {
 		n.out.enqueue(l.to, b, true)
 	}
+	// A packet not written within the queues' age would be stale: that
+	// bounds how long a black-holed destination holds a sender.
 	for _, p := range pkts {
-		ctx, cancel := context.WithTimeout(n.ctx, n.opts.streamIO)
+		ctx, cancel := context.WithTimeout(n.ctx, min(n.opts.sendAge, n.opts.streamIO))
 		err := n.tr.WritePacket(ctx, l.to, p)
 		cancel()
 		if err != nil {

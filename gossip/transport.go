@@ -9,16 +9,19 @@ import (
 // Transport carries a Node's traffic: best-effort packets for probes and
 // gossip, and reliable streams for full-state exchange, oversized messages
 // and the fallback probe. Implementations live in memnet (in memory) and in
-// the net module (UDP, TCP, hybrid, and wrappers that add encryption, labels
-// and rate limits).
+// the net module (UDP, TCP, hybrid); encryption, labels, rate limits and
+// fault injection are Middleware around a Transport.
 //
-// A Node calls Start once before anything else and Close once at shutdown.
+// A Transport is push-delivered: Start hands it a Handler, and the transport
+// delivers every received packet and every accepted stream to it. A Node
+// calls Start once before anything else and Close once at shutdown.
 // WritePacket and DialStream may be called from several goroutines at once.
 type Transport interface {
 	// Start binds the transport's sockets (or registers it on its network)
-	// and starts delivering to Packets and Streams. It must not block past
-	// ctx. After Start, Addr reports the address peers should use.
-	Start(ctx context.Context) error
+	// and starts delivering to h. It must not block past ctx. After Start,
+	// Addr reports the address peers should use. A second Start, or Start
+	// after Close, fails.
+	Start(ctx context.Context, h Handler) error
 
 	// Addr is the address other members use to reach this transport, for
 	// IP transports "host:port" with the advertise host and the bound port.
@@ -30,23 +33,53 @@ type Transport interface {
 
 	// WritePacket sends b to addr as one packet, best effort. The transport
 	// does not retain b after it returns. An error means the packet was
-	// certainly not sent; success does not mean it arrived.
+	// certainly not sent (too large, closed, unreachable); success does not
+	// mean it arrived. It must not block past ctx.
 	WritePacket(ctx context.Context, addr string, b []byte) error
 
-	// Packets delivers received packets. The channel is closed after Close
-	// returns. The receiver owns each Packet's Data.
-	Packets() <-chan Packet
-
 	// DialStream opens a reliable, ordered stream to addr, bounded by ctx.
+	// The caller owns and closes the returned conn.
 	DialStream(ctx context.Context, addr string) (net.Conn, error)
 
-	// Streams delivers accepted inbound streams; the receiver owns and
-	// closes each. The channel is closed after Close returns.
-	Streams() <-chan net.Conn
-
-	// Close stops the transport, closes its sockets and both channels, and
-	// waits for its goroutines to exit. Close after Close is a no-op.
+	// Close stops the transport: it closes its sockets and every open
+	// inbound stream, and waits until no call to the Handler is running and
+	// none will start. Calls after Close fail. Close after Close is a
+	// no-op.
 	Close() error
+}
+
+// Handler receives what a Transport delivers; the runtime Node implements
+// it.
+type Handler interface {
+	// HandlePacket receives one datagram. It is called from the transport's
+	// receive goroutine(s) and must not block: it queues or drops p and
+	// returns. The handler owns p.Data after the call.
+	HandlePacket(p Packet)
+
+	// HandleStream serves one accepted inbound stream, on a goroutine of its
+	// own owned by the transport; it may block reading and writing conn. The
+	// transport closes conn when HandleStream returns; Close closes every
+	// open stream and waits for every HandleStream to return.
+	HandleStream(conn net.Conn)
+}
+
+// Middleware wraps a Transport to add a concern (encryption, labels, rate
+// limits, fault injection, metrics). The returned Transport owns the one it
+// wraps: its Start and Close start and close the inner transport. A
+// middleware usually passes its own Handler to the inner Start, one that
+// filters or transforms what arrives before calling the outer Handler; it
+// starts no goroutine and owns no queue of its own.
+type Middleware func(Transport) Transport
+
+// Chain returns t wrapped by mws, the first one outermost: Chain(t, a, b)
+// is a(b(t)). A nil middleware is skipped.
+func Chain(t Transport, mws ...Middleware) Transport {
+	for i := len(mws) - 1; i >= 0; i-- {
+		if mws[i] != nil {
+			t = mws[i](t)
+		}
+	}
+	return t
 }
 
 // Packet is one received datagram.

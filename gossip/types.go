@@ -4,7 +4,10 @@ import "github.com/libgossip/libgossip/gossip/core"
 
 // Config configures a Node's protocol; see core.Config for every field, its
 // unit and its default. Addr may be left empty: the Node then uses its
-// transport's address.
+// transport's address. A Node ignores PacketSize: the packet size belongs
+// to the Transport (Transport.PacketSize), and the Node sizes the core's
+// packets and its codec's output by it. Runtime settings (logger, codec,
+// timeouts, queues, clock) are Options, not Config fields.
 type Config = core.Config
 
 // LANConfig returns the preset for a local-area network (the defaults).

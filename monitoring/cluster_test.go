@@ -27,21 +27,27 @@ type member struct {
 }
 
 type testCluster struct {
-	t       *testing.T
+	t       testing.TB
 	net     *memnet.Network
 	members []*member
 }
 
 // clusterOpts says how newCluster builds each member.
 type clusterOpts struct {
-	sockets bool                               // hybrid transports on 127.0.0.1 instead of memnet
-	monOpts func(i int) []monitoring.Option    // options of member i's monitor
-	join    func(m *member, seed string) error // how members 1.. join (default node.Join)
+	sockets   bool                               // hybrid transports on 127.0.0.1 instead of memnet
+	monOpts   func(i int) []monitoring.Option    // options of member i's monitor
+	join      func(m *member, seed string) error // how members 1.. join (default node.Join)
+	noMonitor bool                               // leave the members uninstrumented
 }
 
 // newCluster starts n instrumented members at the local preset and waits
 // until each sees all n alive. Everything is shut down at the test's end.
 func newCluster(t *testing.T, n int, co clusterOpts) *testCluster {
+	t.Helper()
+	return newClusterTB(t, n, co)
+}
+
+func newClusterTB(t testing.TB, n int, co clusterOpts) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, net: memnet.New(7)}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -49,7 +55,9 @@ func newCluster(t *testing.T, n int, co clusterOpts) *testCluster {
 	t.Cleanup(func() {
 		for _, m := range c.members {
 			_ = m.node.Shutdown(context.Background())
-			_ = m.mon.Close()
+			if m.mon != nil {
+				_ = m.mon.Close()
+			}
 		}
 	})
 	for i := range n {
@@ -80,8 +88,10 @@ func newCluster(t *testing.T, n int, co clusterOpts) *testCluster {
 		if m.tr != nil {
 			opts = append(opts, monitoring.WithTransport(m.tr))
 		}
-		if m.mon, err = monitoring.Instrument(node, opts...); err != nil {
-			t.Fatal(err)
+		if !co.noMonitor {
+			if m.mon, err = monitoring.Instrument(node, opts...); err != nil {
+				t.Fatal(err)
+			}
 		}
 		c.members = append(c.members, m)
 		if err := node.Start(ctx); err != nil {

@@ -28,6 +28,10 @@ var webFiles embed.FS
 // Views (event "state") sent on every membership event and at least once per
 // refresh interval. Use http.StripPrefix to mount it below a path.
 // A Dashboard is safe for concurrent use; Close ends open streams.
+//
+// It shows member addresses and metadata and has no authentication of its
+// own: serve it on a loopback or otherwise trusted address, or behind an
+// authenticating proxy. Open streams are capped (WithMaxStreams).
 type Dashboard struct {
 	mons    []*Monitor
 	title   string
@@ -35,6 +39,8 @@ type Dashboard struct {
 	static  http.Handler
 	done    chan struct{}
 	once    sync.Once
+	streams chan struct{} // one token per open event stream
+	max     int           // members listed in a View
 
 	mu    sync.Mutex
 	prev  map[*Monitor]sample
@@ -51,6 +57,27 @@ type DashboardOption func(*Dashboard)
 
 // WithTitle sets the page title. Default "libgossip cluster".
 func WithTitle(s string) DashboardOption { return func(d *Dashboard) { d.title = s } }
+
+// WithMaxStreams caps the event streams open at once (browser tabs); more
+// are refused with 503. Default 32.
+func WithMaxStreams(n int) DashboardOption {
+	return func(d *Dashboard) {
+		if n > 0 {
+			d.streams = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithMaxMembers caps the members listed in a View (the counts by state
+// still cover every member); the page stays usable and the stream small for
+// large clusters. Default 512.
+func WithMaxMembers(n int) DashboardOption {
+	return func(d *Dashboard) {
+		if n > 0 {
+			d.max = n
+		}
+	}
+}
 
 // WithRefresh sets how often an open page gets a new View when nothing
 // happens. Default 500ms.
@@ -81,9 +108,15 @@ func NewDashboard(mons []*Monitor, opts ...DashboardOption) (*Dashboard, error) 
 		done:    make(chan struct{}),
 		prev:    map[*Monitor]sample{},
 		rates:   map[*Monitor]Rates{},
+		streams: make(chan struct{}, 32),
+		max:     512,
 	}
 	for _, o := range opts {
 		o(d)
+	}
+	now := time.Now()
+	for _, m := range d.mons {
+		d.ratesOf(m, now) // the first sample: rates show a second from now
 	}
 	return d, nil
 }
@@ -99,7 +132,8 @@ type View struct {
 	Time     time.Time      `json:"time"`
 	Counts   map[string]int `json:"counts"` // members by state name
 	Members  []MemberView   `json:"members"`
-	Events   []EventRecord  `json:"events"` // the observer's recent events, oldest first
+	Omitted  int            `json:"omitted"` // members not listed (over WithMaxMembers)
+	Events   []EventRecord  `json:"events"`  // the observer's recent events, oldest first
 }
 
 // MemberView is one member on the dashboard.
@@ -151,13 +185,17 @@ func (d *Dashboard) Snapshot() View {
 		v.Counts[StateName(s)] = 0
 	}
 	for _, nv := range obs.node.Members() {
+		v.Counts[StateName(nv.State)]++
+		if len(v.Members) >= d.max && nv.ID != v.Observer && local[nv.ID] == nil {
+			v.Omitted++
+			continue
+		}
 		mv := MemberView{ID: nv.ID, Addr: nv.Addr, State: StateName(nv.State), Incarnation: nv.Incarnation,
 			Meta: nv.Meta, Observer: nv.ID == v.Observer}
 		if m := local[nv.ID]; m != nil {
 			r := d.ratesOf(m, now)
 			mv.Rates = &r
 		}
-		v.Counts[mv.State]++
 		v.Members = append(v.Members, mv)
 	}
 	sort.Slice(v.Members, func(i, j int) bool { return v.Members[i].ID < v.Members[j].ID })
@@ -229,6 +267,10 @@ func (d *Dashboard) serveFile(w http.ResponseWriter, r *http.Request, name, ctyp
 	_, _ = w.Write(b)
 }
 
+// minGap is the least time between two Views on one stream: a burst of
+// events becomes one update.
+const minGap = 100 * time.Millisecond
+
 // stream sends Views as Server-Sent Events until the client goes away or
 // the dashboard is closed.
 func (d *Dashboard) stream(w http.ResponseWriter, r *http.Request) {
@@ -237,6 +279,15 @@ func (d *Dashboard) stream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	select {
+	case d.streams <- struct{}{}:
+		defer func() { <-d.streams }()
+	default:
+		http.Error(w, "too many open dashboards", http.StatusServiceUnavailable)
+		return
+	}
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -263,6 +314,14 @@ func (d *Dashboard) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fl.Flush()
+		gap.Reset(minGap)
+		select {
+		case <-r.Context().Done():
+			return
+		case <-d.done:
+			return
+		case <-gap.C:
+		}
 		select {
 		case <-r.Context().Done():
 			return

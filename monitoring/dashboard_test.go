@@ -25,7 +25,7 @@ func TestDashboardNeedsMonitor(t *testing.T) {
 func TestDashboardHTTP(t *testing.T) {
 	c := newCluster(t, 3, clusterOpts{})
 	mons := []*monitoring.Monitor{c.members[0].mon, c.members[1].mon}
-	dash, err := monitoring.NewDashboard(mons, monitoring.WithTitle("t"), monitoring.WithRefresh(50*time.Millisecond))
+	dash, err := monitoring.NewDashboard(mons, monitoring.WithTitle("t"), monitoring.WithRefresh(50*time.Millisecond), monitoring.WithMaxStreams(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,12 @@ func TestDashboardHTTP(t *testing.T) {
 	}
 
 	v := dash.Snapshot()
-	if v.Observer != "node-1" || len(v.Members) != 3 || v.Counts["alive"] != 3 || v.Title != "t" {
+	if v.Observer != "node-1" || len(v.Members) != 3 || v.Counts["alive"] != 3 || v.Title != "t" || v.Omitted != 0 {
 		t.Fatalf("Snapshot = %+v", v)
+	}
+	small, _ := monitoring.NewDashboard(mons[:1], monitoring.WithMaxMembers(1))
+	if v := small.Snapshot(); len(v.Members) != 1 || v.Members[0].ID != "node-1" || v.Omitted != 2 || v.Counts["alive"] != 3 {
+		t.Errorf("with WithMaxMembers(1): %d members listed (%+v), %d omitted, counts %v", len(v.Members), v.Members, v.Omitted, v.Counts)
 	}
 	for _, m := range v.Members {
 		if (m.Rates != nil) != (m.ID != "node-3") {
@@ -86,6 +90,15 @@ func TestDashboardHTTP(t *testing.T) {
 	defer resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("stream content type %q", ct)
+	}
+	// A second stream is over the cap of one.
+	second, err := http.Get(srv.URL + "/ui/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Body.Close()
+	if second.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("second stream: %d, want 503", second.StatusCode)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)

@@ -8,7 +8,7 @@ replace github.com/libgossip/libgossip/gossip => ../gossip
 
 require (
 	github.com/chromedp/chromedp v0.23.0
-	github.com/libgossip/libgossip/net v0.0.0
+	github.com/libgossip/libgossip/net v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.73.1

@@ -26,12 +26,27 @@ type CheckerFunc func(ctx context.Context) error
 // Check calls f.
 func (f CheckerFunc) Check(ctx context.Context) error { return f(ctx) }
 
+// ReadyWhen is a Checker that passes once ch is closed, for components that
+// signal readiness with a channel (cluster/bootstrap's Bootstrapper.Ready).
+// Until then it fails with ErrNotReady naming what.
+func ReadyWhen(what string, ch <-chan struct{}) Checker {
+	return CheckerFunc(func(context.Context) error {
+		select {
+		case <-ch:
+			return nil
+		default:
+			return fmt.Errorf("%w: %s", ErrNotReady, what)
+		}
+	})
+}
+
 // Readiness errors, wrapped by the reasons Health.Ready reports.
 var (
 	ErrNotJoined = errors.New("monitoring: member not running or not alive")
 	ErrIsolated  = errors.New("monitoring: member sees too few live members")
 	ErrUnhealthy = errors.New("monitoring: local health score over the threshold")
 	ErrCheck     = errors.New("monitoring: readiness check failed")
+	ErrNotReady  = errors.New("monitoring: not ready yet")
 )
 
 // Health serves /healthz and /readyz for one member. All methods are safe for

@@ -90,8 +90,14 @@ func TestHealthReady(t *testing.T) {
 	if _, err := h.Ready(context.Background()); !errors.Is(err, monitoring.ErrCheck) {
 		t.Errorf("after replacing the check: %v", err)
 	}
+	boot := make(chan struct{})
+	h.Register("bootstrap", monitoring.ReadyWhen("bootstrap", boot))
+	if _, err := h.Ready(context.Background()); !errors.Is(err, monitoring.ErrNotReady) {
+		t.Errorf("before the channel closes: %v", err)
+	}
+	close(boot)
 	h.Register("kv", nil)
-	if rep, err := h.Ready(context.Background()); err != nil || len(rep.Checks) != 0 {
+	if rep, err := h.Ready(context.Background()); err != nil || len(rep.Checks) != 1 || rep.Checks["bootstrap"] != "ok" {
 		t.Errorf("after removing the check: %+v, %v", rep, err)
 	}
 }

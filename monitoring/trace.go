@@ -39,24 +39,26 @@ func endSpan(span trace.Span, err error) {
 // a "libgossip.join" span. Before joining it publishes the span's
 // traceparent in the node's metadata under TraceMetaKey; every instrumented
 // member that learns of the join records a "libgossip.join.seen" span as its
-// child. It blocks like gossip.Node.Join.
+// child (when the metadata has no room for it, the join goes on without).
+// It blocks like gossip.Node.Join.
 func (mon *Monitor) Join(ctx context.Context, seeds ...string) error {
 	ctx, span := mon.tracer.Start(ctx, SpanJoin, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("member.id", mon.node.LocalNode().ID), attribute.Int("seeds", len(seeds))))
 	carrier := propagation.MapCarrier{}
 	propagator.Inject(ctx, carrier)
-	var err error
 	if tp := carrier["traceparent"]; tp != "" {
 		meta := maps.Clone(mon.node.LocalNode().Meta)
 		if meta == nil {
 			meta = map[string]string{}
 		}
 		meta[TraceMetaKey] = tp
-		err = mon.node.SetMeta(meta)
+		if err := mon.node.SetMeta(meta); err != nil {
+			// The metadata is full or refused: join untraced on the
+			// other side rather than not at all.
+			span.AddEvent("traceparent not published", trace.WithAttributes(attribute.String("error", err.Error())))
+		}
 	}
-	if err == nil {
-		err = mon.node.Join(ctx, seeds...)
-	}
+	err := mon.node.Join(ctx, seeds...)
 	if err == nil {
 		span.SetAttributes(attribute.Int("members", len(mon.node.LiveMembers())))
 	}

@@ -13,10 +13,25 @@
 // an IPv4 address, a bracketed IPv6 address or a name; port 0 picks a free
 // port, reported by Addr after Start.
 //
-// The stack, bottom up: the socket transport (package transport/udp, tcp
-// or hybrid), the inbound and outbound rate limits (package limit), then
-// encryption, the cluster label and TLS (package security). Every layer
-// counts into one stats.Counters, read with Transport.Stats.
+// The stack is gossip.Chain(socket, security, limit): the socket transport
+// (package transport/udp, tcp or hybrid), wrapped by the inbound and
+// outbound rate limits (package limit), wrapped by encryption, the cluster
+// label and TLS (package security). Each wrapper is a gossip.Middleware:
+// it hands the transport below a Handler of its own that filters what
+// arrives (so a flood is rate-limited before any decryption) and starts no
+// goroutine. Every layer counts into one stats.Counters, read with
+// Transport.Stats.
+//
+// Inbound TCP is bounded per peer: at most transport.DefaultMaxConns
+// connections, at most transport.DefaultMaxConnsPerSource of them opening
+// or carrying a stream from one IP address (WithMaxConnsPerSource), and a
+// preamble deadline (transport.DefaultAcceptTimeout). A Node reads stream
+// frames with gossip/wire/frame, which allocates only as bytes arrive.
+//
+// A wildcard bind ("0.0.0.0", "::", or no host) advertises the first
+// global unicast address of an interface of the bind's family (IPv4 unless
+// the bind is IPv6), logs which, and reports it in Addr; WithAdvertise
+// overrides it.
 //
 // Subpackages: transport (shared options), transport/udp, transport/tcp,
 // transport/hybrid, security, limit, codec and codec/json, stats.

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/wire"
 	lgnet "github.com/libgossip/libgossip/net"
-	"github.com/libgossip/libgossip/net/internal/leakcheck"
 	"github.com/libgossip/libgossip/net/security"
 	"github.com/libgossip/libgossip/net/stats"
 )
@@ -116,7 +116,7 @@ func waitAll(t *testing.T, ms []*member, what string, cond func(*member) bool) {
 }
 
 func testLifecycle(t *testing.T, size int, opts ...lgnet.Option) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	ms := cluster(t, size, "127.0.0.1:0", opts...)
 	// A member whose sockets are closed is declared failed by all.
 	crashed := ms[size-1]
@@ -138,10 +138,12 @@ func testLifecycle(t *testing.T, size int, opts ...lgnet.Option) {
 		s, ok := stateOf(m.node, leaver.id)
 		return !ok || s == gossip.StateLeft
 	})
+	// A suspicion raised under load (2 shared cores, -race) is refuted;
+	// what must hold is that every view converges on the live members.
+	waitAll(t, rest, "every remaining member alive everywhere", func(m *member) bool {
+		return countState(m.node, gossip.StateAlive) == len(rest)
+	})
 	for _, m := range rest {
-		if n := countState(m.node, gossip.StateAlive); n != len(rest) {
-			t.Fatalf("%s sees %d alive, want %d", m.id, n, len(rest))
-		}
 		if d := m.tr.Stats().Dropped(stats.Auth); d != 0 {
 			t.Fatalf("%s: %d auth drops in a healthy cluster", m.id, d)
 		}
@@ -167,7 +169,7 @@ func TestCluster32Encrypted(t *testing.T) {
 // TestKeyRotationUnderTraffic rotates the cluster key while members probe
 // and broadcast; nobody is declared failed.
 func TestKeyRotationUnderTraffic(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	const size = 6
 	k1, _ := security.GenerateKey(32)
 	k2, _ := security.GenerateKey(16)
@@ -238,7 +240,7 @@ func TestKeyRotationUnderTraffic(t *testing.T) {
 // TestWrongKeyOrLabelRefused: a node with another key or label cannot
 // join; the seed counts its traffic as auth failures.
 func TestWrongKeyOrLabelRefused(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	k, _ := security.GenerateKey(32)
 	other, _ := security.GenerateKey(32)
 	ring := func(k security.Key) *security.Keyring { r, _ := security.NewKeyring(k); return r }
@@ -277,7 +279,7 @@ func TestIPv6Loopback(t *testing.T) {
 		t.Skipf("IPv6 loopback unavailable on this machine: %v", err)
 	}
 	ln.Close()
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	ms := cluster(t, 3, "[::1]:0")
 	if a := ms[0].tr.Addr(); a[0] != '[' {
 		t.Fatalf("Addr %q is not IPv6", a)
@@ -288,7 +290,7 @@ func TestIPv6Loopback(t *testing.T) {
 // packets and never-finishing streams at a member: each is dropped or timed
 // out, the member keeps working and its member list does not change.
 func TestHostileInput(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	for _, encrypted := range []bool{false, true} {
 		t.Run(fmt.Sprintf("encrypted=%v", encrypted), func(t *testing.T) {
 			var opts []lgnet.Option

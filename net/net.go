@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	stdnet "net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,14 @@ func WithPacketSize(n int) Option {
 // transport.DefaultMaxConns.
 func WithMaxConns(n int) Option {
 	return func(c *config) { c.topts = append(c.topts, transport.WithMaxConns(n)) }
+}
+
+// WithMaxConnsPerSource caps concurrent inbound TCP connections from one
+// source IP that are opening or carry a stream. Default
+// transport.DefaultMaxConnsPerSource; raise it when many members share an
+// address.
+func WithMaxConnsPerSource(n int) Option {
+	return func(c *config) { c.topts = append(c.topts, transport.WithMaxConnsPerSource(n)) }
 }
 
 // WithIdleTimeout closes TCP packet connections silent this long. Default
@@ -168,29 +177,72 @@ func New(uri string, opts ...Option) (*Transport, error) {
 	default:
 		return nil, fmt.Errorf("%w: %q in %q (known: %v)", ErrScheme, scheme, uri, Schemes())
 	}
-	if c.limited {
-		tr = limit.Wrap(tr, append(c.lopts, limit.WithCounters(c.counters))...)
-	}
+	// Security outermost, limit inside it: the inner wrapper's Handler sees
+	// a packet first, so floods are dropped before any decryption.
+	var mws []gossip.Middleware
 	if c.secure {
-		s, err := security.Wrap(tr, append(c.sopts, security.WithCounters(c.counters), security.WithLogger(c.log))...)
+		sec, err := security.Middleware(append(c.sopts, security.WithCounters(c.counters), security.WithLogger(c.log))...)
 		if err != nil {
 			return nil, fmt.Errorf("net: %w", err)
 		}
-		tr = s
+		mws = append(mws, sec)
 	}
-	return &Transport{Transport: tr, scheme: scheme, counters: c.counters}, nil
+	if c.limited {
+		mws = append(mws, limit.Middleware(append(c.lopts, limit.WithCounters(c.counters))...))
+	}
+	return &Transport{Transport: gossip.Chain(tr, mws...), scheme: scheme, counters: c.counters}, nil
 }
 
+// checkAddr accepts "host:port" where host is empty (every interface), an
+// IPv4 address, an IPv6 address in brackets (with an optional zone), or a
+// host name, and port is a number from 0 to 65535.
 func checkAddr(addr string) error {
 	host, port, err := stdnet.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%w: %v", transport.ErrAddress, err)
 	}
-	if strings.ContainsAny(host, " /") {
-		return fmt.Errorf("%w: host %q", transport.ErrAddress, host)
-	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("%w: port %q", transport.ErrAddress, port)
+	}
+	if err := checkHost(host); err != nil {
+		return fmt.Errorf("%w: host %q: %v", transport.ErrAddress, host, err)
+	}
+	return nil
+}
+
+func checkHost(host string) error {
+	if host == "" {
+		return nil
+	}
+	if strings.Contains(host, ":") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return errors.New("not an IPv6 address")
+		}
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if len(host) > 253 {
+		return errors.New("name longer than 253 bytes")
+	}
+	numeric := true
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return errors.New("not a host name")
+		}
+		for _, r := range label {
+			switch {
+			case r >= '0' && r <= '9':
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-', r == '_':
+				numeric = false
+			default:
+				return fmt.Errorf("character %q in a host name", r)
+			}
+		}
+	}
+	if numeric {
+		return errors.New("not an IPv4 address")
 	}
 	return nil
 }

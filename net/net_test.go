@@ -11,12 +11,11 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	lgnet "github.com/libgossip/libgossip/net"
-	"github.com/libgossip/libgossip/net/internal/leakcheck"
 	"github.com/libgossip/libgossip/net/security"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
-	"github.com/libgossip/libgossip/net/transport/transporttest"
 )
 
 func TestNewErrors(t *testing.T) {
@@ -30,6 +29,18 @@ func TestNewErrors(t *testing.T) {
 		{"tcp://127.0.0.1:http", transport.ErrAddress},
 		{"hybrid://a b:1", transport.ErrAddress},
 		{"", transport.ErrAddress},
+		// Malformed hosts (defect 14: "[:::1]:0" used to pass).
+		{"udp://[:::1]:0", transport.ErrAddress},
+		{"hybrid://[::1::]:0", transport.ErrAddress},
+		{"udp://256.0.0.1:0", transport.ErrAddress},
+		{"udp://1.2.3:0", transport.ErrAddress},
+		{"udp://host..name:0", transport.ErrAddress},
+		{"udp://-host:0", transport.ErrAddress},
+		{"udp://ho/st:0", transport.ErrAddress},
+		{"udp://" + strings.Repeat("a", 64) + ":0", transport.ErrAddress},
+		{"udp://" + strings.Repeat("a.", 127) + "a:0", transport.ErrAddress},
+		{"udp://127.0.0.1:-1", transport.ErrAddress},
+		{"udp://[::1]", transport.ErrAddress},
 	} {
 		if _, err := lgnet.New(tc.uri); !errors.Is(err, tc.want) {
 			t.Errorf("New(%q) = %v, want %v", tc.uri, err, tc.want)
@@ -38,6 +49,26 @@ func TestNewErrors(t *testing.T) {
 	if _, err := lgnet.New("udp://127.0.0.1:0", lgnet.WithLabel(strings.Repeat("x", 300))); !errors.Is(err, security.ErrLabel) {
 		t.Errorf("long label: %v", err)
 	}
+	// Defect 11: a nil keyring or TLS config is refused, not ignored.
+	if _, err := lgnet.New("udp://127.0.0.1:0", lgnet.WithKeyring(nil)); !errors.Is(err, security.ErrOption) {
+		t.Errorf("WithKeyring(nil): %v, want ErrOption", err)
+	}
+	if _, err := lgnet.New("tcp://127.0.0.1:0", lgnet.WithTLS(nil)); !errors.Is(err, security.ErrOption) {
+		t.Errorf("WithTLS(nil): %v, want ErrOption", err)
+	}
+}
+
+// TestGoodAddresses: every address form New documents is accepted.
+func TestGoodAddresses(t *testing.T) {
+	for _, uri := range []string{
+		"127.0.0.1:0", "udp://0.0.0.0:7946", "tcp://[::1]:0", "hybrid://[::]:0",
+		"hybrid://[fe80::1%eth0]:0", "udp://localhost:0", "tcp://node-1.example.com.:7946",
+		"hybrid://:7946", "udp://my_host:0",
+	} {
+		if _, err := lgnet.New(uri); err != nil {
+			t.Errorf("New(%q): %v", uri, err)
+		}
+	}
 }
 
 func TestSchemes(t *testing.T) {
@@ -45,15 +76,15 @@ func TestSchemes(t *testing.T) {
 	keys, _ := security.NewKeyring(k)
 	for _, uri := range []string{"127.0.0.1:0", "hybrid://127.0.0.1:0", "UDP://127.0.0.1:0", "tcp://127.0.0.1:0"} {
 		t.Run(uri, func(t *testing.T) {
-			leakcheck.Check(t)
+			gossiptest.Check(t)
 			streams := !strings.HasPrefix(strings.ToLower(uri), "udp")
 			opts := []lgnet.Option{
 				lgnet.WithKeyring(keys), lgnet.WithLabel("test"), lgnet.WithPacketSize(1200),
 				lgnet.WithInboundLimit(rate.Inf, 1000), lgnet.WithOutboundLimit(rate.Inf, 1000),
 				lgnet.WithMaxConns(64), lgnet.WithIdleTimeout(time.Minute), lgnet.WithIOTimeout(5 * time.Second),
-				lgnet.WithTransportOptions(transport.WithQueueLen(256)), nil,
+				lgnet.WithTransportOptions(transport.WithStreamTimeout(time.Minute)), nil,
 			}
-			transporttest.Run(t, func(t *testing.T) (gossip.Transport, gossip.Transport) {
+			gossiptest.RunTransport(t, func(t *testing.T) (gossip.Transport, gossip.Transport) {
 				a, err := lgnet.New(uri, opts...)
 				if err != nil {
 					t.Fatal(err)
@@ -69,24 +100,21 @@ func TestSchemes(t *testing.T) {
 					t.Fatal("no scheme")
 				}
 				return a, b
-			}, transporttest.Features{Streams: streams, ExactFrom: true})
+			}, gossiptest.Features{Streams: streams, ExactFrom: true})
 		})
 	}
 }
 
 func TestStatsShared(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	c := stats.New()
 	a, _ := lgnet.New("127.0.0.1:0", lgnet.WithLabel("x"), lgnet.WithCounters(c))
 	b, _ := lgnet.New("127.0.0.1:0", lgnet.WithLabel("y"))
 	for _, tr := range []*lgnet.Transport{a, b} {
-		if err := tr.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		defer tr.Close()
+		gossiptest.StartTransport(t, tr)
 	}
 	b.WritePacket(context.Background(), a.Addr(), []byte("hi"))
-	transporttest.Eventually(t, "an auth drop", func() bool { return a.Stats().Dropped(stats.Auth) == 1 })
+	gossiptest.Eventually(t, "an auth drop", func() bool { return a.Stats().Dropped(stats.Auth) == 1 })
 	if s := c.Snapshot(); s.PacketsIn != 1 || s.BytesIn == 0 {
 		t.Fatalf("shared counters %+v", s)
 	}
@@ -95,8 +123,8 @@ func TestStatsShared(t *testing.T) {
 	}
 }
 
-// TestDependencies keeps net's imports to the stdlib, gossip, utils and
-// golang.org/x/time (DESIGN.md).
+// TestDependencies keeps net's imports to the stdlib, gossip, utils (and
+// what utils needs) and golang.org/x/time (DESIGN.md).
 func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./...").CombinedOutput()
 	if err != nil {
@@ -107,6 +135,7 @@ func TestDependencies(t *testing.T) {
 		"github.com/libgossip/libgossip/gossip",
 		"github.com/libgossip/libgossip/utils/",
 		"golang.org/x/time/",
+		"github.com/cespare/xxhash/v2", // through utils/ratelimit
 	}
 	for _, pkg := range strings.Fields(string(out)) {
 		ok := false
@@ -129,7 +158,7 @@ func TestDependencies(t *testing.T) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
-		if strings.HasSuffix(f[0], "test") || strings.HasSuffix(f[0], "leakcheck") {
+		if strings.HasSuffix(f[0], "test") {
 			continue
 		}
 		for _, imp := range f[1:] {

@@ -10,8 +10,14 @@ import (
 	"time"
 )
 
-// ErrDown is returned by dials from or through an injector that is down.
-var ErrDown = errors.New("fault: member is down")
+// Errors returned by the wrappers.
+var (
+	// ErrDown is returned by dials from or through an injector that is
+	// down.
+	ErrDown = errors.New("fault: member is down")
+	// ErrClosed is returned by a wrapper used after Close.
+	ErrClosed = errors.New("fault: transport closed")
+)
 
 // Injector is one member's fault policy and traffic counters. The zero
 // value is not usable; call New.

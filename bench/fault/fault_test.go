@@ -2,9 +2,11 @@ package fault
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 )
@@ -57,19 +59,15 @@ func TestGossipWrapper(t *testing.T) {
 	nw := memnet.New(1)
 	ina, inb := New(1), New(2)
 	a, b := WrapGossip(nw.Transport("a"), ina), WrapGossip(nw.Transport("b"), inb)
-	for _, tr := range []*Gossip{a, b} {
-		if err := tr.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer tr.Close()
-	}
+	gossiptest.StartTransport(t, a)
+	sb := gossiptest.StartTransport(t, b)
 	ina.SetDelay(20*time.Millisecond, 0)
 	start := time.Now()
 	if err := a.WritePacket(ctx, b.Addr(), []byte("hi")); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case p := <-b.Packets():
+	case p := <-sb.Packets():
 		if string(p.Data) != "hi" || time.Since(start) < 20*time.Millisecond {
 			t.Errorf("got %q after %v, want \"hi\" after ≥20ms", p.Data, time.Since(start))
 		}
@@ -81,12 +79,24 @@ func TestGossipWrapper(t *testing.T) {
 	for range 10 {
 		_ = a.WritePacket(ctx, b.Addr(), []byte("x"))
 	}
-	if c := inb.Counters(); c.Dropped == 0 && len(b.Packets()) > 0 {
+	if c := inb.Counters(); c.Dropped != 10 || len(sb.Packets()) > 0 {
 		t.Errorf("inbound loss 1 delivered packets: %+v", c)
 	}
 	if c := ina.Counters(); c.Packets != 11 || c.Bytes != 12 {
 		t.Errorf("sender counters %+v, want 11 packets, 12 bytes", c)
 	}
+}
+
+// TestContract holds the fault wrapper, with no faults set, to the
+// transport contract over memnet.
+func TestContract(t *testing.T) {
+	nw := memnet.New(1)
+	i := 0
+	gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
+		i++
+		a := gossip.Chain(nw.Transport(fmt.Sprintf("a%d", i)), Middleware(New(uint64(i))))
+		return a, WrapGossip(nw.Transport(fmt.Sprintf("b%d", i)), New(uint64(i+100)))
+	}, gossiptest.Features{Streams: true, ExactFrom: true})
 }
 
 func BenchmarkOutbound(b *testing.B) {

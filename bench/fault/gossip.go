@@ -9,60 +9,56 @@ import (
 )
 
 // Gossip wraps a gossip.Transport with an Injector. It is itself a
-// gossip.Transport and is safe for concurrent use.
+// gossip.Transport and is safe for concurrent use. Inbound faults are
+// applied inside the inner transport's calls to the Handler; the only
+// goroutines it starts carry delayed packets.
 type Gossip struct {
 	inner   gossip.Transport
 	in      *Injector
-	packets chan gossip.Packet
-	streams chan net.Conn
 	done    chan struct{}
 	once    sync.Once
-	wg      sync.WaitGroup // forwarders
+	mu      sync.RWMutex // orders delayed.Add before Close's Wait
+	closed  bool
 	delayed sync.WaitGroup // delayed sends
 }
 
 var _ gossip.Transport = (*Gossip)(nil)
 
+// Middleware returns a gossip.Middleware that applies in's faults.
+func Middleware(in *Injector) gossip.Middleware {
+	return func(inner gossip.Transport) gossip.Transport { return WrapGossip(inner, in) }
+}
+
 // WrapGossip returns inner with in's faults applied. The wrapper owns
 // inner: it starts and closes it.
 func WrapGossip(inner gossip.Transport, in *Injector) *Gossip {
-	return &Gossip{inner: inner, in: in, packets: make(chan gossip.Packet, 64),
-		streams: make(chan net.Conn), done: make(chan struct{})}
+	return &Gossip{inner: inner, in: in, done: make(chan struct{})}
 }
 
-// Start starts inner and the goroutines that filter its inbound traffic.
-func (g *Gossip) Start(ctx context.Context) error {
-	if err := g.inner.Start(ctx); err != nil {
-		return err
+// Start starts inner with a Handler that applies inbound faults before
+// handing traffic to h.
+func (g *Gossip) Start(ctx context.Context, h gossip.Handler) error {
+	return g.inner.Start(ctx, handler{in: g.in, next: h})
+}
+
+type handler struct {
+	in   *Injector
+	next gossip.Handler
+}
+
+// HandlePacket drops p or passes it on.
+func (h handler) HandlePacket(p gossip.Packet) {
+	if !h.in.Inbound() {
+		h.next.HandlePacket(p)
 	}
-	g.wg.Add(2)
-	go func() {
-		defer g.wg.Done()
-		for p := range g.inner.Packets() {
-			if g.in.Inbound() {
-				continue
-			}
-			select {
-			case g.packets <- p:
-			case <-g.done:
-			}
-		}
-	}()
-	go func() {
-		defer g.wg.Done()
-		for c := range g.inner.Streams() {
-			if g.in.Inbound() {
-				_ = c.Close()
-				continue
-			}
-			select {
-			case g.streams <- g.in.Conn(c):
-			case <-g.done:
-				_ = c.Close()
-			}
-		}
-	}()
-	return nil
+}
+
+// HandleStream refuses the stream (the inner transport closes it) or
+// serves it with its writes counted.
+func (h handler) HandleStream(c net.Conn) {
+	if !h.in.Inbound() {
+		h.next.HandleStream(h.in.Conn(c))
+	}
 }
 
 // Addr returns inner's address.
@@ -74,6 +70,11 @@ func (g *Gossip) PacketSize() int { return g.inner.PacketSize() }
 // WritePacket counts b and sends it through the fault policy. A dropped
 // packet reports success, as a lossy network would.
 func (g *Gossip) WritePacket(ctx context.Context, addr string, b []byte) error {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return ErrClosed
+	}
 	drop, wait := g.in.Outbound(len(b))
 	if drop {
 		return nil
@@ -85,9 +86,6 @@ func (g *Gossip) WritePacket(ctx context.Context, addr string, b []byte) error {
 	later(&g.delayed, g.done, wait, func() { _ = g.inner.WritePacket(context.Background(), addr, cp) })
 	return nil
 }
-
-// Packets delivers the packets that survive inbound faults.
-func (g *Gossip) Packets() <-chan gossip.Packet { return g.packets }
 
 // DialStream dials through inner unless the member is down.
 func (g *Gossip) DialStream(ctx context.Context, addr string) (net.Conn, error) {
@@ -101,20 +99,17 @@ func (g *Gossip) DialStream(ctx context.Context, addr string) (net.Conn, error) 
 	return g.in.Conn(c), nil
 }
 
-// Streams delivers accepted streams that survive inbound faults.
-func (g *Gossip) Streams() <-chan net.Conn { return g.streams }
-
-// Close closes inner, waits for the wrapper's goroutines and closes both
-// channels. Close after Close is a no-op.
+// Close drops delayed packets, closes inner and waits for both. Close
+// after Close is a no-op.
 func (g *Gossip) Close() error {
 	var err error
 	g.once.Do(func() {
+		g.mu.Lock()
+		g.closed = true
+		g.mu.Unlock()
 		close(g.done)
 		g.delayed.Wait()
 		err = g.inner.Close()
-		g.wg.Wait()
-		close(g.packets)
-		close(g.streams)
 	})
 	return err
 }

@@ -62,7 +62,7 @@ func (r *reader) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
+	if n <= 0 || (n > 1 && r.b[n-1] == 0) { // overflow, truncated or not minimal
 		r.fail("bad varint")
 		return 0
 	}

@@ -124,7 +124,7 @@ func TestAcceptanceConvergence(t *testing.T) {
 			cfg := clustertest.Config("m3")
 			// A restart within the same second would reuse the
 			// incarnation the runtime takes from the wall clock.
-			cfg.Incarnation = uint64(time.Now().Unix()) + 100
+			cfg.Incarnation = clustertest.Incarnation()
 			n := clustertest.Start(t, cfg, c.Net.Transport("m3:2"))
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			if err := n.Join(ctx, c.Nodes[0].LocalNode().Addr); err != nil {

@@ -9,16 +9,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 )
@@ -28,18 +27,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "advanced_cluster:", err)
 		os.Exit(1)
 	}
-}
-
-// waitFor polls cond every 10ms until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
 }
 
 // printer serializes output from the event goroutine and the main one.
@@ -71,7 +58,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	p := &printer{out: out, start: time.Now()}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := example.Quiet()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 
@@ -139,14 +126,7 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	if err := waitFor(10*time.Second, func() bool {
-		for _, n := range nodes {
-			if len(n.LiveMembers()) != len(nodes) {
-				return false
-			}
-		}
-		return true
-	}); err != nil {
+	if err := example.WaitFor(10*time.Second, example.AllLive(len(nodes), nodes...)); err != nil {
 		return fmt.Errorf("cluster did not form: %w", err)
 	}
 	p.say("cluster formed with %d members", len(nodes))
@@ -165,7 +145,7 @@ func run(args []string, out io.Writer) error {
 	if err := nodes[2].SetMeta(map[string]string{"zone": "eu-west", "role": "db", "version": "2.0"}); err != nil {
 		return err
 	}
-	if err := waitFor(10*time.Second, func() bool {
+	if err := example.WaitFor(10*time.Second, func() bool {
 		for _, n := range nodes {
 			for _, m := range n.Members() {
 				if m.ID == "db-1" && m.Meta["version"] != "2.0" {
@@ -183,7 +163,7 @@ func run(args []string, out io.Writer) error {
 	if err := nodes[3].Broadcast([]byte("cache warm")); err != nil {
 		return err
 	}
-	if err := waitFor(10*time.Second, saw("user cache-1")); err != nil {
+	if err := example.WaitFor(10*time.Second, saw("user cache-1")); err != nil {
 		return fmt.Errorf("broadcast not received: %w", err)
 	}
 
@@ -195,7 +175,7 @@ func run(args []string, out io.Writer) error {
 	if err := nodes[1].Shutdown(ctx); err != nil {
 		return err
 	}
-	if err := waitFor(10*time.Second, func() bool {
+	if err := example.WaitFor(10*time.Second, func() bool {
 		for _, n := range []*gossip.Node{nodes[0], nodes[2], nodes[3]} {
 			left := false
 			for _, m := range n.Members() {
@@ -212,7 +192,7 @@ func run(args []string, out io.Writer) error {
 	p.say("api-2 left gracefully; all members saw it as left after %v", time.Since(t0).Round(time.Millisecond))
 	// Give the failure detector a few probe periods: a left member is never
 	// probed, so no failure is reported.
-	_ = waitFor(time.Second, saw("failed api-2"))
+	_ = example.WaitFor(time.Second, saw("failed api-2"))
 	mu.Lock()
 	failed := seen["failed api-2"]
 	mu.Unlock()

@@ -18,6 +18,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 	"github.com/libgossip/libgossip/net/codec"
@@ -30,18 +31,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "network_example:", err)
 		os.Exit(1)
 	}
-}
-
-// waitFor polls cond every 10ms until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
 }
 
 type member struct {
@@ -117,7 +106,7 @@ func cluster(ctx context.Context, out io.Writer, s setup, log *slog.Logger) erro
 			return err
 		}
 	}
-	if err := waitFor(10*time.Second, func() bool {
+	if err := example.WaitFor(10*time.Second, func() bool {
 		for _, m := range ms {
 			if len(m.node.LiveMembers()) != 3 {
 				return false
@@ -139,7 +128,7 @@ func run(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := example.Quiet()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 
@@ -191,7 +180,7 @@ func run(args []string, out io.Writer) error {
 	if err := b.node.Meet(a.node.LocalNode()); err != nil { // try packets too
 		return err
 	}
-	_ = waitFor(2*time.Second, func() bool { return a.tr.Stats().Dropped(stats.Auth) >= 2 })
+	_ = example.WaitFor(2*time.Second, func() bool { return a.tr.Stats().Dropped(stats.Auth) >= 2 })
 	fmt.Fprintf(out, "wrong key: join refused (%v); member dropped %d unauthenticated packets/streams; it knows %d member(s)\n",
 		errors.Is(err, gossip.ErrJoin), a.tr.Stats().Dropped(stats.Auth), len(a.node.LiveMembers()))
 	return nil

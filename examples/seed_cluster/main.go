@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 )
@@ -25,18 +25,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seed_cluster:", err)
 		os.Exit(1)
 	}
-}
-
-// waitFor polls cond every 10ms until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
 }
 
 func newNode(ctx context.Context, id string, log *slog.Logger) (*gossip.Node, error) {
@@ -63,7 +51,7 @@ func run(args []string, out io.Writer) error {
 	if *seeds < 1 || *size <= *seeds {
 		return fmt.Errorf("need at least 1 seed and more nodes than seeds (seeds=%d nodes=%d)", *seeds, *size)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := example.Quiet()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 	var nodes []*gossip.Node
@@ -111,14 +99,7 @@ func run(args []string, out io.Writer) error {
 	}
 
 	// 3. Gossip spreads every join to every node.
-	err := waitFor(15*time.Second, func() bool {
-		for _, n := range nodes {
-			if len(n.LiveMembers()) != *size {
-				return false
-			}
-		}
-		return true
-	})
+	err := example.WaitFor(15*time.Second, example.AllLive(*size, nodes...))
 	if err != nil {
 		return fmt.Errorf("cluster did not converge: %w", err)
 	}

@@ -8,14 +8,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 )
@@ -27,18 +26,6 @@ func main() {
 	}
 }
 
-// waitFor polls cond every 10ms until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return nil
-}
-
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("simple_cluster", flag.ContinueOnError)
 	size := fs.Int("nodes", 4, "number of nodes (at least 2)")
@@ -48,7 +35,7 @@ func run(args []string, out io.Writer) error {
 	if *size < 2 {
 		return fmt.Errorf("need at least 2 nodes, got %d", *size)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := example.Quiet()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 
@@ -88,14 +75,7 @@ func run(args []string, out io.Writer) error {
 			}
 		}
 	}
-	err := waitFor(10*time.Second, func() bool {
-		for _, n := range nodes {
-			if len(n.LiveMembers()) != *size {
-				return false
-			}
-		}
-		return true
-	})
+	err := example.WaitFor(10*time.Second, example.AllLive(*size, nodes...))
 	if err != nil {
 		return fmt.Errorf("cluster did not form: %w", err)
 	}

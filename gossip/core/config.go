@@ -124,8 +124,9 @@ type Config struct {
 	ReconnectInterval time.Duration
 
 	// MaxIncarnationJump bounds how far above the incarnation held here a
-	// received update may claim a member to be (for a member not yet
-	// known, the bound is on the incarnation itself). Claims beyond it are
+	// received update may claim a member to be (a member not yet known
+	// may start anywhere in the lower half of the range, 0 to 2^63-1, so
+	// that wall-clock incarnations in any unit are admitted). Claims beyond it are
 	// implausible: an honest member raises its incarnation by one per
 	// refutation or metadata change, and a restart with the wall clock in
 	// seconds jumps by less than 2^35 in a thousand years. They are
@@ -174,18 +175,9 @@ type Config struct {
 	// drop misses. Default 2048.
 	MaxUpdateQueue int
 
-	// SizeHint is the expected number of members; the member table is
-	// allocated for it up front, which saves memory when many cores share
-	// a process (the simulator). Default 0: grow as needed.
-	SizeHint int
-
 	// Rand is the only source of randomness. Default: a PCG seeded from a
 	// hash of ID, so a Core is deterministic even when unset.
 	Rand rand.Source
-	// Intern, if set, is used by the decoder to share identical strings
-	// between many cores in one process (the simulator sets it). It is
-	// called only from the core's caller.
-	Intern func([]byte) string
 }
 
 // LANConfig returns the preset for a local-area network: the defaults.
@@ -362,9 +354,6 @@ func (c Config) Validate() error {
 	}
 	if c.MaxIncarnationJump < 2 {
 		bad("MaxIncarnationJump must be at least 2 (got %d)", c.MaxIncarnationJump)
-	}
-	if c.SizeHint < 0 || c.SizeHint > 1<<20 {
-		bad("SizeHint must be in [0, %d] (got %d)", 1<<20, c.SizeHint)
 	}
 	if c.PacketSize < MinPacketSize || c.PacketSize > 65507 {
 		bad("PacketSize must be in [%d, 65507] (got %d)", MinPacketSize, c.PacketSize)

@@ -58,6 +58,7 @@ type Core struct {
 	directAcks float64
 	newBudget  int         // members the message being handled may still add
 	stream     bool        // the input being handled arrived over a stream
+	target     *member     // destination of the packet being built, if a member (see sendTo)
 	origin     EventOrigin // of the events the current call emits
 	// readmitting is set while a flapping member that answered a
 	// reachability check is readmitted.
@@ -92,10 +93,17 @@ type Core struct {
 }
 
 // New returns a Core for cfg, after filling defaults and validating. The
-// member starts alone, alive at cfg.Incarnation.
-func New(cfg Config) (*Core, error) {
+// member starts alone, alive at cfg.Incarnation. Options tune memory use
+// only (see Option).
+func New(cfg Config, opts ...Option) (*Core, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
 	}
 	cfg.fill()
 	meta, _ := wire.EncodeMeta(cfg.Meta, cfg.MaxMetaSize) // validated above
@@ -103,10 +111,10 @@ func New(cfg Config) (*Core, error) {
 	c := &Core{
 		cfg:     cfg,
 		rng:     rand.New(cfg.Rand),
-		dec:     wire.Decoder{Intern: cfg.Intern},
+		dec:     wire.Decoder{Intern: o.intern},
 		self:    member{id: cfg.ID, addr: cfg.Addr, meta: meta, inc: cfg.Incarnation, state: StateAlive},
-		index:   make(map[string]int32, min(cfg.SizeHint, cfg.MaxMembers)),
-		members: make([]member, 0, min(cfg.SizeHint, cfg.MaxMembers)),
+		index:   make(map[string]int32, min(o.sizeHint, cfg.MaxMembers)),
+		members: make([]member, 0, min(o.sizeHint, cfg.MaxMembers)),
 		updates: newQueue(),
 		user:    newQueue(),
 		seen:    map[string]*userSeen{},

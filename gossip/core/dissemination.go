@@ -48,10 +48,22 @@ func (c *Core) packet(to string, piggyback bool, first ...wire.Message) []byte {
 	userRes := int(float64(free) * c.cfg.UserShare)
 	var u1, u2 int
 	c.pass++
-	b, u1 = c.updates.fill(b, c.pass, free-userRes, limit, maxItem, big)
-	b, u2 = c.user.fill(b, c.pass, free-u1, limit, maxItem, big)
-	b, _ = c.updates.fill(b, c.pass, free-u1-u2, limit, maxItem, big)
+	count := c.target == nil || c.target.state == StateAlive
+	b, u1 = c.updates.fill(b, c.pass, free-userRes, limit, maxItem, big, count)
+	b, u2 = c.user.fill(b, c.pass, free-u1, limit, maxItem, big, count)
+	b, _ = c.updates.fill(b, c.pass, free-u1-u2, limit, maxItem, big, count)
 	return b
+}
+
+// sendTo sends messages to member m with piggybacked broadcasts. A packet
+// to a member that is not alive (suspected or failed: it may well not
+// receive it) carries broadcasts without counting against their
+// retransmit limit, so that the few transmissions a small cluster allows
+// each update are not spent on a crashed member.
+func (c *Core) sendTo(m *member, first ...wire.Message) {
+	c.target = m
+	c.sendPacket(m.addr, first...)
+	c.target = nil
 }
 
 func (c *Core) emitOut(to string, data []byte, reliable bool) {
@@ -69,19 +81,29 @@ func (c *Core) sendReliable(to string, m wire.Message) {
 	c.emitOut(to, wire.Encode(m), true)
 }
 
+// gossip sends pending broadcasts to GossipFanout random live members and,
+// in addition, to one member that failed less than GossipToTheDead ago
+// (so that a member declared failed by mistake hears it and refutes). The
+// dead member does not take a live member's place, and sends to it do not
+// count against retransmit limits.
 func (c *Core) gossip(now time.Time) {
-	dead := c.cfg.GossipToTheDead
-	idx := c.randomMembers(c.cfg.GossipFanout, func(m *member) bool {
-		return m.state <= StateSuspect || (m.state == StateDead && now.UnixNano()-m.since < int64(dead))
-	})
+	idx := c.randomMembers(c.cfg.GossipFanout, func(m *member) bool { return m.state <= StateSuspect })
+	if len(c.failedMembers) > 0 {
+		dead := int64(c.cfg.GossipToTheDead)
+		idx = append(idx, c.randomMembers(1, func(m *member) bool {
+			return m.state == StateDead && now.UnixNano()-m.since < dead
+		})...)
+	}
 	for _, i := range idx {
 		if c.updates.len() == 0 && c.user.len() == 0 {
 			return
 		}
-		to := c.members[i].addr
-		b := c.packet(to, true)
+		m := &c.members[i]
+		c.target = m
+		b := c.packet(m.addr, true)
+		c.target = nil
 		if len(b) > wire.HeaderSize {
-			c.emitOut(to, b, false)
+			c.emitOut(m.addr, b, false)
 		}
 	}
 }

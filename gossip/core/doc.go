@@ -23,6 +23,11 @@
 //     with each independent confirmation; a new suspicion is sent to the
 //     suspect first, and pings to a suspect carry the suspicion, so a live
 //     member hears it and refutes with a higher incarnation.
+//   - A failure declared by another member is final only for a member
+//     already suspected here. A failure of a member this one holds alive
+//     is taken as a suspicion by the declarer: the member hears it and can
+//     refute, and this member checks for itself. So one member that can
+//     hardly receive (it never hears refutations) cannot fail healthy ones.
 //   - Confirmation and last chance: a member that hears of a suspicion pings
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure it only heard of pings
@@ -47,7 +52,12 @@
 //     damp the whole cluster out, and a flip-flopping member is removed.
 //   - Dissemination: updates ride on every packet, newest and least-sent
 //     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
-//     every GossipInterval sends pending updates to GossipFanout members.
+//     every GossipInterval sends pending updates to GossipFanout live
+//     members and one member that failed within GossipToTheDead. Packets
+//     to members that are not alive (suspected or failed) carry updates
+//     without counting against their limit, so that the few sends a small
+//     cluster allows each update are not spent on a crashed member (which
+//     once left a metadata change waiting for the next push-pull).
 //     User broadcasts share each packet by a fixed rule: UserShare of the
 //     free space is reserved for them, the rest for membership, and space
 //     one kind leaves unused goes to the other. Receivers drop broadcasts
@@ -66,7 +76,7 @@
 //     another address reports EventConflict.
 //   - Incarnation bounds: an update claiming an incarnation more than
 //     MaxIncarnationJump above the one held here (or, for an unknown
-//     member, above zero) is refused and counted in
+//     member, in the upper half of the range) is refused and counted in
 //     Stats().IncarnationRefused; an accusation about this member may jump
 //     only half as far, and a refutation never wraps. One forged message
 //     can cost a member a refutation, never its membership.

@@ -119,7 +119,7 @@ func (c *Core) checkReachable(now time.Time, s *suspicion, m *member, wait time.
 }
 
 func (c *Core) sendReachability(m *member, seq uint32) {
-	c.sendPacket(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id})
+	c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id})
 	for _, i := range c.randomMembers(c.cfg.IndirectChecks, func(o *member) bool {
 		return o.state == StateAlive && o.id != m.id
 	}) {

@@ -18,6 +18,8 @@ func fuzzSeeds() [][]byte {
 		wire.Encode(&wire.PushPull{From: "b", Members: []wire.MemberState{{ID: "b", Addr: "b:1", Incarnation: 2}, {ID: "a", Addr: "a:1", State: wire.StateDead, Incarnation: 9}}}),
 		wire.Encode(&wire.User{Origin: "b", Seq: 1, Payload: []byte("x")}, &wire.Ack{Seq: 1}, &wire.Nack{Seq: 1}),
 		{wire.Version, 0xff},
+		wire.Encode(&wire.Ping{Seq: 3, Source: "b", Target: "a", Reliable: true}, &wire.Nack{Seq: 1}),
+		wire.Encode(&wire.Suspect{Incarnation: 1<<64 - 1, ID: "a", From: "b"}, &wire.Alive{Incarnation: 1 << 62, ID: "z", Addr: "z:1"}),
 	}
 }
 
@@ -40,7 +42,12 @@ func FuzzHandleMessage(f *testing.F) {
 		c.Ready()
 		before := c.Members()
 		in := bytes.Clone(data)
-		err = c.HandleMessage(t0.Add(time.Millisecond), "x:1", data)
+		// The last byte picks the entry point: packet or stream input.
+		handle := c.HandleMessage
+		if len(data) > 0 && data[len(data)-1]&1 == 1 {
+			handle = c.HandleStreamMessage
+		}
+		err = handle(t0.Add(time.Millisecond), "x:1", data)
 		if !bytes.Equal(in, data) {
 			t.Fatal("HandleMessage modified its input")
 		}

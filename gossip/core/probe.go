@@ -109,9 +109,9 @@ func (c *Core) startProbe(now time.Time) {
 	ping := &wire.Ping{Seq: p.seq, Source: c.self.id, Target: t.id}
 	if t.state == StateSuspect {
 		// Buddy system: tell the suspect first, so it can refute.
-		c.sendPacket(t.addr, ping, c.record(t))
+		c.sendTo(t, ping, c.record(t))
 	} else {
-		c.sendPacket(t.addr, ping)
+		c.sendTo(t, ping)
 	}
 }
 

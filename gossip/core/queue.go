@@ -87,8 +87,10 @@ func (q *queue) dropOldest() bool {
 // packet being built: an item is added to one packet at most once, however
 // often fill is called for it. Items longer than
 // maxItem are passed to big (if not nil) instead, also counted as sent.
+// When count is false the items are added without being counted as sent
+// (the packet goes to a member that may not receive it).
 // It returns the extended dst and the bytes used.
-func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big func([]byte)) ([]byte, int) {
+func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big func([]byte), count bool) ([]byte, int) {
 	if q.n == 0 || budget <= 0 {
 		return dst, 0
 	}
@@ -122,8 +124,11 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 				misfits++
 				continue
 			}
-			changed = true
 			it.stamp = pass
+			if !count {
+				continue
+			}
+			changed = true
 			it.sent++
 			bk[i] = nil
 			if it.sent >= limit {

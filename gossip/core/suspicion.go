@@ -100,12 +100,12 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	c.queueUpdate(m.id, msg)
 	if from == c.self.id {
 		// Buddy system: the suspect hears it first.
-		c.sendPacket(m.addr, msg)
+		c.sendTo(m, msg)
 	} else if c.shouldConfirm() {
 		seq := c.nextSeq()
 		c.confirms = append(c.confirms, confirm{target: m.id, inc: inc, seq: seq,
 			deadline: now.Add(c.scaled(c.cfg.ProbeTimeout))})
-		c.sendPacket(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
+		c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
 	}
 	if wasAlive {
 		c.emitAccused(now, EventSuspect, m, s.from)

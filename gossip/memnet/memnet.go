@@ -23,6 +23,10 @@ var (
 	ErrClosed = errors.New("memnet: transport closed")
 	// ErrTooLarge reports a packet over PacketSize.
 	ErrTooLarge = errors.New("memnet: packet too large")
+	// ErrStarted reports a second Start.
+	ErrStarted = errors.New("memnet: transport already started")
+	// ErrNotStarted reports use of a transport before Start.
+	ErrNotStarted = errors.New("memnet: transport not started")
 )
 
 // DefaultPacketSize is the packet size of memnet transports, in bytes.
@@ -60,13 +64,7 @@ func (n *Network) Cut(addr string, cut bool) {
 // Transport returns a transport for addr on this network. It joins the
 // network on Start.
 func (n *Network) Transport(addr string) *Transport {
-	return &Transport{
-		net:     n,
-		addr:    addr,
-		packets: make(chan gossip.Packet, 1024),
-		streams: make(chan net.Conn, 64),
-		done:    make(chan struct{}),
-	}
+	return &Transport{net: n, addr: addr, conns: map[net.Conn]struct{}{}}
 }
 
 func (n *Network) route(from, to string) (*Transport, error) {
@@ -86,27 +84,35 @@ func (n *Network) drop() bool {
 }
 
 // Transport is one member's attachment to a Network. It implements
-// gossip.Transport.
+// gossip.Transport: packets are handed to the receiver's Handler on the
+// sender's goroutine, and each stream is served on a goroutine of the
+// receiver's.
 type Transport struct {
-	net     *Network
-	addr    string
-	packets chan gossip.Packet
-	streams chan net.Conn
-	done    chan struct{}
+	net  *Network
+	addr string
 
 	mu      sync.Mutex
+	h       gossip.Handler
 	started bool
 	closed  bool
+	conns   map[net.Conn]struct{} // inbound streams being served
+	wg      sync.WaitGroup        // handler calls in progress
 }
 
 var _ gossip.Transport = (*Transport)(nil)
 
-// Start attaches the transport to its network.
-func (t *Transport) Start(ctx context.Context) error {
+// Start attaches the transport to its network and starts delivering to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return errors.New("memnet: nil handler")
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return ErrClosed
+	}
+	if t.started {
+		return fmt.Errorf("%w: %s", ErrStarted, t.addr)
 	}
 	t.net.mu.Lock()
 	defer t.net.mu.Unlock()
@@ -114,6 +120,7 @@ func (t *Transport) Start(ctx context.Context) error {
 		return fmt.Errorf("%w: %s", ErrAddrInUse, t.addr)
 	}
 	t.net.nodes[t.addr] = t
+	t.h = h
 	t.started = true
 	return nil
 }
@@ -124,11 +131,29 @@ func (t *Transport) Addr() string { return t.addr }
 // PacketSize returns DefaultPacketSize.
 func (t *Transport) PacketSize() int { return DefaultPacketSize }
 
-// WritePacket delivers a copy of b to addr unless it is dropped. A full
-// receive buffer drops the packet, as a busy socket would.
+func (t *Transport) usable() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.closed:
+		return ErrClosed
+	case !t.started:
+		return ErrNotStarted
+	}
+	return nil
+}
+
+// WritePacket hands a copy of b to the Handler at addr unless the network
+// drops it.
 func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
+	if err := t.usable(); err != nil {
+		return err
+	}
 	if len(b) > DefaultPacketSize {
 		return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(b))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	dst, err := t.net.route(t.addr, addr)
 	if err != nil {
@@ -141,23 +166,25 @@ func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) erro
 	return nil
 }
 
-func (t *Transport) deliver(p gossip.Packet) {
+// enter registers a handler call; it fails once the transport is closed.
+func (t *Transport) enter() (gossip.Handler, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return
+	if t.closed || !t.started {
+		return nil, false
 	}
-	select {
-	case t.packets <- p:
-	default:
-	}
+	t.wg.Add(1)
+	return t.h, true
 }
 
-// Packets returns the channel of received packets.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
-
-// Streams returns the channel of accepted streams.
-func (t *Transport) Streams() <-chan net.Conn { return t.streams }
+func (t *Transport) deliver(p gossip.Packet) {
+	h, ok := t.enter()
+	if !ok {
+		return
+	}
+	defer t.wg.Done()
+	h.HandlePacket(p)
+}
 
 type addr string
 
@@ -172,38 +199,58 @@ type conn struct {
 func (c conn) LocalAddr() net.Addr  { return c.local }
 func (c conn) RemoteAddr() net.Addr { return c.remote }
 
-// DialStream connects to the transport at addr.
+// DialStream connects to the transport at addr, whose Handler serves the
+// other end on a goroutine of its own.
 func (t *Transport) DialStream(ctx context.Context, to string) (net.Conn, error) {
+	if err := t.usable(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dst, err := t.net.route(t.addr, to)
 	if err != nil {
 		return nil, err
 	}
 	a, b := net.Pipe()
-	dst.mu.Lock()
-	defer dst.mu.Unlock()
-	if dst.closed {
+	in := conn{Conn: b, local: addr(to), remote: addr(t.addr)}
+	if !dst.serve(in) {
+		a.Close()
+		b.Close()
 		return nil, fmt.Errorf("%w: %s", ErrUnreachable, to)
 	}
-	select {
-	case dst.streams <- conn{Conn: b, local: addr(to), remote: addr(t.addr)}:
-		return conn{Conn: a, local: addr(t.addr), remote: addr(to)}, nil
-	case <-ctx.Done():
-		a.Close()
-		b.Close()
-		return nil, ctx.Err()
-	default:
-		a.Close()
-		b.Close()
-		return nil, fmt.Errorf("%w: %s backlog full", ErrUnreachable, to)
-	}
+	return conn{Conn: a, local: addr(t.addr), remote: addr(to)}, nil
 }
 
-// Close detaches the transport and closes its channels. Streams already
-// accepted stay open until their owners close them.
-func (t *Transport) Close() error {
+// serve runs the Handler on an inbound stream; false if t is closed.
+func (t *Transport) serve(c net.Conn) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.closed || !t.started {
+		return false
+	}
+	t.conns[c] = struct{}{}
+	t.wg.Add(1)
+	h := t.h
+	go func() {
+		defer t.wg.Done()
+		defer func() {
+			t.mu.Lock()
+			delete(t.conns, c)
+			t.mu.Unlock()
+			c.Close()
+		}()
+		h.HandleStream(c)
+	}()
+	return true
+}
+
+// Close detaches the transport, closes its inbound streams and waits for
+// every Handler call to return.
+func (t *Transport) Close() error {
+	t.mu.Lock()
 	if t.closed {
+		t.mu.Unlock()
 		return nil
 	}
 	t.closed = true
@@ -214,10 +261,10 @@ func (t *Transport) Close() error {
 		}
 		t.net.mu.Unlock()
 	}
-	close(t.packets)
-	close(t.streams)
-	for c := range t.streams {
+	for c := range t.conns {
 		c.Close()
 	}
+	t.mu.Unlock()
+	t.wg.Wait()
 	return nil
 }

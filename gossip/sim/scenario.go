@@ -162,11 +162,10 @@ func RunScenario(o Options) (Result, error) {
 	if o.Limit == 0 {
 		o.Limit = 10 * time.Minute
 	}
-	cc.SizeHint = o.Nodes
 	if o.MaxUpdateQueue > 0 {
 		cc.MaxUpdateQueue = o.MaxUpdateQueue
 	}
-	s, err := New(Config{Seed: o.Seed, Core: cc, Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
+	s, err := New(Config{Seed: o.Seed, Core: cc, SizeHint: min(o.Nodes, core.MaxSizeHint), Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
 	if err != nil {
 		return Result{}, err
 	}

@@ -21,8 +21,12 @@ type Config struct {
 	// Rand. The same Seed and the same calls give the same run.
 	Seed uint64
 	// Core is the template for every member's configuration (a preset);
-	// ID, Addr, Rand and Intern are set per member. Default LANConfig().
+	// ID, Addr, Incarnation and Rand are set per member. Default
+	// LANConfig().
 	Core core.Config
+	// SizeHint is the expected number of members: each core's table is
+	// allocated for it up front (core.WithSizeHint). Default 0.
+	SizeHint int
 	// Latency is the one-way delay of every packet. Default 1ms.
 	Latency time.Duration
 	// Jitter adds a uniform random delay in [0, Jitter). Default 0.
@@ -198,10 +202,9 @@ func (s *Sim) newCore(m *Member, meta map[string]string) (*core.Core, error) {
 	cfg.Addr = m.ID
 	cfg.Meta = meta
 	cfg.Rand = rand.NewPCG(s.cfg.Seed^uint64(m.Index)*0x9e3779b97f4a7c15, uint64(m.restarts))
-	cfg.Intern = s.internStr
 	// A restarted member starts above any incarnation it used before.
 	cfg.Incarnation = uint64(s.now.Sub(Epoch)/time.Second) + 1
-	return core.New(cfg)
+	return core.New(cfg, core.WithIntern(s.internStr), core.WithSizeHint(s.cfg.SizeHint))
 }
 
 // Add creates a member with the given id and metadata, up but knowing no

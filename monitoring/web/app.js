@@ -129,11 +129,11 @@
         plot(c._spark, [h.map((p) => p.in), h.map((p) => p.out)], ["#58a6ff", "#bc8cff"], true);
       }
     }
-    $("member-count").textContent = v.members.length + " known";
+    $("member-count").textContent = (v.members.length + (v.omitted || 0)) + " known" + (v.omitted ? ", " + v.omitted + " not listed" : "");
   }
 
   const verbs = { join: "joined", update: "updated metadata", suspect: "is suspected", alive: "refuted, alive again",
-    failed: "declared failed", left: "left", conflict: "id conflict", user: "broadcast from", refute: "refuted" };
+    failed: "declared failed", left: "left", conflict: "id conflict", user: "broadcast from", refuted: "refuted a suspicion of itself" };
   let evObserver = null, lastSeq = 0;
   function ago(now, t) {
     const a = Math.max(0, (now - new Date(t).getTime()) / 1000);

@@ -1,16 +1,16 @@
 package limit
 
 import (
-	"container/list"
 	"context"
 	"errors"
+	"fmt"
 	"net"
-	"sync"
 
 	"golang.org/x/time/rate"
 
 	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/net/stats"
+	"github.com/libgossip/libgossip/utils/ratelimit"
 )
 
 // ErrRateLimited is returned by WritePacket for a packet over the outbound
@@ -25,7 +25,6 @@ type options struct {
 	outBurst, inBurst int
 	maxSources        int
 	counters          *stats.Counters
-	queue             int
 }
 
 // Option configures Wrap.
@@ -56,35 +55,32 @@ func WithMaxSources(n int) Option {
 // WithCounters counts drops into c. Default: a fresh stats.Counters.
 func WithCounters(c *stats.Counters) Option { return func(o *options) { o.counters = c } }
 
-// Transport is a rate-limited gossip.Transport. It is safe for concurrent
-// use.
+// Transport is a rate-limited gossip.Transport. It starts no goroutine of
+// its own: inbound packets are checked inside the inner transport's calls to
+// its Handler, against a utils/ratelimit.Keyed limiter keyed by source
+// address. It is safe for concurrent use.
 type Transport struct {
 	inner gossip.Transport
 	o     options
 	c     *stats.Counters
-	out   *rate.Limiter // nil: unlimited
-
-	mu      sync.Mutex
-	sources map[string]*list.Element
-	lru     *list.List // of *source, most recent first
-	started bool
-	closed  bool
-
-	packets chan gossip.Packet
-	wg      sync.WaitGroup
-}
-
-type source struct {
-	addr string
-	lim  *rate.Limiter
+	out   *rate.Limiter    // nil: unlimited
+	in    *ratelimit.Keyed // nil: unlimited
+	err   error            // invalid options, returned by Start
 }
 
 var _ gossip.Transport = (*Transport)(nil)
 
+// Middleware returns a gossip.Middleware that applies Wrap with opts.
+func Middleware(opts ...Option) gossip.Middleware {
+	return func(inner gossip.Transport) gossip.Transport { return Wrap(inner, opts...) }
+}
+
 // Wrap returns inner with rate limits. The wrapper owns inner: its Start
-// and Close start and close inner.
+// and Close start and close inner. A rate of zero or less means unlimited.
+// Limits the keyed limiter refuses make Start fail with an error wrapping
+// ratelimit's.
 func Wrap(inner gossip.Transport, opts ...Option) *Transport {
-	o := options{maxSources: DefaultMaxSources, queue: 128}
+	o := options{maxSources: DefaultMaxSources}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -93,31 +89,29 @@ func Wrap(inner gossip.Transport, opts ...Option) *Transport {
 	if o.counters == nil {
 		o.counters = stats.New()
 	}
-	t := &Transport{
-		inner:   inner,
-		o:       o,
-		c:       o.counters,
-		sources: make(map[string]*list.Element),
-		lru:     list.New(),
-		packets: make(chan gossip.Packet, o.queue),
-	}
+	t := &Transport{inner: inner, o: o, c: o.counters}
 	if o.outRate > 0 {
 		t.out = rate.NewLimiter(o.outRate, o.outBurst)
+	}
+	if o.inRate > 0 {
+		t.in, t.err = ratelimit.New(o.inRate, o.inBurst, ratelimit.WithMaxKeys(o.maxSources))
+		if t.err != nil {
+			t.err = fmt.Errorf("net/limit: inbound limit: %w", t.err)
+		}
 	}
 	return t
 }
 
-// Start starts the inner transport and the forwarding goroutine.
-func (t *Transport) Start(ctx context.Context) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err := t.inner.Start(ctx); err != nil {
-		return err
+// Start starts the inner transport with a Handler that drops packets over
+// their source's budget before handing the rest to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return errors.New("net/limit: nil handler")
 	}
-	t.started = true
-	t.wg.Add(1)
-	go t.forward()
-	return nil
+	if t.err != nil {
+		return t.err
+	}
+	return t.inner.Start(ctx, handler{t: t, next: h})
 }
 
 // Addr returns the inner transport's address.
@@ -139,75 +133,42 @@ func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) erro
 	return t.inner.WritePacket(ctx, addr, b)
 }
 
-// Packets returns the channel of packets within budget; it is closed by
-// Close.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
-
 // DialStream opens a stream through the inner transport.
 func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, error) {
 	return t.inner.DialStream(ctx, addr)
 }
 
-// Streams returns the inner transport's streams.
-func (t *Transport) Streams() <-chan net.Conn { return t.inner.Streams() }
-
 // allow reports whether a packet from addr is within its budget.
 func (t *Transport) allow(addr string) bool {
-	if t.o.inRate <= 0 {
-		return true
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var s *source
-	if e, ok := t.sources[addr]; ok {
-		t.lru.MoveToFront(e)
-		s = e.Value.(*source)
-	} else {
-		if t.lru.Len() >= t.o.maxSources {
-			old := t.lru.Back()
-			t.lru.Remove(old)
-			delete(t.sources, old.Value.(*source).addr)
-		}
-		s = &source{addr: addr, lim: rate.NewLimiter(t.o.inRate, t.o.inBurst)}
-		t.sources[addr] = t.lru.PushFront(s)
-	}
-	return s.lim.Allow()
+	return t.in == nil || t.in.Allow(addr)
 }
 
 // Sources returns the number of source addresses tracked.
 func (t *Transport) Sources() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.lru.Len()
+	if t.in == nil {
+		return 0
+	}
+	return t.in.Len()
 }
 
-func (t *Transport) forward() {
-	defer t.wg.Done()
-	for p := range t.inner.Packets() {
-		if !t.allow(p.From) {
-			t.c.Drop(stats.RateLimit)
-			continue
-		}
-		select {
-		case t.packets <- p:
-		default:
-			t.c.Drop(stats.Overflow)
-		}
-	}
+// handler is the Handler the wrapper gives the inner transport.
+type handler struct {
+	t    *Transport
+	next gossip.Handler
 }
 
-// Close closes the inner transport, waits for the forwarding goroutine and
-// closes Packets.
-func (t *Transport) Close() error {
-	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
-		return nil
+// HandlePacket passes p on if its source is within budget, and drops and
+// counts it otherwise.
+func (h handler) HandlePacket(p gossip.Packet) {
+	if !h.t.allow(p.From) {
+		h.t.c.Drop(stats.RateLimit)
+		return
 	}
-	t.closed = true
-	t.mu.Unlock()
-	err := t.inner.Close()
-	t.wg.Wait()
-	close(t.packets)
-	return err
+	h.next.HandlePacket(p)
 }
+
+// HandleStream passes the stream on unchanged.
+func (h handler) HandleStream(conn net.Conn) { h.next.HandleStream(conn) }
+
+// Close closes the inner transport.
+func (t *Transport) Close() error { return t.inner.Close() }

@@ -8,10 +8,12 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"github.com/libgossip/libgossip/gossip/wire/frame"
 )
 
-// Stream records: a 4-byte big-endian length, then a random nonce and the
-// sealed chunk. The additional data binds the cluster label, the direction
+// Stream records are frames (gossip/wire/frame) of at most maxRecord bytes:
+// a random nonce and the sealed chunk. The additional data binds the cluster label, the direction
 // and the record's sequence number, so records cannot be moved between
 // clusters, directions or positions.
 const (
@@ -98,13 +100,12 @@ func (s *secureConn) appendRecord(out, chunk []byte) []byte {
 // readRecord reads and opens the next record. With keys set and no cipher
 // chosen yet, it tries every key and keeps the one that opens it.
 func (s *secureConn) readRecord(keys *Keyring) ([]byte, error) {
-	var h [4]byte
-	if _, err := io.ReadFull(s.Conn, h[:]); err != nil {
-		return nil, err
-	}
-	n := binary.BigEndian.Uint32(h[:])
-	if n < nonceSize+tagSize || n > maxRecord {
+	n, err := frame.ReadHeader(s.Conn, maxRecord)
+	if errors.Is(err, frame.ErrTooLarge) || err == nil && n < nonceSize+tagSize {
 		return nil, errRecord
+	}
+	if err != nil {
+		return nil, err
 	}
 	if cap(s.rbuf) < int(n) {
 		s.rbuf = make([]byte, n)

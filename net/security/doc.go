@@ -13,8 +13,9 @@
 // nonce was seen recently is dropped as stats.Replay.
 //
 // Streams. Every stream starts with a hello that the accepting side checks
-// (within the handshake timeout) before the stream reaches Streams; streams
-// that fail it are closed and counted as stats.Auth. With a *tls.Config the
+// (within the handshake timeout) before the stream reaches the Handler's
+// HandleStream; streams that fail it are closed and counted as
+// stats.Auth. With a *tls.Config the
 // stream runs inside TLS (mutual when the config requires client
 // certificates; see MutualTLS) and the hello carries the label. Without
 // TLS but with a Keyring, the stream is cut into AES-GCM records whose
@@ -24,6 +25,11 @@
 // older replays, and replays of whole streams, are passed up, where SWIM's
 // incarnation numbers make them harmless.
 //
-// Goroutines: one forwarding packets, one accepting streams, and one per
-// stream in its handshake. Close stops and waits for all of them.
+// Options that would silently weaken security, WithKeyring(nil) and
+// WithTLS(nil), make Wrap and Middleware fail with ErrOption.
+//
+// Goroutines: none of its own. Packets are opened on the inner transport's
+// receive goroutine and the stream handshake runs inside the inner
+// transport's HandleStream call; the inner Close closes streams in their
+// handshake and waits for them.
 package security

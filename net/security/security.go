@@ -43,9 +43,14 @@ var (
 	ErrAuth = errors.New("net/security: authentication failed")
 	// ErrClosed is returned by a wrapper used after Close.
 	ErrClosed = errors.New("net/security: transport closed")
+	// ErrOption reports an option that would weaken security silently,
+	// such as WithKeyring(nil) or WithTLS(nil).
+	ErrOption = errors.New("net/security: invalid option")
 )
 
 type options struct {
+	nilKeys   bool // WithKeyring(nil) was given
+	nilTLS    bool // WithTLS(nil) was given
 	keys      *Keyring
 	label     string
 	tls       *tls.Config
@@ -53,15 +58,17 @@ type options struct {
 	log       *slog.Logger
 	window    int
 	handshake time.Duration
-	queue     int
 }
 
 // Option configures Wrap.
 type Option func(*options)
 
 // WithKeyring encrypts and authenticates packets (and streams without TLS)
-// with the keyring's keys. Default: no encryption.
-func WithKeyring(r *Keyring) Option { return func(o *options) { o.keys = r } }
+// with the keyring's keys. Default: no encryption. A nil keyring makes Wrap
+// fail with ErrOption rather than run unencrypted.
+func WithKeyring(r *Keyring) Option {
+	return func(o *options) { o.keys, o.nilKeys = r, r == nil }
+}
 
 // WithLabel binds every packet and stream to a cluster label, at most
 // MaxLabelLen bytes. Default "" (no label; still distinct from any label).
@@ -69,8 +76,11 @@ func WithLabel(label string) Option { return func(o *options) { o.label = label 
 
 // WithTLS runs every stream inside TLS with cfg, used as the client config
 // when dialing (ServerName defaults to the dialed host) and the server
-// config when accepting. Default: no TLS.
-func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
+// config when accepting. Default: no TLS. A nil config makes Wrap fail with
+// ErrOption rather than run without TLS.
+func WithTLS(cfg *tls.Config) Option {
+	return func(o *options) { o.tls, o.nilTLS = cfg, cfg == nil }
+}
 
 // WithCounters counts drops into c. Default: a fresh stats.Counters.
 func WithCounters(c *stats.Counters) Option { return func(o *options) { o.counters = c } }
@@ -98,8 +108,10 @@ func WithHandshakeTimeout(d time.Duration) Option {
 	}
 }
 
-// Transport is a gossip.Transport wrapped with security. It is safe for
-// concurrent use.
+// Transport is a gossip.Transport wrapped with security. It starts no
+// goroutine of its own: it opens packets and runs the inbound stream
+// handshake inside the inner transport's calls to its Handler. It is safe
+// for concurrent use.
 type Transport struct {
 	inner gossip.Transport
 	o     options
@@ -107,30 +119,48 @@ type Transport struct {
 
 	replay replayFilter
 
-	mu      sync.Mutex
-	started bool
-	closed  bool
-	pending map[net.Conn]struct{} // inbound streams in their handshake
-
-	packets chan gossip.Packet
-	streams chan net.Conn
-	done    chan struct{}
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
 }
 
 var _ gossip.Transport = (*Transport)(nil)
 
+// Middleware returns a gossip.Middleware that wraps a transport with the
+// given options, or an error if the options are invalid (see Wrap).
+func Middleware(opts ...Option) (gossip.Middleware, error) {
+	o, err := build(opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(inner gossip.Transport) gossip.Transport { return newTransport(inner, o) }, nil
+}
+
 // Wrap returns inner wrapped with the given options. The wrapper owns inner:
-// its Start and Close start and close inner.
+// its Start and Close start and close inner. A label over MaxLabelLen fails
+// with ErrLabel; WithKeyring(nil) or WithTLS(nil) fails with ErrOption.
 func Wrap(inner gossip.Transport, opts ...Option) (*Transport, error) {
-	o := options{window: DefaultReplayWindow, handshake: DefaultHandshakeTimeout, queue: 128}
+	o, err := build(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newTransport(inner, o), nil
+}
+
+func build(opts []Option) (options, error) {
+	o := options{window: DefaultReplayWindow, handshake: DefaultHandshakeTimeout}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
 	if len(o.label) > MaxLabelLen {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrLabel, len(o.label), MaxLabelLen)
+		return o, fmt.Errorf("%w: %d bytes, limit %d", ErrLabel, len(o.label), MaxLabelLen)
+	}
+	if o.nilKeys {
+		return o, fmt.Errorf("%w: WithKeyring(nil); pass a keyring, or leave the option out to run unencrypted", ErrOption)
+	}
+	if o.nilTLS {
+		return o, fmt.Errorf("%w: WithTLS(nil); pass a *tls.Config, or leave the option out to run without TLS", ErrOption)
 	}
 	if o.counters == nil {
 		o.counters = stats.New()
@@ -138,33 +168,26 @@ func Wrap(inner gossip.Transport, opts ...Option) (*Transport, error) {
 	if o.log == nil {
 		o.log = slog.Default()
 	}
-	return &Transport{
-		inner:   inner,
-		o:       o,
-		c:       o.counters,
-		replay:  newReplayFilter(o.window),
-		pending: make(map[net.Conn]struct{}),
-		packets: make(chan gossip.Packet, o.queue),
-		streams: make(chan net.Conn, o.queue),
-		done:    make(chan struct{}),
-	}, nil
+	return o, nil
 }
 
-// Start starts the inner transport and the wrapper's goroutines.
-func (t *Transport) Start(ctx context.Context) error {
+func newTransport(inner gossip.Transport, o options) *Transport {
+	return &Transport{inner: inner, o: o, c: o.counters, replay: newReplayFilter(o.window)}
+}
+
+// Start starts the inner transport with a Handler that authenticates what
+// arrives before handing it to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return fmt.Errorf("net/security: nil handler")
+	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
+	closed := t.closed
+	t.mu.Unlock()
+	if closed {
 		return ErrClosed
 	}
-	if err := t.inner.Start(ctx); err != nil {
-		return err
-	}
-	t.started = true
-	t.wg.Add(2)
-	go t.forwardPackets()
-	go t.acceptStreams()
-	return nil
+	return t.inner.Start(ctx, handler{t: t, next: h})
 }
 
 // Addr returns the inner transport's address.
@@ -175,14 +198,6 @@ func (t *Transport) PacketSize() int { return t.inner.PacketSize() - t.overhead(
 
 // Stats returns a snapshot of the wrapper's counters.
 func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
-
-// Packets returns the channel of authenticated packets; it is closed by
-// Close.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
-
-// Streams returns the channel of authenticated inbound streams; it is
-// closed by Close.
-func (t *Transport) Streams() <-chan net.Conn { return t.streams }
 
 func (t *Transport) overhead() int {
 	switch {
@@ -254,22 +269,37 @@ func (t *Transport) open(p []byte) ([]byte, stats.Reason, bool) {
 	return p, 0, true
 }
 
-func (t *Transport) forwardPackets() {
-	defer t.wg.Done()
-	for p := range t.inner.Packets() {
-		data, reason, ok := t.open(p.Data)
-		if !ok {
-			t.c.Drop(reason)
-			t.o.log.Debug("packet dropped", "component", "net/security", "peer_addr", p.From, "reason", reason.String())
-			continue
-		}
-		p.Data = data
-		select {
-		case t.packets <- p:
-		default:
-			t.c.Drop(stats.Overflow)
-		}
+// handler is the Handler the wrapper gives the inner transport.
+type handler struct {
+	t    *Transport
+	next gossip.Handler
+}
+
+// HandlePacket opens p and passes its payload on, or drops and counts it.
+func (h handler) HandlePacket(p gossip.Packet) {
+	data, reason, ok := h.t.open(p.Data)
+	if !ok {
+		h.t.c.Drop(reason)
+		h.t.o.log.Debug("packet dropped", "component", "net/security", "peer_addr", p.From, "reason", reason.String())
+		return
 	}
+	p.Data = data
+	h.next.HandlePacket(p)
+}
+
+// HandleStream runs the accept side of the handshake, bounded by the
+// handshake timeout, and serves the secured stream with the next Handler.
+// A failed handshake is counted and the stream closed by the inner
+// transport.
+func (h handler) HandleStream(conn net.Conn) {
+	sc, err := h.t.secureAccept(conn)
+	if err != nil {
+		h.t.c.Drop(stats.Auth)
+		h.t.o.log.Debug("stream refused", "component", "net/security", "peer_addr", conn.RemoteAddr().String(), "err", err)
+		return
+	}
+	defer sc.Close()
+	h.next.HandleStream(sc)
 }
 
 // DialStream opens a stream through the inner transport and secures it:
@@ -330,45 +360,6 @@ func (t *Transport) hello() []byte {
 	return append(h, t.o.label...)
 }
 
-func (t *Transport) acceptStreams() {
-	defer t.wg.Done()
-	for conn := range t.inner.Streams() {
-		t.mu.Lock()
-		if t.closed {
-			t.mu.Unlock()
-			conn.Close()
-			continue
-		}
-		t.pending[conn] = struct{}{}
-		t.wg.Add(1)
-		t.mu.Unlock()
-		go t.handshake(conn)
-	}
-}
-
-func (t *Transport) handshake(conn net.Conn) {
-	defer t.wg.Done()
-	sc, err := t.secureAccept(conn)
-	t.mu.Lock()
-	delete(t.pending, conn)
-	closed := t.closed
-	t.mu.Unlock()
-	if err != nil || closed {
-		if err != nil {
-			t.c.Drop(stats.Auth)
-			t.o.log.Debug("stream refused", "component", "net/security", "peer_addr", conn.RemoteAddr().String(), "err", err)
-		}
-		conn.Close()
-		return
-	}
-	select {
-	case t.streams <- sc:
-	default:
-		t.c.Drop(stats.Overflow)
-		sc.Close()
-	}
-}
-
 func (t *Transport) secureAccept(conn net.Conn) (net.Conn, error) {
 	if t.o.tls == nil && t.o.keys == nil && t.o.label == "" {
 		return conn, nil
@@ -411,8 +402,8 @@ func (t *Transport) readHello(r io.Reader) error {
 	return nil
 }
 
-// Close closes the inner transport and every stream still in its
-// handshake, waits for the wrapper's goroutines and closes both channels.
+// Close closes the inner transport, which closes every inbound stream (in
+// its handshake or served) and waits for the Handler calls to return.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -420,20 +411,6 @@ func (t *Transport) Close() error {
 		return nil
 	}
 	t.closed = true
-	close(t.done)
-	for c := range t.pending {
-		c.Close()
-	}
-	started := t.started
 	t.mu.Unlock()
-	err := t.inner.Close()
-	if started {
-		t.wg.Wait()
-	}
-	close(t.packets)
-	close(t.streams)
-	for s := range t.streams {
-		s.Close()
-	}
-	return err
+	return t.inner.Close()
 }

@@ -19,13 +19,12 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
-	"github.com/libgossip/libgossip/net/internal/frame"
-	"github.com/libgossip/libgossip/net/internal/leakcheck"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
+	"github.com/libgossip/libgossip/gossip/wire/frame"
 	"github.com/libgossip/libgossip/net/security"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
 	"github.com/libgossip/libgossip/net/transport/hybrid"
-	"github.com/libgossip/libgossip/net/transport/transporttest"
 )
 
 func mustKey(t testing.TB, size int) security.Key {
@@ -54,14 +53,10 @@ func wrap(t testing.TB, opts ...security.Option) *security.Transport {
 	return tr
 }
 
-func started(t *testing.T, opts ...security.Option) *security.Transport {
+func started(t *testing.T, opts ...security.Option) (*security.Transport, *gossiptest.Sink) {
 	t.Helper()
 	tr := wrap(t, opts...)
-	if err := tr.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tr.Close() })
-	return tr
+	return tr, gossiptest.StartTransport(t, tr)
 }
 
 func TestContract(t *testing.T) {
@@ -77,10 +72,10 @@ func TestContract(t *testing.T) {
 		"aes-128+tls": {security.WithKeyring(ring(t, mustKey(t, 16))), security.WithTLS(certs.config(t, true))},
 	} {
 		t.Run(name, func(t *testing.T) {
-			leakcheck.Check(t)
-			transporttest.Run(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
+			gossiptest.Check(t)
+			gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
 				return wrap(t, opts...), wrap(t, opts...)
-			}, transporttest.Features{Streams: true, ExactFrom: true})
+			}, gossiptest.Features{Streams: true, ExactFrom: true})
 		})
 	}
 }
@@ -194,9 +189,20 @@ func TestWrapErrors(t *testing.T) {
 	if _, err := security.Wrap(hybrid.New("127.0.0.1:0"), security.WithLabel(strings.Repeat("x", 256))); !errors.Is(err, security.ErrLabel) {
 		t.Fatalf("long label: %v", err)
 	}
+	for _, opt := range []security.Option{security.WithKeyring(nil), security.WithTLS(nil)} {
+		if _, err := security.Wrap(hybrid.New("127.0.0.1:0"), opt); !errors.Is(err, security.ErrOption) {
+			t.Fatalf("nil keyring or TLS config: %v, want ErrOption", err)
+		}
+		if _, err := security.Middleware(opt); !errors.Is(err, security.ErrOption) {
+			t.Fatalf("Middleware with a nil keyring or TLS config: %v, want ErrOption", err)
+		}
+	}
+	if _, err := security.Middleware(security.WithLabel(strings.Repeat("x", 256))); !errors.Is(err, security.ErrLabel) {
+		t.Fatalf("Middleware with a long label: %v", err)
+	}
 	tr := wrap(t, security.WithKeyring(&security.Keyring{}))
 	tr.Close()
-	if err := tr.Start(context.Background()); !errors.Is(err, security.ErrClosed) {
+	if err := tr.Start(context.Background(), gossiptest.NewSink()); !errors.Is(err, security.ErrClosed) {
 		t.Fatalf("Start after Close: %v", err)
 	}
 	if tr.PacketSize() != transport.DefaultPacketSize-security.Overhead {
@@ -205,9 +211,9 @@ func TestWrapErrors(t *testing.T) {
 }
 
 func TestEmptyKeyring(t *testing.T) {
-	leakcheck.Check(t)
-	a := started(t, security.WithKeyring(&security.Keyring{}))
-	b := started(t)
+	gossiptest.Check(t)
+	a, _ := started(t, security.WithKeyring(&security.Keyring{}))
+	b, _ := started(t)
 	if err := a.WritePacket(context.Background(), b.Addr(), []byte("x")); !errors.Is(err, security.ErrNoKey) {
 		t.Fatalf("WritePacket with no key: %v", err)
 	}
@@ -238,28 +244,29 @@ func TestRefused(t *testing.T) {
 			[]security.Option{security.WithTLS(certs.config(t, true)), security.WithLabel("b")}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			leakcheck.Check(t)
-			a, b := started(t, tc.a...), started(t, tc.b...)
+			gossiptest.Check(t)
+			a, _ := started(t, tc.a...)
+			b, sb := started(t, tc.b...)
 			ctx := context.Background()
 			a.WritePacket(ctx, b.Addr(), []byte("hello"))
 			// TLS covers streams only; packets are refused by key or label.
 			packets := !strings.HasPrefix(tc.name, "tls") || strings.Contains(tc.name, "label")
 			if packets {
-				transporttest.Eventually(t, "an auth drop of the packet", func() bool { return b.Stats().Dropped(stats.Auth) >= 1 })
+				gossiptest.Eventually(t, "an auth drop of the packet", func() bool { return b.Stats().Dropped(stats.Auth) >= 1 })
 			}
 			before := b.Stats().Dropped(stats.Auth)
 			c, err := a.DialStream(ctx, b.Addr())
 			if err == nil {
 				frame.Write(c, []byte("hello"))
-				c.SetReadDeadline(time.Now().Add(transporttest.Timeout))
+				c.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
 				c.Read(make([]byte, 1)) // until refused
 				c.Close()
 			}
-			transporttest.Eventually(t, "an auth drop of the stream", func() bool { return b.Stats().Dropped(stats.Auth) > before })
+			gossiptest.Eventually(t, "an auth drop of the stream", func() bool { return b.Stats().Dropped(stats.Auth) > before })
 			select {
-			case s := <-b.Streams():
+			case s := <-sb.Streams():
 				t.Fatalf("refused stream delivered from %s", s.RemoteAddr())
-			case p := <-b.Packets():
+			case p := <-sb.Packets():
 				if packets {
 					t.Fatalf("refused packet delivered: %q", p.Data)
 				}
@@ -272,26 +279,29 @@ func TestRefused(t *testing.T) {
 // TestRotation rotates keys between two live transports with packets and
 // streams flowing at every step.
 func TestRotation(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	k1, k2 := mustKey(t, 32), mustKey(t, 16)
 	ra, rb := ring(t, k1), ring(t, k1)
-	a := started(t, security.WithKeyring(ra), security.WithLabel("c"))
-	b := started(t, security.WithKeyring(rb), security.WithLabel("c"))
+	a, sa := started(t, security.WithKeyring(ra), security.WithLabel("c"))
+	b, sb := started(t, security.WithKeyring(rb), security.WithLabel("c"))
 	check := func(step string) {
 		t.Helper()
-		for _, d := range [][2]*security.Transport{{a, b}, {b, a}} {
-			if err := d[0].WritePacket(context.Background(), d[1].Addr(), []byte(step)); err != nil {
+		for _, d := range []struct {
+			src, dst *security.Transport
+			sink     *gossiptest.Sink
+		}{{a, b, sb}, {b, a, sa}} {
+			if err := d.src.WritePacket(context.Background(), d.dst.Addr(), []byte(step)); err != nil {
 				t.Fatalf("%s: %v", step, err)
 			}
-			if p := transporttest.Recv(t, d[1]); string(p.Data) != step {
+			if p := gossiptest.Recv(t, d.sink); string(p.Data) != step {
 				t.Fatalf("%s: got %q", step, p.Data)
 			}
-			c, err := d[0].DialStream(context.Background(), d[1].Addr())
+			c, err := d.src.DialStream(context.Background(), d.dst.Addr())
 			if err != nil {
 				t.Fatalf("%s: %v", step, err)
 			}
 			frame.Write(c, []byte(step))
-			s := transporttest.Accept(t, d[1])
+			s := gossiptest.Accept(t, d.sink)
 			got, err := frame.Read(s, 1<<20)
 			if err != nil || string(got) != step {
 				t.Fatalf("%s: stream got %q, %v", step, got, err)
@@ -323,21 +333,21 @@ func TestRotation(t *testing.T) {
 // TestHostilePackets sends replayed, tampered, truncated and garbage packets
 // straight at the socket.
 func TestHostilePackets(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	k := mustKey(t, 32)
-	b := started(t, security.WithKeyring(ring(t, k)), security.WithLabel("c"))
+	b, sb := started(t, security.WithKeyring(ring(t, k)), security.WithLabel("c"))
 	// Capture a sealed packet with a raw socket posing as b.
 	sniff, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sniff.Close()
-	a := started(t, security.WithKeyring(ring(t, k)), security.WithLabel("c"))
+	a, _ := started(t, security.WithKeyring(ring(t, k)), security.WithLabel("c"))
 	if err := a.WritePacket(context.Background(), sniff.LocalAddr().String(), []byte("once")); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 2048)
-	sniff.SetReadDeadline(time.Now().Add(transporttest.Timeout))
+	sniff.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
 	n, _, err := sniff.ReadFrom(buf)
 	if err != nil {
 		t.Fatal(err)
@@ -351,20 +361,20 @@ func TestHostilePackets(t *testing.T) {
 		}
 	}
 	send(sealed)
-	if p := transporttest.Recv(t, b); string(p.Data) != "once" {
+	if p := gossiptest.Recv(t, sb); string(p.Data) != "once" {
 		t.Fatalf("got %q", p.Data)
 	}
 	send(sealed)                                            // replay
 	send(tampered)                                          // tampered
 	send(sealed[:security.Overhead-1])                      // truncated
 	send([]byte("garbage garbage garbage garbage garbage")) // garbage
-	transporttest.Eventually(t, "drops", func() bool {
+	gossiptest.Eventually(t, "drops", func() bool {
 		s := b.Stats()
 		return s.Dropped(stats.Replay) == 1 && s.Dropped(stats.Auth) == 3
 	})
 	// Still works.
 	a.WritePacket(context.Background(), b.Addr(), []byte("twice"))
-	if p := transporttest.Recv(t, b); string(p.Data) != "twice" {
+	if p := gossiptest.Recv(t, sb); string(p.Data) != "twice" {
 		t.Fatalf("got %q", p.Data)
 	}
 }
@@ -372,9 +382,9 @@ func TestHostilePackets(t *testing.T) {
 // TestHostileStreams opens streams that never finish their hello or send
 // garbage records; each is refused within the handshake timeout.
 func TestHostileStreams(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	k := mustKey(t, 32)
-	b := started(t, security.WithKeyring(ring(t, k)), security.WithHandshakeTimeout(200*time.Millisecond))
+	b, _ := started(t, security.WithKeyring(ring(t, k)), security.WithHandshakeTimeout(200*time.Millisecond))
 	for _, payload := range [][]byte{
 		nil,                         // silent
 		{0, 0, 0, 5, 1, 2, 3, 4, 5}, // record too short
@@ -387,21 +397,21 @@ func TestHostileStreams(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw.Write(append([]byte{'S'}, payload...))
-		raw.SetReadDeadline(time.Now().Add(transporttest.Timeout))
+		raw.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
 		if _, err := raw.Read(make([]byte, 1)); err == nil {
 			t.Fatal("hostile stream got data")
 		}
 		raw.Close()
 	}
-	transporttest.Eventually(t, "5 auth drops", func() bool { return b.Stats().Dropped(stats.Auth) == 5 })
+	gossiptest.Eventually(t, "5 auth drops", func() bool { return b.Stats().Dropped(stats.Auth) == 5 })
 }
 
 // TestCloseDuringHandshake closes a transport while a stream is stuck in
 // its hello.
 func TestCloseDuringHandshake(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	b := wrap(t, security.WithLabel("x"))
-	if err := b.Start(context.Background()); err != nil {
+	if err := b.Start(context.Background(), gossiptest.NewSink()); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := net.Dial("tcp", b.Addr())
@@ -410,14 +420,15 @@ func TestCloseDuringHandshake(t *testing.T) {
 	}
 	defer raw.Close()
 	raw.Write([]byte{'S'})
-	transporttest.Eventually(t, "the stream accepted", func() bool { return b.Stats().StreamsIn == 1 })
+	gossiptest.Eventually(t, "the stream accepted", func() bool { return b.Stats().StreamsIn == 1 })
 	b.Close()
 }
 
 func TestLargeStreamWrites(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	k := mustKey(t, 24)
-	a, b := started(t, security.WithKeyring(ring(t, k))), started(t, security.WithKeyring(ring(t, k)))
+	a, _ := started(t, security.WithKeyring(ring(t, k)))
+	b, sb := started(t, security.WithKeyring(ring(t, k)))
 	c, err := a.DialStream(context.Background(), b.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -425,7 +436,7 @@ func TestLargeStreamWrites(t *testing.T) {
 	defer c.Close()
 	big := bytes.Repeat([]byte("0123456789"), 20000)
 	go frame.Write(c, big)
-	s := transporttest.Accept(t, b)
+	s := gossiptest.Accept(t, sb)
 	defer s.Close()
 	got, err := frame.Read(s, 1<<20)
 	if err != nil || !bytes.Equal(got, big) {
@@ -437,8 +448,8 @@ func TestLargeStreamWrites(t *testing.T) {
 }
 
 func TestOversize(t *testing.T) {
-	leakcheck.Check(t)
-	a := started(t, security.WithLabel("abc"))
+	gossiptest.Check(t)
+	a, _ := started(t, security.WithLabel("abc"))
 	if err := a.WritePacket(context.Background(), "127.0.0.1:1", make([]byte, a.PacketSize()+1)); err == nil {
 		t.Fatal("oversize write succeeded")
 	}

@@ -28,6 +28,8 @@ var (
 	ErrNoStreams = errors.New("net/transport: transport has no streams")
 	// ErrAddress reports an address that cannot be parsed or resolved.
 	ErrAddress = errors.New("net/transport: bad address")
+	// ErrNilHandler is returned by Start given a nil gossip.Handler.
+	ErrNilHandler = errors.New("net/transport: nil handler")
 )
 
 // Defaults for Options. A zero or negative value given to a With function
@@ -37,14 +39,19 @@ const (
 	// 1,500-byte Ethernet frame with room for IP, UDP and encryption
 	// overhead.
 	DefaultPacketSize = 1400
-	// DefaultQueueLen is the default capacity of the Packets and Streams
-	// channels. A packet or stream that finds its channel full is dropped
-	// and counted as stats.Overflow.
-	DefaultQueueLen = 128
 	// DefaultMaxConns is the default cap on concurrent inbound TCP
 	// connections (packet connections and streams together), and on
 	// cached outbound packet connections.
 	DefaultMaxConns = 256
+	// DefaultMaxConnsPerSource is the default cap on concurrent inbound
+	// TCP connections from one source IP address, counting connections
+	// that are opening or carry a stream (not cached packet connections,
+	// which only the global cap bounds). Raise it when many members share
+	// one address (one host, or behind NAT).
+	DefaultMaxConnsPerSource = 16
+	// DefaultAcceptTimeout is how long a new inbound TCP connection may
+	// take to send its opening bytes (its preamble) before it is closed.
+	DefaultAcceptTimeout = 2 * time.Second
 	// DefaultIdleTimeout is how long an inbound TCP packet connection may
 	// stay silent before it is closed. Cached outbound packet connections
 	// are closed after half of it.
@@ -68,10 +75,13 @@ type Options struct {
 	Advertise string
 	// PacketSize is the MTU budget in bytes.
 	PacketSize int
-	// QueueLen is the capacity of the Packets and Streams channels.
-	QueueLen int
 	// MaxConns caps concurrent inbound TCP connections.
 	MaxConns int
+	// MaxConnsPerSource caps concurrent opening and stream connections
+	// from one source IP.
+	MaxConnsPerSource int
+	// AcceptTimeout bounds the wait for a new connection's preamble.
+	AcceptTimeout time.Duration
 	// IdleTimeout closes silent TCP packet connections.
 	IdleTimeout time.Duration
 	// IOTimeout bounds single reads, writes, dials and handshakes.
@@ -95,13 +105,14 @@ type Option func(*Options)
 // Apply returns the defaults with opts applied in order.
 func Apply(opts ...Option) Options {
 	o := Options{
-		PacketSize:    DefaultPacketSize,
-		QueueLen:      DefaultQueueLen,
-		MaxConns:      DefaultMaxConns,
-		IdleTimeout:   DefaultIdleTimeout,
-		IOTimeout:     DefaultIOTimeout,
-		StreamTimeout: DefaultStreamTimeout,
-		MaxFrame:      DefaultMaxFrame,
+		PacketSize:        DefaultPacketSize,
+		MaxConns:          DefaultMaxConns,
+		MaxConnsPerSource: DefaultMaxConnsPerSource,
+		AcceptTimeout:     DefaultAcceptTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		IOTimeout:         DefaultIOTimeout,
+		StreamTimeout:     DefaultStreamTimeout,
+		MaxFrame:          DefaultMaxFrame,
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -134,13 +145,22 @@ func WithAdvertise(addr string) Option { return func(o *Options) { o.Advertise =
 // WithPacketSize sets the MTU budget in bytes. Default DefaultPacketSize.
 func WithPacketSize(n int) Option { return func(o *Options) { positive(&o.PacketSize, n) } }
 
-// WithQueueLen sets the capacity of the Packets and Streams channels.
-// Default DefaultQueueLen.
-func WithQueueLen(n int) Option { return func(o *Options) { positive(&o.QueueLen, n) } }
-
 // WithMaxConns caps concurrent inbound TCP connections. Default
 // DefaultMaxConns.
 func WithMaxConns(n int) Option { return func(o *Options) { positive(&o.MaxConns, n) } }
+
+// WithMaxConnsPerSource caps concurrent inbound TCP connections from one
+// source IP that are opening or carry a stream. Default
+// DefaultMaxConnsPerSource.
+func WithMaxConnsPerSource(n int) Option {
+	return func(o *Options) { positive(&o.MaxConnsPerSource, n) }
+}
+
+// WithAcceptTimeout bounds how long a new inbound TCP connection may take
+// to send its preamble. Default DefaultAcceptTimeout.
+func WithAcceptTimeout(d time.Duration) Option {
+	return func(o *Options) { positive(&o.AcceptTimeout, d) }
+}
 
 // WithIdleTimeout sets how long a TCP packet connection may stay silent.
 // Default DefaultIdleTimeout.
@@ -152,8 +172,8 @@ func WithIdleTimeout(d time.Duration) Option {
 // Default DefaultIOTimeout.
 func WithIOTimeout(d time.Duration) Option { return func(o *Options) { positive(&o.IOTimeout, d) } }
 
-// WithStreamTimeout sets the initial deadline of every stream handed out by
-// DialStream and Streams. Default DefaultStreamTimeout.
+// WithStreamTimeout sets the initial deadline of every stream returned by
+// DialStream or served by the Handler. Default DefaultStreamTimeout.
 func WithStreamTimeout(d time.Duration) Option {
 	return func(o *Options) { positive(&o.StreamTimeout, d) }
 }
@@ -173,13 +193,20 @@ func WithCounters(c *stats.Counters) Option { return func(o *Options) { o.Counte
 // connections. The hybrid transport sets it.
 func WithoutPackets() Option { return func(o *Options) { o.NoPackets = true } }
 
-// AdvertiseAddr returns the address to report for a socket bound to bound,
-// given the advertise setting: advertise's host (and port, when it has a
-// non-zero one) win; otherwise the bound address, with a wildcard host
-// replaced by the first global unicast address of an interface of the same
-// family (loopback if there is none).
-func AdvertiseAddr(bound netip.AddrPort, advertise string) (string, error) {
+// AdvertiseAddr returns the address to report for a socket asked to bind
+// bind ("host:port") and actually bound to bound, given the advertise
+// setting: advertise's host (and port, when it has a non-zero one) win;
+// otherwise the bound address. A wildcard bind is replaced by the first
+// global unicast address of an interface of the bind's family: IPv4 for
+// "0.0.0.0" and for an empty host, IPv6 for "::" (loopback of that family
+// if there is none). The family comes from bind, not from bound, because
+// the system may serve an IPv4 wildcard with a dual-stack IPv6 socket.
+//
+// It also returns how the address was chosen, for the log: "advertise",
+// "bind", or "interface (IPv4)" / "interface (IPv6)".
+func AdvertiseAddr(bind string, bound netip.AddrPort, advertise string) (addr, how string, err error) {
 	host, port := "", bound.Port()
+	how = "bind"
 	if advertise != "" {
 		h, p, err := net.SplitHostPort(advertise)
 		if err != nil {
@@ -192,35 +219,53 @@ func AdvertiseAddr(bound netip.AddrPort, advertise string) (string, error) {
 		if p != "" {
 			n, err := strconv.ParseUint(p, 10, 16)
 			if err != nil {
-				return "", fmt.Errorf("%w: advertise port %q", ErrAddress, p)
+				return "", "", fmt.Errorf("%w: advertise port %q", ErrAddress, p)
 			}
 			if n != 0 {
 				port = uint16(n)
 			}
 		}
-		host = h
+		host, how = h, "advertise"
 	}
 	if host == "" {
 		ip := bound.Addr().Unmap()
 		if ip.IsUnspecified() {
-			ip = interfaceAddr(ip.Is6())
+			v6 := false
+			if h, _, err := net.SplitHostPort(bind); err == nil {
+				if bip, err := netip.ParseAddr(h); err == nil {
+					v6 = bip.Is6() && !bip.Is4In6()
+				}
+			}
+			ip = interfaceAddr(v6)
+			how = "interface (IPv4)"
+			if v6 {
+				how = "interface (IPv6)"
+			}
 		}
 		host = ip.String()
 	}
-	return net.JoinHostPort(host, strconv.Itoa(int(port))), nil
+	return net.JoinHostPort(host, strconv.Itoa(int(port))), how, nil
 }
 
 func interfaceAddr(v6 bool) netip.Addr {
-	if addrs, err := net.InterfaceAddrs(); err == nil {
-		for _, a := range addrs {
-			pfx, err := netip.ParsePrefix(a.String())
-			if err != nil {
-				continue
-			}
-			ip := pfx.Addr()
-			if ip.IsGlobalUnicast() && ip.Is6() == v6 && !ip.Is4In6() {
-				return ip
-			}
+	var addrs []net.Addr
+	if a, err := net.InterfaceAddrs(); err == nil {
+		addrs = a
+	}
+	return pickAddr(addrs, v6)
+}
+
+// pickAddr returns the first global unicast address of the family in
+// addrs, or that family's loopback.
+func pickAddr(addrs []net.Addr, v6 bool) netip.Addr {
+	for _, a := range addrs {
+		pfx, err := netip.ParsePrefix(a.String())
+		if err != nil {
+			continue
+		}
+		ip := pfx.Addr()
+		if ip.IsGlobalUnicast() && ip.Is6() == v6 && !ip.Is4In6() {
+			return ip
 		}
 	}
 	if v6 {

@@ -51,6 +51,12 @@
  * A node's event callback runs on a library thread, one event at a time, in
  * order; it must not call gossip_node_stop or gossip_node_destroy on its own
  * node (those calls return GOSSIP_ERR_STATE from inside the callback).
+ *
+ * CALLBACK LIFETIME. Once gossip_core_destroy, or gossip_node_stop or
+ * gossip_node_destroy, has returned GOSSIP_OK, no callback of that core or
+ * node is running or will run: the user pointer given with the callback may
+ * be freed. A node's stop or destroy that returns GOSSIP_ERR_TIMEOUT makes
+ * no such promise yet (a callback is still running); call it again.
  */
 #ifndef LIBGOSSIP_H
 #define LIBGOSSIP_H

@@ -42,8 +42,12 @@ func New(bind string, opts ...transport.Option) *Transport {
 	}
 }
 
-// Start binds both sockets on one port.
-func (t *Transport) Start(ctx context.Context) error {
+// Start binds both sockets on one port and delivers UDP packets and TCP
+// streams to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	host, port, err := net.SplitHostPort(t.bind)
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", transport.ErrAddress, t.bind, err)
@@ -63,12 +67,12 @@ func (t *Transport) Start(ctx context.Context) error {
 			}
 			return fmt.Errorf("net/hybrid: listen tcp %s: %w", net.JoinHostPort(host, p), err)
 		}
-		if err := t.udp.StartConn(pc.(*net.UDPConn)); err != nil {
+		if err := t.udp.StartConn(pc.(*net.UDPConn), h); err != nil {
 			pc.Close()
 			ln.Close()
 			return err
 		}
-		if err := t.tcp.StartListener(ln); err != nil {
+		if err := t.tcp.StartListener(ln, h); err != nil {
 			ln.Close()
 			return err
 		}
@@ -101,16 +105,10 @@ func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) erro
 	return t.udp.WritePacket(ctx, addr, b)
 }
 
-// Packets returns the UDP packets channel; it is closed by Close.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.udp.Packets() }
-
 // DialStream opens a TCP stream; see tcp.Transport.DialStream.
 func (t *Transport) DialStream(ctx context.Context, addr string) (net.Conn, error) {
 	return t.tcp.DialStream(ctx, addr)
 }
-
-// Streams returns the TCP streams channel; it is closed by Close.
-func (t *Transport) Streams() <-chan net.Conn { return t.tcp.Streams() }
 
 // Close closes both transports and waits for their goroutines.
 func (t *Transport) Close() error {

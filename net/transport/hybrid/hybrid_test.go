@@ -7,29 +7,25 @@ import (
 	"testing"
 
 	"github.com/libgossip/libgossip/gossip"
-	"github.com/libgossip/libgossip/net/internal/leakcheck"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/net/transport"
 	"github.com/libgossip/libgossip/net/transport/hybrid"
-	"github.com/libgossip/libgossip/net/transport/transporttest"
 )
 
 func TestContract(t *testing.T) {
-	leakcheck.Check(t)
-	transporttest.Run(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
+	gossiptest.Check(t)
+	gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
 		return hybrid.New("127.0.0.1:0"), hybrid.New("127.0.0.1:0")
-	}, transporttest.Features{Streams: true, ExactFrom: true})
+	}, gossiptest.Features{Streams: true, ExactFrom: true})
 }
 
 func TestSamePortAndAdvertise(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	tr := hybrid.New("127.0.0.1:0", transport.WithAdvertise("10.1.2.3"))
 	if tr.Port() != 0 {
 		t.Fatal("port before Start")
 	}
-	if err := tr.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	gossiptest.StartTransport(t, tr)
 	if tr.Port() == 0 {
 		t.Fatal("port 0 after Start")
 	}
@@ -52,7 +48,7 @@ func TestSamePortAndAdvertise(t *testing.T) {
 func TestBindErrors(t *testing.T) {
 	for _, bind := range []string{"nocolon", "256.1.1.1:0"} {
 		tr := hybrid.New(bind)
-		if err := tr.Start(context.Background()); err == nil {
+		if err := tr.Start(context.Background(), gossiptest.NewSink()); err == nil {
 			t.Errorf("Start(%q) succeeded", bind)
 		}
 		tr.Close()
@@ -64,20 +60,23 @@ func TestBindErrors(t *testing.T) {
 	}
 	defer ln.Close()
 	tr := hybrid.New(ln.Addr().String())
-	if err := tr.Start(context.Background()); err == nil {
+	if err := tr.Start(context.Background(), nil); err == nil {
+		t.Fatal("Start with a nil handler succeeded")
+	}
+	if err := tr.Start(context.Background(), gossiptest.NewSink()); err == nil {
 		t.Fatal("Start on a taken TCP port succeeded")
 	}
 	tr.Close()
 }
 
 func TestIPv6(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	ln, err := net.Listen("tcp6", "[::1]:0")
 	if err != nil {
 		t.Skipf("IPv6 loopback unavailable: %v", err)
 	}
 	ln.Close()
-	transporttest.Run(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
+	gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
 		return hybrid.New("[::1]:0"), hybrid.New("[::1]:0")
-	}, transporttest.Features{Streams: true, ExactFrom: true})
+	}, gossiptest.Features{Streams: true, ExactFrom: true})
 }

@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
-	"github.com/libgossip/libgossip/net/internal/frame"
+	"github.com/libgossip/libgossip/gossip/wire/frame"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
 )
@@ -35,17 +37,24 @@ type Transport struct {
 	closed  bool
 	ln      net.Listener
 	addr    string
-	inbound map[net.Conn]struct{}
+	inbound map[net.Conn]inbound
+	sources map[netip.Addr]int // opening and stream connections per source IP
+	pconns  map[netip.Addr]int // packet connections per source IP
 	pool    map[string]*pooled
 
-	slots   chan struct{} // one token per inbound connection
-	packets chan gossip.Packet
-	streams chan net.Conn
-	done    chan struct{}
-	wg      sync.WaitGroup
+	slots chan struct{} // one token per inbound connection
+	done  chan struct{}
+	wg    sync.WaitGroup
 }
 
 var _ gossip.Transport = (*Transport)(nil)
+
+// inbound is what the transport tracks of an accepted connection.
+type inbound struct {
+	src     netip.Addr
+	counted bool // counts against its source's cap
+	packet  bool // counts against its source's packet connections
+}
 
 type pooled struct {
 	mu   sync.Mutex // serializes frame writes
@@ -61,17 +70,21 @@ func New(bind string, opts ...transport.Option) *Transport {
 		bind:    bind,
 		opts:    o,
 		c:       o.Counters,
-		inbound: make(map[net.Conn]struct{}),
+		inbound: make(map[net.Conn]inbound),
+		sources: make(map[netip.Addr]int),
+		pconns:  make(map[netip.Addr]int),
 		pool:    make(map[string]*pooled),
 		slots:   make(chan struct{}, o.MaxConns),
-		packets: make(chan gossip.Packet, o.QueueLen),
-		streams: make(chan net.Conn, o.QueueLen),
 		done:    make(chan struct{}),
 	}
 }
 
-// Start listens and starts the accept loop.
-func (t *Transport) Start(ctx context.Context) error {
+// Start listens and starts the accept loop: packets and streams that
+// arrive are delivered to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	if err := t.checkState(false); err != nil {
 		return err
 	}
@@ -80,7 +93,7 @@ func (t *Transport) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("net/tcp: listen %s: %w", t.bind, err)
 	}
-	if err := t.StartListener(ln); err != nil {
+	if err := t.StartListener(ln, h); err != nil {
 		ln.Close()
 		return err
 	}
@@ -88,22 +101,29 @@ func (t *Transport) Start(ctx context.Context) error {
 }
 
 // StartListener starts the transport on an already open listener instead
-// of opening its own; the transport owns ln from then on, unless
-// StartListener returns an error.
-func (t *Transport) StartListener(ln net.Listener) error {
+// of opening its own, delivering to h; the transport owns ln from then on,
+// unless StartListener returns an error.
+func (t *Transport) StartListener(ln net.Listener, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.checkLocked(false); err != nil {
 		return err
 	}
-	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
+	addr, how, err := transport.AdvertiseAddr(t.bind, transport.AddrPortOf(ln.Addr()), t.opts.Advertise)
 	if err != nil {
 		return err
 	}
 	t.ln, t.addr, t.started = ln, addr, true
 	t.wg.Add(1)
-	go t.acceptLoop(ln)
-	t.opts.Logger.Debug("tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String())
+	go t.acceptLoop(ln, h)
+	level := slog.LevelDebug
+	if how != "bind" && how != "advertise" {
+		level = slog.LevelInfo // a wildcard bind: say which address peers get
+	}
+	t.opts.Logger.Log(context.Background(), level, "tcp transport started", "component", "net/tcp", "addr", addr, "bind", ln.Addr().String(), "advertise_from", how)
 	return nil
 }
 
@@ -139,13 +159,6 @@ func (t *Transport) PacketSize() int { return t.opts.PacketSize }
 
 // Stats returns a snapshot of the transport's counters.
 func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
-
-// Packets returns the channel of received packets; it is closed by Close.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
-
-// Streams returns the channel of accepted streams; it is closed by Close.
-// The receiver owns and must close each stream.
-func (t *Transport) Streams() <-chan net.Conn { return t.streams }
 
 func (t *Transport) dial(ctx context.Context, addr string, preamble []byte) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.opts.IOTimeout)
@@ -297,7 +310,7 @@ func (t *Transport) watch(addr string, p *pooled) {
 	}
 }
 
-func (t *Transport) acceptLoop(ln net.Listener) {
+func (t *Transport) acceptLoop(ln net.Listener, h gossip.Handler) {
 	defer t.wg.Done()
 	for {
 		conn, err := ln.Accept()
@@ -318,9 +331,7 @@ func (t *Transport) acceptLoop(ln net.Listener) {
 			}
 			continue
 		}
-		select {
-		case t.slots <- struct{}{}:
-		default:
+		if !t.admit(conn) {
 			t.c.Drop(stats.Overflow)
 			conn.Close()
 			continue
@@ -328,58 +339,113 @@ func (t *Transport) acceptLoop(ln net.Listener) {
 		t.mu.Lock()
 		if t.closed {
 			t.mu.Unlock()
-			conn.Close()
-			<-t.slots
+			t.release(conn)
 			return
 		}
-		t.inbound[conn] = struct{}{}
 		t.wg.Add(1)
 		t.mu.Unlock()
-		go t.serve(conn)
+		go t.serve(conn, h)
 	}
 }
 
-// release untracks an inbound connection and frees its slot.
-func (t *Transport) release(conn net.Conn, closeIt bool) {
+// admit takes a global slot and a slot of the connection's source, or
+// neither: it reports false when either cap is reached.
+func (t *Transport) admit(conn net.Conn) bool {
+	select {
+	case t.slots <- struct{}{}:
+	default:
+		return false
+	}
+	src := transport.AddrPortOf(conn.RemoteAddr()).Addr()
 	t.mu.Lock()
-	delete(t.inbound, conn)
-	t.mu.Unlock()
-	if closeIt {
-		conn.Close()
+	defer t.mu.Unlock()
+	if t.sources[src] >= t.opts.MaxConnsPerSource {
 		<-t.slots
+		return false
+	}
+	t.sources[src]++
+	t.inbound[conn] = inbound{src: src, counted: true}
+	return true
+}
+
+// maxPacketConnsPerSource is how many packet connections one source IP may
+// hold: a member keeps one to each peer, so a host running many members
+// needs many, but one address never gets more than a quarter of the slots.
+func (t *Transport) maxPacketConnsPerSource() int {
+	return max(t.opts.MaxConnsPerSource, t.opts.MaxConns/4)
+}
+
+// toPacketConn moves conn from its source's opening/stream count to its
+// packet connection count, or reports false if the source has too many.
+func (t *Transport) toPacketConn(conn net.Conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	in, ok := t.inbound[conn]
+	if !ok {
+		return false
+	}
+	if in.counted {
+		decr(t.sources, in.src)
+	}
+	t.inbound[conn] = inbound{src: in.src}
+	if t.pconns[in.src] >= t.maxPacketConnsPerSource() {
+		return false
+	}
+	t.pconns[in.src]++
+	t.inbound[conn] = inbound{src: in.src, packet: true}
+	return true
+}
+
+func decr(m map[netip.Addr]int, k netip.Addr) {
+	if m[k]--; m[k] <= 0 {
+		delete(m, k)
 	}
 }
 
-func (t *Transport) serve(conn net.Conn) {
+// release untracks an inbound connection, closes it and frees its slots.
+func (t *Transport) release(conn net.Conn) {
+	t.mu.Lock()
+	if in, ok := t.inbound[conn]; ok {
+		if in.counted {
+			decr(t.sources, in.src)
+		}
+		if in.packet {
+			decr(t.pconns, in.src)
+		}
+		delete(t.inbound, conn)
+	}
+	t.mu.Unlock()
+	conn.Close()
+	<-t.slots
+}
+
+// serve reads an inbound connection's preamble and then serves it as a
+// stream (h.HandleStream, on this goroutine) or as a packet connection.
+// Close closes the connection, which ends either.
+func (t *Transport) serve(conn net.Conn, h gossip.Handler) {
 	defer t.wg.Done()
-	_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
+	defer t.release(conn)
+	// The opening byte must come quickly: a silent connection holds a slot
+	// of its source for at most the accept timeout.
+	_ = conn.SetReadDeadline(time.Now().Add(t.opts.AcceptTimeout))
 	var pre [1]byte
 	if _, err := io.ReadFull(conn, pre[:]); err != nil {
-		t.release(conn, true)
 		return
 	}
 	switch {
 	case pre[0] == preambleStream:
-		t.release(conn, false)
 		_ = conn.SetDeadline(time.Now().Add(t.opts.StreamTimeout))
-		s := &stream{Conn: conn, free: func() { <-t.slots }}
 		t.c.StreamIn()
-		select {
-		case t.streams <- s:
-		default:
-			t.c.Drop(stats.Overflow)
-			s.Close()
-		}
+		h.HandleStream(conn)
 	case pre[0] == preamblePacket && !t.opts.NoPackets:
-		t.readPackets(conn)
-		t.release(conn, true)
+		t.readPackets(conn, h)
 	default:
 		t.c.Drop(stats.Decode)
-		t.release(conn, true)
 	}
 }
 
-func (t *Transport) readPackets(conn net.Conn) {
+func (t *Transport) readPackets(conn net.Conn, h gossip.Handler) {
+	_ = conn.SetReadDeadline(time.Now().Add(t.opts.AcceptTimeout))
 	var n [1]byte
 	if _, err := io.ReadFull(conn, n[:]); err != nil {
 		t.c.Drop(stats.Decode)
@@ -392,6 +458,12 @@ func (t *Transport) readPackets(conn net.Conn) {
 	}
 	if len(from) == 0 {
 		from = []byte(conn.RemoteAddr().String())
+	}
+	// A packet connection is long-lived (one per peer, cached): it leaves
+	// its source's opening/stream cap for a larger one of its own.
+	if !t.toPacketConn(conn) {
+		t.c.Drop(stats.Overflow)
+		return
 	}
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IdleTimeout))
@@ -407,36 +479,21 @@ func (t *Transport) readPackets(conn net.Conn) {
 			continue
 		}
 		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IOTimeout))
-		b := make([]byte, size)
-		if _, err := io.ReadFull(conn, b); err != nil {
+		b, err := frame.ReadBody(conn, size)
+		if err != nil {
 			t.c.Drop(stats.Decode)
 			return
 		}
 		t.c.PacketIn(size)
-		select {
-		case t.packets <- gossip.Packet{From: string(from), Data: b, Received: time.Now()}:
-		default:
-			t.c.Drop(stats.Overflow)
-		}
+		h.HandlePacket(gossip.Packet{From: string(from), Data: b, Received: time.Now()})
 	}
 }
 
-// stream is an accepted stream; closing it frees its connection slot.
-type stream struct {
-	net.Conn
-	once sync.Once
-	free func()
-}
-
-func (s *stream) Close() error {
-	err := s.Conn.Close()
-	s.once.Do(s.free)
-	return err
-}
-
-// Close stops accepting, closes every connection the transport still owns
-// (not handed-out streams), waits for its goroutines and closes both
-// channels. Close after Close returns nil.
+// Close stops accepting, closes every inbound connection (streams being
+// served included) and every cached outbound one, and waits for its
+// goroutines, so the Handler is not called after Close returns. Streams
+// returned by DialStream belong to their callers and stay open. Close after
+// Close returns nil.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -457,11 +514,5 @@ func (t *Transport) Close() error {
 	}
 	t.mu.Unlock()
 	t.wg.Wait()
-	close(t.packets)
-	close(t.streams)
-	// Streams still queued were never handed out; close them.
-	for s := range t.streams {
-		s.Close()
-	}
 	return err
 }

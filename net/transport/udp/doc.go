@@ -6,8 +6,7 @@
 // want this one.
 //
 // One goroutine, started by Start and stopped by Close, reads the socket
-// into a reused buffer and delivers a right-sized copy of each packet to
-// Packets. Packets larger than the packet size are dropped and counted as
-// stats.Oversize; packets that find the Packets channel full are dropped and
-// counted as stats.Overflow.
+// into a reused buffer and hands a right-sized copy of each packet to the
+// Handler's HandlePacket, which must not block. Packets larger than the
+// packet size are dropped and counted as stats.Oversize.
 package udp

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -27,10 +28,8 @@ type Transport struct {
 	conn    *net.UDPConn
 	addr    string
 
-	packets chan gossip.Packet
-	streams chan net.Conn
-	done    chan struct{}
-	wg      sync.WaitGroup
+	done chan struct{}
+	wg   sync.WaitGroup
 }
 
 var _ gossip.Transport = (*Transport)(nil)
@@ -40,17 +39,19 @@ var _ gossip.Transport = (*Transport)(nil)
 func New(bind string, opts ...transport.Option) *Transport {
 	o := transport.Apply(opts...)
 	return &Transport{
-		bind:    bind,
-		opts:    o,
-		c:       o.Counters,
-		packets: make(chan gossip.Packet, o.QueueLen),
-		streams: make(chan net.Conn),
-		done:    make(chan struct{}),
+		bind: bind,
+		opts: o,
+		c:    o.Counters,
+		done: make(chan struct{}),
 	}
 }
 
-// Start binds the socket and starts the receive goroutine.
-func (t *Transport) Start(ctx context.Context) error {
+// Start binds the socket and starts the receive goroutine, which hands
+// every datagram to h.
+func (t *Transport) Start(ctx context.Context, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	if err := t.check(false); err != nil {
 		return err
 	}
@@ -59,7 +60,7 @@ func (t *Transport) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("net/udp: listen %s: %w", t.bind, err)
 	}
-	if err := t.StartConn(pc.(*net.UDPConn)); err != nil {
+	if err := t.StartConn(pc.(*net.UDPConn), h); err != nil {
 		pc.Close()
 		return err
 	}
@@ -67,9 +68,12 @@ func (t *Transport) Start(ctx context.Context) error {
 }
 
 // StartConn starts the transport on an already bound socket instead of
-// binding its own; the transport owns conn from then on, unless StartConn
-// returns an error.
-func (t *Transport) StartConn(conn *net.UDPConn) error {
+// binding its own, delivering to h; the transport owns conn from then on,
+// unless StartConn returns an error.
+func (t *Transport) StartConn(conn *net.UDPConn, h gossip.Handler) error {
+	if h == nil {
+		return transport.ErrNilHandler
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.checkLocked(false); err != nil {
@@ -77,14 +81,18 @@ func (t *Transport) StartConn(conn *net.UDPConn) error {
 	}
 	_ = conn.SetReadBuffer(4 << 20)
 	_ = conn.SetWriteBuffer(4 << 20)
-	addr, err := transport.AdvertiseAddr(transport.AddrPortOf(conn.LocalAddr()), t.opts.Advertise)
+	addr, how, err := transport.AdvertiseAddr(t.bind, transport.AddrPortOf(conn.LocalAddr()), t.opts.Advertise)
 	if err != nil {
 		return err
 	}
 	t.conn, t.addr, t.started = conn, addr, true
 	t.wg.Add(1)
-	go t.readLoop(conn)
-	t.opts.Logger.Debug("udp transport started", "component", "net/udp", "addr", addr, "bind", conn.LocalAddr().String())
+	go t.readLoop(conn, h)
+	level := slog.LevelDebug
+	if how != "bind" && how != "advertise" {
+		level = slog.LevelInfo // a wildcard bind: say which address peers get
+	}
+	t.opts.Logger.Log(context.Background(), level, "udp transport started", "component", "net/udp", "addr", addr, "bind", conn.LocalAddr().String(), "advertise_from", how)
 	return nil
 }
 
@@ -120,12 +128,6 @@ func (t *Transport) PacketSize() int { return t.opts.PacketSize }
 
 // Stats returns a snapshot of the transport's counters.
 func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
-
-// Packets returns the channel of received packets; it is closed by Close.
-func (t *Transport) Packets() <-chan gossip.Packet { return t.packets }
-
-// Streams returns a channel that never delivers and is closed by Close.
-func (t *Transport) Streams() <-chan net.Conn { return t.streams }
 
 // DialStream always fails with transport.ErrNoStreams.
 func (t *Transport) DialStream(context.Context, string) (net.Conn, error) {
@@ -184,7 +186,7 @@ func Resolve(ctx context.Context, addr string) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(ips[0].Unmap(), uint16(p)), nil
 }
 
-func (t *Transport) readLoop(conn *net.UDPConn) {
+func (t *Transport) readLoop(conn *net.UDPConn, h gossip.Handler) {
 	defer t.wg.Done()
 	// One spare byte tells an oversized datagram from one that fits.
 	buf := make([]byte, t.opts.PacketSize+1)
@@ -216,16 +218,12 @@ func (t *Transport) readLoop(conn *net.UDPConn) {
 			Received: time.Now(),
 		}
 		t.c.PacketIn(n)
-		select {
-		case t.packets <- p:
-		default:
-			t.c.Drop(stats.Overflow)
-		}
+		h.HandlePacket(p)
 	}
 }
 
-// Close closes the socket, waits for the receive goroutine and closes both
-// channels. Close after Close returns nil.
+// Close closes the socket and waits for the receive goroutine, so the
+// Handler is not called after Close returns. Close after Close returns nil.
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -241,7 +239,5 @@ func (t *Transport) Close() error {
 		err = transport.CloseAll(conn)
 	}
 	t.wg.Wait()
-	close(t.packets)
-	close(t.streams)
 	return err
 }

@@ -7,10 +7,9 @@ import (
 	"testing"
 
 	"github.com/libgossip/libgossip/gossip"
-	"github.com/libgossip/libgossip/net/internal/leakcheck"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
-	"github.com/libgossip/libgossip/net/transport/transporttest"
 	"github.com/libgossip/libgossip/net/transport/udp"
 )
 
@@ -19,12 +18,12 @@ func pair(t *testing.T) (gossip.Transport, gossip.Transport) {
 }
 
 func TestContract(t *testing.T) {
-	leakcheck.Check(t)
-	transporttest.Run(t, pair, transporttest.Features{ExactFrom: true})
+	gossiptest.Check(t)
+	gossiptest.RunTransport(t, pair, gossiptest.Features{ExactFrom: true})
 }
 
 func TestNoStreams(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	tr := udp.New("127.0.0.1:0")
 	defer tr.Close()
 	if _, err := tr.DialStream(context.Background(), "127.0.0.1:1"); !errors.Is(err, transport.ErrNoStreams) {
@@ -36,13 +35,10 @@ func TestNoStreams(t *testing.T) {
 }
 
 func TestOversizeInboundAndEmpty(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	c := stats.New()
 	tr := udp.New("127.0.0.1:0", transport.WithPacketSize(100), transport.WithCounters(c))
-	if err := tr.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	sink := gossiptest.StartTransport(t, tr)
 	raw, err := net.Dial("udp", tr.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -51,29 +47,13 @@ func TestOversizeInboundAndEmpty(t *testing.T) {
 	raw.Write(make([]byte, 101))
 	raw.Write(nil)
 	raw.Write([]byte("ok"))
-	if p := transporttest.Recv(t, tr); string(p.Data) != "ok" {
+	if p := gossiptest.Recv(t, sink); string(p.Data) != "ok" {
 		t.Fatalf("got %q", p.Data)
 	}
 	s := tr.Stats()
 	if s.Dropped(stats.Oversize) != 1 || s.Dropped(stats.Decode) != 1 || s.PacketsIn != 1 {
 		t.Fatalf("stats %+v: want 1 oversize, 1 decode, 1 in", s)
 	}
-}
-
-func TestOverflow(t *testing.T) {
-	leakcheck.Check(t)
-	a := udp.New("127.0.0.1:0")
-	b := udp.New("127.0.0.1:0", transport.WithQueueLen(1))
-	for _, tr := range []*udp.Transport{a, b} {
-		if err := tr.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		defer tr.Close()
-	}
-	transporttest.Eventually(t, "an overflow drop", func() bool {
-		a.WritePacket(context.Background(), b.Addr(), []byte("x"))
-		return b.Stats().Dropped(stats.Overflow) > 0
-	})
 }
 
 func TestResolve(t *testing.T) {
@@ -108,19 +88,22 @@ func TestResolve(t *testing.T) {
 func TestBadBind(t *testing.T) {
 	tr := udp.New("256.0.0.1:0")
 	defer tr.Close()
-	if err := tr.Start(context.Background()); err == nil {
+	if err := tr.Start(context.Background(), nil); err == nil {
+		t.Fatal("Start with a nil handler succeeded")
+	}
+	if err := tr.Start(context.Background(), gossiptest.NewSink()); err == nil {
 		t.Fatal("Start on a bad address succeeded")
 	}
 }
 
 func TestIPv6(t *testing.T) {
-	leakcheck.Check(t)
+	gossiptest.Check(t)
 	ln, err := net.ListenPacket("udp6", "[::1]:0")
 	if err != nil {
 		t.Skipf("IPv6 loopback unavailable: %v", err)
 	}
 	ln.Close()
-	transporttest.Run(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
+	gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
 		return udp.New("[::1]:0"), udp.New("[::1]:0")
-	}, transporttest.Features{ExactFrom: true})
+	}, gossiptest.Features{ExactFrom: true})
 }

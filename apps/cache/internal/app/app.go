@@ -1,0 +1,70 @@
+// Package app is libgossip-cache's command line: flags to a node.Config,
+// run until the context ends, leave, shut down.
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/libgossip/libgossip/apps/cache/internal/node"
+)
+
+// Run parses args, starts a node and serves until ctx ends. It writes
+// one "ready ..." line to out once serving; logs go to logw.
+func Run(ctx context.Context, args []string, out, logw io.Writer) error {
+	fs := flag.NewFlagSet("libgossip-cache", flag.ContinueOnError)
+	fs.SetOutput(logw)
+	var cfg node.Config
+	var join, level string
+	fs.StringVar(&cfg.ID, "id", "", "member id (default: cache-<internal address>)")
+	fs.StringVar(&cfg.RESPAddr, "resp", "127.0.0.1:6380", "Redis protocol listen address")
+	fs.StringVar(&cfg.GossipAddr, "gossip", "127.0.0.1:7946", "gossip listen address")
+	fs.StringVar(&cfg.PeerAddr, "peer", "127.0.0.1:0", "internal listen address")
+	fs.StringVar(&cfg.HTTPAddr, "http", "", "HTTP API listen address (empty: none)")
+	fs.StringVar(&cfg.Advertise, "advertise", "", "host other members reach this one at (default: the listeners')")
+	fs.StringVar(&join, "join", "", "comma-separated gossip addresses of members to join")
+	fs.StringVar(&cfg.Secret, "secret", "", "cluster secret authenticating internal connections (or env LIBGOSSIP_CACHE_SECRET)")
+	fs.StringVar(&cfg.Preset, "preset", "lan", "gossip preset: lan, wan or local")
+	fs.IntVar(&cfg.Replicas, "replicas", 2, "replication factor R")
+	fs.IntVar(&cfg.WriteAcks, "write-acks", 0, "replicas that must have a write before it is acknowledged (default R)")
+	fs.Int64Var(&cfg.MaxBytes, "max-bytes", 256<<20, "memory bound of the local store in bytes")
+	fs.IntVar(&cfg.Limits.MaxClients, "max-clients", 10000, "maximum connected clients")
+	fs.IntVar(&cfg.Limits.MaxBulk, "max-bulk", 16<<20, "maximum bytes of one argument")
+	fs.DurationVar(&cfg.Limits.IdleTimeout, "idle-timeout", 0, "close clients idle this long (0: never)")
+	fs.Float64Var(&cfg.RebalanceRate, "rebalance-rate", 50000, "keys per second pushed to each member while rebalancing")
+	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if join != "" {
+		cfg.Seeds = strings.Split(join, ",")
+	}
+	if cfg.Secret == "" {
+		cfg.Secret = getenv("LIBGOSSIP_CACHE_SECRET")
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: lv}))
+	n, err := node.New(cfg)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := n.Start(sctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "ready resp=%s gossip=%s peer=%s http=%s\n", n.RESPAddr(), n.GossipAddr(), n.PeerAddr(), n.HTTPAddr())
+	<-ctx.Done()
+	lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer lcancel()
+	_ = n.Leave(lctx)
+	return n.Shutdown(lctx)
+}

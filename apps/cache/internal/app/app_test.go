@@ -1,0 +1,53 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestMain(m *testing.M) { gossiptest.VerifyNone(m) }
+
+func TestRunServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"-resp", "127.0.0.1:0", "-gossip", "127.0.0.1:0", "-http", "127.0.0.1:0",
+			"-preset", "local", "-log-level", "warn", "-replicas", "1"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var addr string
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "resp="); ok {
+			addr = v
+		}
+	}
+	cl := redis.NewClient(&redis.Options{Addr: addr})
+	if err := cl.Set(context.Background(), "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"-nope"}, {"-log-level", "loud"}, {"-replicas", "1", "-write-acks", "2"}, {"-preset", "moon", "-gossip", "127.0.0.1:0", "-resp", "127.0.0.1:0"}} {
+		if err := Run(context.Background(), args, io.Discard, io.Discard); err == nil {
+			t.Errorf("Run(%q) succeeded", args)
+		}
+	}
+}

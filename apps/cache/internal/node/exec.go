@@ -1,0 +1,293 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/libgossip/libgossip/apps/cache/internal/peer"
+	"github.com/libgossip/libgossip/apps/cache/internal/resp"
+	"github.com/libgossip/libgossip/apps/cache/internal/store"
+)
+
+// Internal request types.
+const (
+	reqExec  = 1 // run a command as the key's coordinator; answer: RESP reply
+	reqApply = 2 // store entries (replication, hints, rebalancing)
+	reqRead  = 3 // a key's raw entry (read repair)
+	reqKeys  = 4 // live keys matching a pattern, up to a limit
+	reqScan  = 5 // a page of keys this member owns
+	reqFlush = 6 // drop every entry
+	reqCount = 7 // keys this member owns
+)
+
+const errUnreachable = "CLUSTERDOWN no replica of the key is reachable"
+
+// Exec runs one client command and returns its reply (resp.Executor).
+func (n *Node) Exec(ctx context.Context, proto int, args [][]byte) []byte {
+	name := strings.ToLower(string(args[0]))
+	switch name {
+	case "mget", "del", "exists":
+		if len(args) < 2 {
+			return errReply(resp.ErrArity(name))
+		}
+		if len(args) == 2 && name != "mget" {
+			return n.route(ctx, proto, args)
+		}
+		return n.multi(ctx, proto, name, args[1:])
+	case "mset":
+		if len(args) < 3 || len(args)%2 == 0 {
+			return errReply(resp.ErrArity(name))
+		}
+		return n.mset(ctx, proto, args[1:])
+	case "keys", "scan", "dbsize", "flushall", "flushdb", "info":
+		return n.clusterCommand(ctx, proto, name, args)
+	}
+	if o, ok := ops[name]; ok {
+		if !arityOK(o.arity, len(args)) {
+			return errReply(resp.ErrArity(name))
+		}
+		return n.route(ctx, proto, args)
+	}
+	return errReply(resp.ErrUnknown(string(args[0]), args[1:]))
+}
+
+// route runs a single-key command on the first reachable member of the
+// key's preference list.
+func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
+	key := string(args[1])
+	v := n.view.Load()
+	reps := v.replicas(key, n.cfg.Replicas)
+	for _, r := range reps {
+		if r == n.self {
+			return n.coordinate(ctx, proto, args)
+		}
+		m, ok := v.members[r]
+		if !ok {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+		reply, err := n.pool.Call(cctx, m.peer, reqExec, peer.EncodeExec(proto, args))
+		cancel()
+		if err == nil {
+			n.m.forwarded.Add(1)
+			return reply
+		}
+		n.m.forwardErrors.Add(1)
+		var re *peer.RemoteError
+		if errors.As(err, &re) {
+			return errReply("ERR " + re.Msg)
+		}
+	}
+	return errReply(errUnreachable)
+}
+
+// coordinate runs a single-key command here, replicating a write.
+func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte {
+	name := strings.ToLower(string(args[0]))
+	o := ops[name]
+	reads := o.reads || (name == "set" && setReads(args))
+	c := call{args: args, proto: proto, nowMS: n.store.NowMS()}
+	if reads {
+		if name != "get" && name != "exists" && name != "ttl" && name != "pttl" && name != "strlen" {
+			l := n.lock(args[1])
+			l.Lock()
+			defer l.Unlock()
+		}
+		c.cur, c.live = n.read(ctx, string(args[1]))
+		c.live = c.live && c.cur.Live(c.nowMS)
+	}
+	reply, next := o.fn(&c)
+	if next == nil {
+		return reply
+	}
+	if next.Deleted {
+		next.Value = nil
+	}
+	next.Version = n.version()
+	if len(next.Value) > n.cfg.Limits.MaxBulk {
+		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+	}
+	if !n.write(ctx, string(args[1]), *next) {
+		return errReply(resp.ErrNoReplicas)
+	}
+	return reply
+}
+
+// read returns key's newest entry: the local copy, or, when there is
+// none or membership is settling, the newest of the replicas' copies
+// (stale replicas are repaired through hints).
+func (n *Node) read(ctx context.Context, key string) (store.Entry, bool) {
+	e, ok := n.store.Get(key)
+	if !ok {
+		e, ok = n.store.Peek(key)
+	}
+	if ok && !n.settling() {
+		return e, true
+	}
+	v := n.view.Load()
+	reps := v.replicas(key, n.cfg.Replicas)
+	type answer struct {
+		id string
+		e  store.Entry
+		ok bool
+	}
+	var others []string
+	for _, r := range reps {
+		if r != n.self {
+			others = append(others, r)
+		}
+	}
+	if len(others) == 0 {
+		return e, ok
+	}
+	ch := make(chan answer, len(others))
+	for _, r := range others {
+		go func() {
+			cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+			defer cancel()
+			b, err := n.pool.Call(cctx, v.members[r].peer, reqRead, peer.EncodeStrings([]string{key}))
+			if err != nil {
+				ch <- answer{id: r}
+				return
+			}
+			es, err := peer.DecodeEntries(b)
+			if err != nil || len(es) != 1 {
+				ch <- answer{id: r, ok: err == nil}
+				return
+			}
+			ch <- answer{id: r, e: es[0].Entry, ok: true}
+		}()
+	}
+	best, found := e, ok
+	var answers []answer
+	for range others {
+		a := <-ch
+		answers = append(answers, a)
+		if a.ok && !a.e.Version.IsZero() && (!found || a.e.Version.Compare(best.Version) > 0) {
+			best, found = a.e, true
+		}
+	}
+	if !found {
+		return store.Entry{}, false
+	}
+	if !ok || best.Version.Compare(e.Version) > 0 {
+		n.store.Apply(key, best)
+		n.m.readRepairs.Add(1)
+	}
+	for _, a := range answers {
+		if a.ok && a.e.Version.Compare(best.Version) < 0 {
+			n.hints.add(a.id, key)
+			n.m.readRepairs.Add(1)
+		}
+	}
+	return best, true
+}
+
+// write stores e here and on key's other replicas and reports whether W
+// of them (capped at the replicas there are) have it. Replicas that
+// missed it get a hint.
+func (n *Node) write(ctx context.Context, key string, e store.Entry) bool {
+	n.store.Apply(key, e)
+	v := n.view.Load()
+	reps := v.replicas(key, n.cfg.Replicas)
+	acks := 0
+	var others []string
+	for _, r := range reps {
+		if r == n.self {
+			acks++
+		} else {
+			others = append(others, r)
+		}
+	}
+	need := min(n.cfg.WriteAcks, len(reps))
+	if len(others) == 0 {
+		return acks >= need
+	}
+	payload := peer.EncodeEntries([]peer.KeyEntry{{Key: key, Entry: e}})
+	send := func(r string) bool {
+		m, ok := v.members[r]
+		if !ok {
+			return false
+		}
+		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+		defer cancel()
+		_, err := n.pool.Call(cctx, m.peer, reqApply, payload)
+		return err == nil
+	}
+	if len(others) == 1 {
+		if send(others[0]) {
+			acks++
+		} else {
+			n.hints.add(others[0], key)
+		}
+	} else {
+		ch := make(chan string, len(others))
+		for _, r := range others {
+			go func() {
+				if send(r) {
+					ch <- ""
+				} else {
+					ch <- r
+				}
+			}()
+		}
+		for range others {
+			if r := <-ch; r == "" {
+				acks++
+			} else {
+				n.hints.add(r, key)
+			}
+		}
+	}
+	if acks < need {
+		n.m.writeFailures.Add(1)
+		return false
+	}
+	return true
+}
+
+// multi splits MGET, DEL and EXISTS over their keys.
+func (n *Node) multi(ctx context.Context, proto int, name string, keys [][]byte) []byte {
+	sub := "get"
+	if name != "mget" {
+		sub = name
+	}
+	var out []byte
+	if name == "mget" {
+		out = resp.AppendArray(nil, len(keys))
+	}
+	var sum int64
+	for _, k := range keys {
+		r := n.route(ctx, proto, [][]byte{[]byte(sub), k})
+		if name == "mget" {
+			if r[0] == '-' {
+				r = resp.AppendNull(nil, proto)
+			}
+			out = append(out, r...)
+			continue
+		}
+		if r[0] != ':' {
+			return r
+		}
+		if bytes.Equal(r, []byte(":1\r\n")) {
+			sum++
+		}
+	}
+	if name == "mget" {
+		return out
+	}
+	return resp.AppendInt(nil, sum)
+}
+
+// mset sets each pair; it is not atomic across keys.
+func (n *Node) mset(ctx context.Context, proto int, kv [][]byte) []byte {
+	for i := 0; i < len(kv); i += 2 {
+		r := n.route(ctx, proto, [][]byte{[]byte("set"), kv[i], kv[i+1]})
+		if r[0] == '-' {
+			return r
+		}
+	}
+	return resp.OK
+}

@@ -1,0 +1,140 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/libgossip/libgossip/apps/cache/internal/peer"
+	"github.com/libgossip/libgossip/apps/cache/internal/store"
+)
+
+// Serve answers an internal request from member from (peer.Handler).
+func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte) ([]byte, error) {
+	switch typ {
+	case reqExec:
+		return n.serveExec(ctx, payload)
+	case reqExecBatch:
+		return n.serveExecBatch(ctx, payload)
+	case reqApply:
+		es, err := peer.DecodeEntries(payload)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			_, _ = n.hlc.Update(e.Entry.Version.TS)
+			n.store.Apply(e.Key, e.Entry)
+		}
+		n.m.applied.Add(uint64(len(es)))
+		return nil, nil
+	case reqRead:
+		keys, err := peer.DecodeStrings(payload)
+		if err != nil {
+			return nil, err
+		}
+		var out []peer.KeyEntry
+		for _, k := range keys {
+			if e, ok := n.store.Peek(k); ok {
+				out = append(out, peer.KeyEntry{Key: k, Entry: e})
+			}
+		}
+		return peer.EncodeEntries(out), nil
+	case reqKeys:
+		a, err := peer.DecodeStrings(payload)
+		if err != nil || len(a) != 2 {
+			return nil, fmt.Errorf("%w: keys request", peer.ErrMalformed)
+		}
+		limit, err := strconv.Atoi(a[1])
+		if err != nil || limit < 0 {
+			return nil, fmt.Errorf("%w: keys limit", peer.ErrMalformed)
+		}
+		return peer.EncodeStrings(n.localKeys(a[0], limit, false)), nil
+	case reqScan:
+		a, err := peer.DecodeStrings(payload)
+		if err != nil || len(a) != 3 {
+			return nil, fmt.Errorf("%w: scan request", peer.ErrMalformed)
+		}
+		off, err1 := strconv.Atoi(a[0])
+		count, err2 := strconv.Atoi(a[1])
+		if err1 != nil || err2 != nil || off < 0 || count < 1 {
+			return nil, fmt.Errorf("%w: scan cursor", peer.ErrMalformed)
+		}
+		next, keys := n.scanLocal(off, count, a[2])
+		return peer.EncodeStrings(append([]string{strconv.Itoa(next)}, keys...)), nil
+	case reqFlush:
+		n.store.Flush()
+		return nil, nil
+	case reqCount:
+		return []byte(strconv.Itoa(len(n.localKeys("*", -1, true)))), nil
+	}
+	return nil, fmt.Errorf("%w: request type %d", peer.ErrMalformed, typ)
+}
+
+// serveExec runs a forwarded single-key command as its coordinator.
+func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
+	proto, args, err := peer.DecodeExec(payload)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := ops[string(lower(args[0]))]
+	if !ok || !arityOK(o.arity, len(args)) {
+		return nil, fmt.Errorf("%w: %q is not a single-key command", peer.ErrMalformed, args[0])
+	}
+	return n.coordinate(ctx, proto, args), nil
+}
+
+func lower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// localKeys returns this node's live keys matching pattern (at most
+// limit+1 when limit >= 0), only those it is the first replica of when
+// owned is set.
+func (n *Node) localKeys(pattern string, limit int, owned bool) []string {
+	v := n.view.Load()
+	nowMS := n.store.NowMS()
+	var out []string
+	n.store.Range(func(k string, e store.Entry) bool {
+		if !e.Live(nowMS) || !match(pattern, k) {
+			return true
+		}
+		if owned {
+			if reps := v.replicas(k, 1); len(reps) == 0 || reps[0] != n.self {
+				return true
+			}
+		}
+		out = append(out, k)
+		return limit < 0 || len(out) <= limit
+	})
+	return out
+}
+
+// scanLocal pages through the keys this node owns, in sorted order: the
+// count keys from offset off, filtered by pattern, and the next offset
+// (0 when done).
+func (n *Node) scanLocal(off, count int, pattern string) (int, []string) {
+	all := n.localKeys("*", -1, true)
+	slices.Sort(all)
+	if off >= len(all) {
+		return 0, nil
+	}
+	end := min(off+count, len(all))
+	var out []string
+	for _, k := range all[off:end] {
+		if match(pattern, k) {
+			out = append(out, k)
+		}
+	}
+	if end == len(all) {
+		end = 0
+	}
+	return end, out
+}

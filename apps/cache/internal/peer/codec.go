@@ -1,0 +1,235 @@
+package peer
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/libgossip/libgossip/apps/cache/internal/store"
+	"github.com/libgossip/libgossip/utils/clock"
+)
+
+// ErrMalformed is wrapped by every decoding error.
+var ErrMalformed = errors.New("peer: malformed message")
+
+// KeyEntry is a key with its stored entry, as replicated between members.
+type KeyEntry struct {
+	Key   string
+	Entry store.Entry
+}
+
+// appendBytes appends a uvarint length and b.
+func appendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+// decoder reads the fields appendBytes and AppendUvarint wrote; the first
+// error sticks.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s", ErrMalformed, what)
+	}
+}
+
+func (d *decoder) uvarint(what string) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(what)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes(what string) []byte {
+	n := d.uvarint(what)
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.fail(what + " length")
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) done() error {
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("trailing bytes")
+	}
+	return d.err
+}
+
+// EncodeExec encodes a forwarded command: the client's protocol version
+// and the command's arguments.
+func EncodeExec(proto int, args [][]byte) []byte {
+	b := binary.AppendUvarint(nil, uint64(proto))
+	b = binary.AppendUvarint(b, uint64(len(args)))
+	for _, a := range args {
+		b = appendBytes(b, a)
+	}
+	return b
+}
+
+// DecodeExec decodes EncodeExec's output. The arguments alias b.
+func DecodeExec(b []byte) (proto int, args [][]byte, err error) {
+	d := decoder{b: b}
+	p := d.uvarint("proto")
+	n := d.uvarint("argument count")
+	if d.err == nil && (p > 3 || n == 0 || n > uint64(len(d.b))) {
+		d.fail("proto or argument count")
+	}
+	if d.err != nil {
+		return 0, nil, d.err
+	}
+	args = make([][]byte, 0, n)
+	for range n {
+		args = append(args, d.bytes("argument"))
+	}
+	if err := d.done(); err != nil {
+		return 0, nil, err
+	}
+	return int(p), args, nil
+}
+
+const (
+	flagDeleted = 1 << iota
+	flagExpires
+)
+
+func appendEntry(b []byte, k string, e store.Entry) []byte {
+	b = appendBytes(b, []byte(k))
+	var flags uint64
+	if e.Deleted {
+		flags |= flagDeleted
+	}
+	if e.ExpireAt != 0 {
+		flags |= flagExpires
+	}
+	b = binary.AppendUvarint(b, flags)
+	b = binary.AppendUvarint(b, uint64(e.Version.TS.Wall))
+	b = binary.AppendUvarint(b, uint64(e.Version.TS.Logical))
+	b = binary.AppendUvarint(b, e.Version.Node)
+	if e.ExpireAt != 0 {
+		b = binary.AppendUvarint(b, uint64(e.ExpireAt))
+	}
+	return appendBytes(b, e.Value)
+}
+
+func (d *decoder) entry() KeyEntry {
+	var ke KeyEntry
+	ke.Key = string(d.bytes("key"))
+	flags := d.uvarint("flags")
+	wall := d.uvarint("wall")
+	logical := d.uvarint("logical")
+	ke.Entry.Version.Node = d.uvarint("node")
+	if flags&flagExpires != 0 {
+		ke.Entry.ExpireAt = int64(d.uvarint("expiry"))
+	}
+	v := d.bytes("value")
+	if d.err != nil {
+		return KeyEntry{}
+	}
+	if flags > flagDeleted|flagExpires || wall > 1<<62 || logical > 1<<32-1 || ke.Entry.ExpireAt < 0 {
+		d.fail("entry fields")
+		return KeyEntry{}
+	}
+	ke.Entry.Deleted = flags&flagDeleted != 0
+	ke.Entry.Version.TS = clock.Timestamp{Wall: int64(wall), Logical: uint32(logical)}
+	ke.Entry.Value = append([]byte(nil), v...)
+	return ke
+}
+
+// EncodeEntries encodes a batch of entries.
+func EncodeEntries(es []KeyEntry) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(es)))
+	for _, e := range es {
+		b = appendEntry(b, e.Key, e.Entry)
+	}
+	return b
+}
+
+// DecodeEntries decodes EncodeEntries's output. Values are copied.
+func DecodeEntries(b []byte) ([]KeyEntry, error) {
+	d := decoder{b: b}
+	n := d.uvarint("entry count")
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("entry count")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	out := make([]KeyEntry, 0, n)
+	for range n {
+		e := d.entry()
+		if d.err != nil {
+			return nil, d.err
+		}
+		out = append(out, e)
+	}
+	return out, d.done()
+}
+
+// EncodeStrings encodes a list of strings (keys, a pattern).
+func EncodeStrings(ss []string) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendBytes(b, []byte(s))
+	}
+	return b
+}
+
+// DecodeStrings decodes EncodeStrings's output.
+func DecodeStrings(b []byte) ([]string, error) {
+	d := decoder{b: b}
+	n := d.uvarint("count")
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("count")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	out := make([]string, 0, n)
+	for range n {
+		out = append(out, string(d.bytes("string")))
+	}
+	return out, d.done()
+}
+
+// EncodeBatch encodes a list of byte strings (a batch of encoded Exec
+// requests, or their replies).
+func EncodeBatch(bs [][]byte) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(bs)))
+	for _, x := range bs {
+		b = appendBytes(b, x)
+	}
+	return b
+}
+
+// DecodeBatch decodes EncodeBatch's output. The items alias b.
+func DecodeBatch(b []byte) ([][]byte, error) {
+	d := decoder{b: b}
+	n := d.uvarint("count")
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("count")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	out := make([][]byte, 0, n)
+	for range n {
+		out = append(out, d.bytes("item"))
+	}
+	return out, d.done()
+}

@@ -1,0 +1,21 @@
+// Package query sends named queries to the members of a cluster and
+// collects their answers, in the manner of serf's queries.
+//
+// A query (name, payload up to MaxPayload, a filter on member ids and
+// metadata tags, a timeout) is spread to every member by gossip
+// broadcast. A member that matches the filter and has a Handler for the
+// name runs it and sends the response (up to MaxResponse, 1 MiB) straight
+// back to the origin over the cluster's RPC channel, whose address the
+// origin advertises in its metadata under MetaKey. The origin collects
+// acks and responses on the Pending's channels until the timeout.
+//
+// Delivery is best effort: a member that misses the broadcast, or whose
+// response cannot reach the origin before the timeout, does not answer.
+// Each member answers a query at most once; the origin counts each member
+// once. The origin's listener bounds what an unauthenticated sender can
+// cost (frame size, connections per source and in total, deadlines); a
+// responder refused for a connection limit retries with jittered backoff
+// until the query's timeout. Without WithTLS anyone who reaches the
+// listener can forge a response for a pending query id (ids are random
+// 64-bit numbers, so they must first learn one).
+package query
