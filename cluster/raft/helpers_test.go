@@ -120,7 +120,7 @@ type testCluster struct {
 func fastOptions() []Option {
 	return []Option{
 		WithLogger(quiet),
-		WithTimeouts(100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond),
+		WithTimeouts(200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond),
 		WithReconcileInterval(50 * time.Millisecond),
 		WithStabilization(300 * time.Millisecond),
 		WithDeadServerTimeout(time.Hour),
