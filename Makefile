@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench bench-go fuzz lint sim python c
+.PHONY: demo test bench bench-go fuzz lint sim python c cache bench-cache
 
 demo:
 	cd examples && go run ./demo $(ARGS)
@@ -34,3 +34,12 @@ python:
 # Builds and installs the C library and header: make c PREFIX=/usr/local
 c:
 	bindings/c/build.sh $(PREFIX)
+
+# The cache's static binary: out/libgossip-cache.
+cache:
+	mkdir -p out && cd apps/cache && CGO_ENABLED=0 go build -o ../../out/libgossip-cache ./cmd/libgossip-cache
+
+# redis-benchmark against redis-server, one cache node and a 3-node cache
+# cluster; rewrites the cache section of BENCHMARKS.md (N=... for fewer requests).
+bench-cache:
+	apps/cache/scripts/bench-cache.sh

@@ -127,10 +127,16 @@ func TestDashboardBrowser(t *testing.T) {
 		t.Error("the timeline shows no failure")
 	}
 
-	// Let the sparklines fill a little before the picture.
-	c.waitFor(10*time.Second, "traffic history", func() bool {
-		busy, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('t-in').textContent !== '0'`))
+	// Rates need two samples a second apart; wait for them before the
+	// picture.
+	c.waitFor(10*time.Second, "message rates on the page", func() bool {
+		busy, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`parseFloat(document.getElementById('t-in').textContent) > 0`))
 		return busy
+	})
+	c.waitFor(10*time.Second, "timeline animations finished", func() bool {
+		done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](
+			`document.getAnimations().every(a => a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity)`))
+		return done
 	})
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

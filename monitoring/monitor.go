@@ -63,7 +63,9 @@ type EventRecord struct {
 // Metric* constants) on the meter provider, subscribes to the node's events
 // and starts one goroutine that handles them. The node may be started before
 // or after; the monitor stops on its own when the node shuts down (which
-// closes its subscription) or when Close is called.
+// closes its subscription) or when Close is called. Instrument a node once
+// per meter provider (two monitors of one node would report every series
+// twice); several members on one provider need WithAttributes.
 func Instrument(node *gossip.Node, opts ...Option) (*Monitor, error) {
 	if node == nil {
 		return nil, errors.New("monitoring: nil node")

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,7 +120,7 @@ type testCluster struct {
 func fastOptions() []Option {
 	return []Option{
 		WithLogger(quiet),
-		WithTimeouts(100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond),
+		WithTimeouts(200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond),
 		WithReconcileInterval(50 * time.Millisecond),
 		WithStabilization(300 * time.Millisecond),
 		WithDeadServerTimeout(time.Hour),
@@ -192,7 +194,7 @@ func (c *testCluster) kill(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := m.srv.Shutdown(ctx); err != nil {
-		c.t.Errorf("shutdown raft %s: %v", id, err)
+		c.t.Errorf("shutdown raft %s: %v\n%s", id, err, raftStacks())
 	}
 	if err := m.node.Shutdown(ctx); err != nil {
 		c.t.Errorf("shutdown gossip %s: %v", id, err)
@@ -236,10 +238,34 @@ func (c *testCluster) leader(timeout time.Duration) *member {
 	return found
 }
 
+// shutdownAll stops every member still running in any part (Shutdown is
+// idempotent for both the server and the node).
 func (c *testCluster) shutdownAll() {
-	for _, m := range c.running() {
-		c.kill(m.id)
+	c.mu.Lock()
+	var ids []string
+	for id, m := range c.members {
+		if m.node != nil {
+			ids = append(ids, id)
+		}
 	}
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.kill(id)
+	}
+}
+
+// raftStacks returns the stacks of the goroutines in raft code, to show
+// what a slow shutdown waits for.
+func raftStacks() string {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "hashicorp/raft") || strings.Contains(g, "cluster/raft") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
 
 // waitFor polls cond until it holds or timeout passes.

@@ -152,3 +152,60 @@ func TestLeaderLeaves(t *testing.T) {
 		t.Errorf("Leave after Shutdown: %v", err)
 	}
 }
+
+// Shutdown is not held up by an RPC in flight to a peer that never
+// answers: here a stale address of a stopped server that something else
+// now listens on, accepting and never reading.
+func TestShutdownWithStuckPeer(t *testing.T) {
+	c := newTestCluster(t, WithBootstrapExpect(3))
+	c.start("a", "")
+	c.start("b", c.addr("a"))
+	c.start("c", c.addr("a"))
+	l := c.leader(20 * time.Second)
+	var f *member
+	for _, m := range c.running() {
+		if m != l {
+			f = m
+			break
+		}
+	}
+	stale := f.srv.Addr()
+	c.kill(f.id)
+	ln, err := net.Listen("tcp", stale)
+	if err != nil {
+		t.Skipf("cannot take over %s: %v", stale, err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- conn
+		}
+	}()
+	var held []net.Conn
+	defer func() {
+		ln.Close()
+		for conn := range accepted {
+			held = append(held, conn)
+		}
+		for _, conn := range held {
+			conn.Close()
+		}
+	}()
+	select {
+	case conn := <-accepted:
+		held = append(held, conn)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the leader never dialed the stale address")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a stuck peer: %v", err)
+	}
+}

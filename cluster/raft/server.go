@@ -197,8 +197,10 @@ func (s *Server) publishTag() error {
 	return nil
 }
 
-// Shutdown stops raft, the reconcile loop and every connection, closes the
-// stores and the leadership channel, and waits for all of it, or for ctx.
+// Shutdown refuses new calls, lets those in flight finish (each within a
+// commit or a leader lease), then stops the reconcile loop, raft and every
+// connection, closes the stores and the leadership channel, and waits for
+// all of it, or for ctx.
 // It removes this server's raft tags from the member's metadata while the
 // gossip Node still runs, so that the leader treats it as gone. Shutdown
 // does not leave the raft configuration. Shutdown after Shutdown is a no-op.
@@ -216,10 +218,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	done := make(chan error, 1)
 	go func() {
-		err := r.Shutdown().Error() // waits for raft's goroutines, closes the transport
-		s.stream.closeAll()
+		// Let our goroutines and the calls in flight finish while raft
+		// still runs: each ends within a commit or a leader lease. Raft
+		// itself, once shut down, drops the replies of commands already
+		// queued for its FSM, which would leave their callers waiting.
 		s.wg.Wait()
 		s.calls.Wait()
+		fut := r.Shutdown()
+		// Close every connection first: an RPC in flight (to a peer that
+		// stopped reading, or a stale address someone else now listens on)
+		// would otherwise hold raft's shutdown for the transport timeout.
+		s.stream.closeAll()
+		err := fut.Error() // waits for raft's goroutines, closes the transport
 		if cerr := s.store.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}

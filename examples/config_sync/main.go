@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/libgossip/libgossip/cluster/bootstrap"
 	"github.com/libgossip/libgossip/cluster/kv"
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 )
@@ -91,14 +91,10 @@ func (m *member) stop() {
 	_ = m.node.Shutdown(ctx)
 }
 
-// waitFor polls cond every 10ms until it holds or timeout passes.
+// waitFor is example.WaitFor with an error naming what was awaited.
 func waitFor(timeout time.Duration, what string, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out waiting for " + what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := example.WaitFor(timeout, cond); err != nil {
+		return fmt.Errorf("waiting for %s: %w", what, err)
 	}
 	return nil
 }
@@ -117,7 +113,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.DiscardHandler)
+	quiet := example.Quiet()
 	ctx := context.Background()
 
 	// 1. Three members: a first one, and two joining through it.

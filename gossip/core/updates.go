@@ -239,6 +239,15 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		return
 	}
 	left := d.From == d.ID
+	if !left && m.state == StateAlive && !c.leaving {
+		// A failure of a member this one has not even suspected: one
+		// accuser's word (perhaps a member that can hardly receive, and
+		// so never heard the refutation) is taken as a suspicion, which
+		// the member hears and can refute, and which this member checks
+		// for itself before declaring anything.
+		c.suspect(now, m, d.Incarnation, d.From)
+		return
+	}
 	m.inc = max(m.inc, d.Incarnation)
 	c.dropSuspicion(m.id)
 	c.queueUpdate(m.id, d)

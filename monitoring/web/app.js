@@ -129,7 +129,7 @@
         plot(c._spark, [h.map((p) => p.in), h.map((p) => p.out)], ["#58a6ff", "#bc8cff"], true);
       }
     }
-    $("member-count").textContent = v.members.length + " known";
+    $("member-count").textContent = (v.members.length + (v.omitted || 0)) + " known" + (v.omitted ? ", " + v.omitted + " not listed" : "");
   }
 
   const verbs = { join: "joined", update: "updated metadata", suspect: "is suspected", alive: "refuted, alive again",
