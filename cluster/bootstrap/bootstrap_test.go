@@ -208,13 +208,13 @@ func TestExpectAndFirstMember(t *testing.T) {
 	}
 	nb := clustertest.Start(t, clustertest.Config("b"), c.Net.Transport("b:1"))
 	b1 := startB(t, nb, bootstrap.WithSeeds("a:1"), bootstrap.WithExpect(3))
-	_ = b1
+	wait(t, b1.Joined(), "the second member's join")
 	nc := clustertest.Start(t, clustertest.Config("c"), c.Net.Transport("c:1"))
 	startB(t, nc, bootstrap.WithSeeds("b:1"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := b0.WaitReady(ctx); err != nil {
-		t.Fatalf("first member never ready: %v", err)
+		t.Fatalf("first member never ready: %v (sees %v)", err, first.Members())
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel2()
