@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
 	"github.com/libgossip/libgossip/apps/cache/internal/resp"
@@ -83,8 +84,22 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 	return errReply(errUnreachable)
 }
 
-// coordinate runs a single-key command here, replicating a write.
+// coordinate runs a single-key command here and returns its reply once
+// W replicas have a write.
 func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte {
+	reply, replicate := n.coordinateAsync(ctx, proto, args)
+	if replicate != nil && !replicate() {
+		return errReply(resp.ErrNoReplicas)
+	}
+	return reply
+}
+
+// coordinateAsync runs a single-key command here. A write is applied to
+// the local store before it returns; replicate (nil for a command that
+// wrote nothing) sends it to the other replicas and reports whether W
+// have it. Callers with several writes may run their replicate functions
+// at once: replicas keep the newest version whatever the order.
+func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([]byte, func() bool) {
 	name := strings.ToLower(string(args[0]))
 	o := ops[name]
 	reads := o.reads || (name == "set" && setReads(args))
@@ -100,19 +115,39 @@ func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte 
 	}
 	reply, next := o.fn(&c)
 	if next == nil {
-		return reply
+		return reply, nil
 	}
 	if next.Deleted {
 		next.Value = nil
+	} else {
+		// The value may alias a whole request buffer (a client's command,
+		// a forwarded batch); store its own copy so the byte bound holds.
+		next.Value = bytes.Clone(next.Value)
 	}
 	next.Version = n.version()
 	if len(next.Value) > n.cfg.Limits.MaxBulk {
-		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
 	}
-	if !n.write(ctx, string(args[1]), *next) {
-		return errReply(resp.ErrNoReplicas)
+	return reply, n.write(ctx, string(args[1]), *next)
+}
+
+// runAll runs the replicate functions of a batch at once and turns the
+// replies of writes that W replicas did not acknowledge into NOREPLICAS.
+func runAll(replies [][]byte, replicate []func() bool) {
+	var wg sync.WaitGroup
+	for i, fn := range replicate {
+		if fn == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !fn() {
+				replies[i] = errReply(resp.ErrNoReplicas)
+			}
+		}()
 	}
-	return reply
+	wg.Wait()
 }
 
 // read returns key's newest entry: the local copy, or, when there is
@@ -185,10 +220,10 @@ func (n *Node) read(ctx context.Context, key string) (store.Entry, bool) {
 	return best, true
 }
 
-// write stores e here and on key's other replicas and reports whether W
-// of them (capped at the replicas there are) have it. Replicas that
-// missed it get a hint.
-func (n *Node) write(ctx context.Context, key string, e store.Entry) bool {
+// write stores e here and returns a function that sends it to key's
+// other replicas and reports whether W of them (capped at the replicas
+// there are) have it. Replicas that missed it get a hint.
+func (n *Node) write(ctx context.Context, key string, e store.Entry) func() bool {
 	n.store.Apply(key, e)
 	v := n.view.Load()
 	reps := v.replicas(key, n.cfg.Replicas)
@@ -202,9 +237,20 @@ func (n *Node) write(ctx context.Context, key string, e store.Entry) bool {
 		}
 	}
 	need := min(n.cfg.WriteAcks, len(reps))
-	if len(others) == 0 {
-		return acks >= need
+	return func() bool {
+		if len(others) > 0 {
+			acks += n.replicate(ctx, v, key, e, others)
+		}
+		if acks < need {
+			n.m.writeFailures.Add(1)
+			return false
+		}
+		return true
 	}
+}
+
+// replicate sends key's entry to others and returns how many have it.
+func (n *Node) replicate(ctx context.Context, v *view, key string, e store.Entry, others []string) int {
 	payload := peer.EncodeEntries([]peer.KeyEntry{{Key: key, Entry: e}})
 	send := func(r string) bool {
 		m, ok := v.members[r]
@@ -218,34 +264,30 @@ func (n *Node) write(ctx context.Context, key string, e store.Entry) bool {
 	}
 	if len(others) == 1 {
 		if send(others[0]) {
+			return 1
+		}
+		n.hints.add(others[0], key)
+		return 0
+	}
+	ch := make(chan string, len(others))
+	for _, r := range others {
+		go func() {
+			if send(r) {
+				ch <- ""
+			} else {
+				ch <- r
+			}
+		}()
+	}
+	acks := 0
+	for range others {
+		if r := <-ch; r == "" {
 			acks++
 		} else {
-			n.hints.add(others[0], key)
-		}
-	} else {
-		ch := make(chan string, len(others))
-		for _, r := range others {
-			go func() {
-				if send(r) {
-					ch <- ""
-				} else {
-					ch <- r
-				}
-			}()
-		}
-		for range others {
-			if r := <-ch; r == "" {
-				acks++
-			} else {
-				n.hints.add(r, key)
-			}
+			n.hints.add(r, key)
 		}
 	}
-	if acks < need {
-		n.m.writeFailures.Add(1)
-		return false
-	}
-	return true
+	return acks
 }
 
 // multi splits MGET, DEL and EXISTS over their keys.
