@@ -72,11 +72,11 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, emit f
 				continue
 			}
 			replies := make([][]byte, j-i)
-			repl := make([]func() bool, j-i)
+			repl := make([]*pending, j-i)
 			for k := i; k < j; k++ {
 				replies[k-i], repl[k-i] = n.coordinateAsync(ctx, proto, cmds[k])
 			}
-			runAll(replies, repl)
+			n.runAll(ctx, replies, repl)
 			for _, r := range replies {
 				emit(r)
 			}
@@ -123,7 +123,7 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 		return nil, err
 	}
 	var replies [][]byte
-	var repl []func() bool
+	var repl []*pending
 	size := 0
 	for _, r := range reqs {
 		proto, args, err := n.decodeExec(r)
@@ -136,6 +136,6 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 			break
 		}
 	}
-	runAll(replies, repl)
+	n.runAll(ctx, replies, repl)
 	return peer.EncodeBatch(replies), nil
 }
