@@ -129,6 +129,10 @@ type LossRunResult struct {
 	Heal Spread `json:"heal_s"`
 	// DialsRefused counts stream dials failed on purpose.
 	DialsRefused uint64 `json:"dials_refused"`
+	// Detect is, after views healed (or the heal limit passed), the time
+	// from a healthy member's crash until each other live member declared
+	// it failed, with no loss: the other axis of the frontier.
+	Detect Spread `json:"detect_s"`
 }
 
 // FalsePerMemberHour is FalseFailures per member per hour of window.
@@ -235,5 +239,16 @@ func RunLoss(ctx context.Context, impl Impl, o LossOptions) (LossRunResult, erro
 	for _, d := range c.dials {
 		r.DialsRefused += d.Refused()
 	}
+	c.rec.forget()
+
+	// detect: a healthy member that is neither the seed nor the sick one
+	victim := o.N - 2
+	vid := c.ids[victim]
+	t2 := time.Now()
+	_ = c.nodes[victim].Crash(ctx)
+	c.up[victim] = false
+	r.Detect = c.awaitFirst(ctx, c.liveIDs(-1), t2, o.HealLimit, func(e Event) bool {
+		return e.Subject == vid && e.Type == Failed
+	})
 	return r, ctx.Err()
 }

@@ -3,8 +3,11 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
+	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,7 +133,72 @@ func TestRunLoss(t *testing.T) {
 	if r.Refutations == 0 {
 		t.Errorf("RunLoss: the cut-off member never refuted its failure: %+v", r)
 	}
+	if r.Detect.Missing > 0 {
+		t.Errorf("RunLoss: the crash after the window was not detected by %d members: %+v", r.Detect.Missing, r)
+	}
 	if r.Heal.Missing > 0 {
 		t.Errorf("RunLoss: %d views not whole %v after the loss stopped: %+v", r.Heal.Missing, o.HealLimit, r)
+	}
+}
+
+func TestLossReport(t *testing.T) {
+	p := DefaultLossPlan()
+	p.Impls = []Impl{LibGossip{}, Memberlist{}}
+	p.Runs = 2
+	res := &LossResults{Plan: p, Runs: map[int]map[string][]LossRunResult{}}
+	cases := p.Cases()
+	for ci, c := range cases {
+		if c.N != 64 || c.Scenario.Name != "30+30s" {
+			continue
+		}
+		res.Runs[ci] = map[string][]LossRunResult{}
+		for k, name := range []string{"libgossip", "memberlist"} {
+			for run := range 2 {
+				res.Runs[ci][name] = append(res.Runs[ci][name], LossRunResult{Impl: name, N: 64, WindowSeconds: 30,
+					FalseFailures: 10 * k * (run + 1), Detect: Spread{Max: float64(2 + k + run)}, Heal: Spread{Max: 1, Missing: run}})
+			}
+		}
+	}
+	var md, pic bytes.Buffer
+	if err := res.WriteMarkdown(&md, "bench/frontier.svg", "cmd"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{LossBegin, LossEnd, "### 30% loss + 30% stream dials fail, fast settings, N = 64",
+		"### 30% loss + 30% stream dials fail, lan settings, N = 64", "| false failure declarations | 0 | 15 (10–20) | 0.00 |",
+		"| false failures per member-hour | 0.0 | 28.1 (18.8–37.5) | 0.00 |", "≥1.00 [1 missing]", "](bench/frontier.svg)"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	if strings.Contains(md.String(), "50% loss") || strings.Contains(md.String(), "sick member failed") {
+		t.Errorf("markdown shows cases that did not run:\n%s", md.String())
+	}
+	if err := res.WriteSVG(&pic); err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(&pic)
+	polylines, labels := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("frontier SVG is not well-formed: %v", err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if e.Name.Local == "polyline" {
+				polylines++
+			}
+		case xml.CharData:
+			if s := string(e); s == "fast" || s == "lan" {
+				labels++
+			}
+		}
+	}
+	// one panel (N = 64, 30+30s), one line per library through fast and lan
+	if polylines != 2 || labels != 4 {
+		t.Errorf("frontier SVG: %d lines and %d setting labels, want 2 and 4", polylines, labels)
 	}
 }

@@ -15,10 +15,12 @@ type LossSetting struct {
 	Params Params `json:"params"`
 }
 
-// LossSettings are the settings of the loss runs: "fast" (FastParams) and
-// "lan" (each library's LAN defaults).
+// LossSettings are the settings the loss runs can use, from fastest to
+// slowest: "fast" (FastParams), "500ms" (Matched(500ms)), "lan" (each
+// library's LAN defaults) and "2s" (Matched(2s)). The default plan runs
+// fast and lan; the others add points to the frontier.
 func LossSettings() []LossSetting {
-	return []LossSetting{{"fast", FastParams()}, {"lan", Params{}}}
+	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)}}
 }
 
 // LossPlan is the matrix of `make bench-loss`: every size × setting ×
@@ -41,7 +43,8 @@ type LossPlan struct {
 // DefaultLossPlan is N = 64 and 256, fast and LAN settings, every
 // LossScenario, 30s windows, 3 runs: about 2 hours on two cores.
 func DefaultLossPlan() LossPlan {
-	return LossPlan{Runs: 3, Sizes: []int{64, 256}, Settings: LossSettings(), Scenarios: LossScenarios(),
+	all := LossSettings()
+	return LossPlan{Runs: 3, Sizes: []int{64, 256}, Settings: []LossSetting{all[0], all[2]}, Scenarios: LossScenarios(),
 		Window: 30 * time.Second, ConvergeLimit: 30 * time.Second, HealLimit: 60 * time.Second}
 }
 

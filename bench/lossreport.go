@@ -64,15 +64,17 @@ var lossRows = []lossRow{
 	{name: "suspicions of healthy members", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.Suspicions) }},
 	{name: "refutations", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.Refutations) }},
 	{name: "views whole after loss stops, max (s)", verb: "%.2f", f: func(r LossRunResult) float64 { return r.Heal.Max }, missing: func(r LossRunResult) int { return r.Heal.Missing }},
+	{name: "then: detect a crash, max (s)", verb: "%.2f", f: func(r LossRunResult) float64 { return r.Detect.Max }, missing: func(r LossRunResult) int { return r.Detect.Missing }},
 	{name: "sick member failed by (share of healthy)", verb: "%.2f", f: func(r LossRunResult) float64 { return r.SickFailedShare }, sickOnly: true},
 	{name: "failures declared by the sick member", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FailedBySick) }, sickOnly: true},
 	{name: "stream dials refused", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.DialsRefused) }},
 }
 
 // WriteMarkdown writes the loss section of BENCHMARKS.md, markers
-// included; cmd is the command line that produced it. Only cases with
-// results appear.
-func (res *LossResults) WriteMarkdown(w io.Writer, cmd string) error {
+// included; svgPath is the frontier plot's path relative to the Markdown
+// file ("" leaves it out) and cmd the command line that produced it. Only
+// cases with results appear.
+func (res *LossResults) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
 	var b bytes.Buffer
 	p := res.Plan
 	names := make([]string, 0, len(p.Impls))
@@ -100,10 +102,16 @@ refutations of memberlist come from its log lines ("Suspect … has failed",
 "Refuting a suspect/dead message"); libgossip's from its events. Views are
 whole when every member counts exactly the N members again, measured from
 the end of the window; false failures are counted from the start of the
-window until then. Settings: fast = probe 200 ms, timeout 100 ms, gossip
-50 ms, fanout 3; lan = each library's LAN defaults.
+window until then. After that, with no loss, a healthy member crashes and
+the time until every other member declared it failed is the detection
+figure of the frontier plot. Settings: fast = probe 200 ms, timeout 100 ms, gossip
+50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
+lan = each library's LAN defaults.
 
 `)
+	if svgPath != "" {
+		fmt.Fprintf(&b, "![detection max against false failures per member-hour, per condition](%s)\n\n", svgPath)
+	}
 	cases := p.Cases()
 	for ci, c := range cases {
 		if len(res.Runs[ci]) == 0 {
@@ -129,7 +137,7 @@ window until then. Settings: fast = probe 200 ms, timeout 100 ms, gossip
 					}
 				}
 				if m > 0 {
-					cell = "≥" + cell + fmt.Sprintf(" [%d not healed]", m)
+					cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
 				}
 				fmt.Fprintf(&b, " %s |", cell)
 			}

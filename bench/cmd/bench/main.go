@@ -10,8 +10,9 @@
 //
 // With -loss it runs the heavy-loss matrix instead (bench.DefaultLossPlan,
 // about 2 hours; -loss-n, -loss-settings, -loss-cases and -runs select a
-// part of it) and rewrites only that section of -out, between its markers,
-// appending it if the file has none:
+// part of it), rewrites only that section of -out, between its markers,
+// appending it if the file has none, and rewrites the frontier plot
+// -frontier:
 //
 //	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-n 64 -loss-settings fast -loss-cases 30+30s -runs 1
 package main
@@ -50,8 +51,9 @@ func run(args []string, progress io.Writer) error {
 	runs := fs.Int("runs", 0, "repetitions of every case (default: the plan's)")
 	loss := fs.Bool("loss", false, "run the heavy-loss matrix and rewrite only its section of -out")
 	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
-	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings, fast and/or lan (default both)")
+	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s (default fast,lan)")
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
+	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,13 +70,16 @@ func run(args []string, progress io.Writer) error {
 		if lp.Sizes, err = pickSizes(*lossN, lp.Sizes); err != nil {
 			return err
 		}
+		if *lossSettings != "" {
+			lp.Settings = bench.LossSettings()
+		}
 		if lp.Settings, err = pick(*lossSettings, lp.Settings, func(s bench.LossSetting) string { return s.Name }); err != nil {
 			return err
 		}
 		if lp.Scenarios, err = pick(*lossCases, lp.Scenarios, func(s bench.LossScenario) string { return s.Name }); err != nil {
 			return err
 		}
-		return runLoss(lp, *out, *jsonOut, "go run ./bench/cmd/bench "+strings.Join(args, " "), progress)
+		return runLoss(lp, *out, *frontier, *jsonOut, "go run ./bench/cmd/bench "+strings.Join(args, " "), progress)
 	}
 	p := bench.DefaultPlan()
 	if *short {
@@ -127,7 +132,7 @@ func run(args []string, progress io.Writer) error {
 }
 
 // runLoss executes lp and rewrites the loss section of out.
-func runLoss(lp bench.LossPlan, out, jsonOut, cmd string, progress io.Writer) error {
+func runLoss(lp bench.LossPlan, out, svg, jsonOut, cmd string, progress io.Writer) error {
 	if lp.Window < 30*time.Second || lp.Window > 60*time.Second {
 		fmt.Fprintf(progress, "note: loss window %s is outside the 30s-60s the report is meant for\n", lp.Window)
 	}
@@ -137,8 +142,23 @@ func runLoss(lp bench.LossPlan, out, jsonOut, cmd string, progress io.Writer) er
 	if err != nil {
 		return err
 	}
+	rel := ""
+	if svg != "" {
+		var pic bytes.Buffer
+		if err := res.WriteSVG(&pic); err != nil {
+			return err
+		}
+		if err := os.WriteFile(svg, pic.Bytes(), 0o644); err != nil {
+			return err
+		}
+		r, err := filepath.Rel(filepath.Dir(out), svg)
+		if err != nil {
+			r = svg
+		}
+		rel = filepath.ToSlash(r)
+	}
 	var sec bytes.Buffer
-	if err := res.WriteMarkdown(&sec, cmd); err != nil {
+	if err := res.WriteMarkdown(&sec, rel, cmd); err != nil {
 		return err
 	}
 	old, err := os.ReadFile(out)
