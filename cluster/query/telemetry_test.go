@@ -7,35 +7,8 @@ import (
 
 	"github.com/libgossip/libgossip/cluster/clustertest"
 	"github.com/libgossip/libgossip/cluster/query"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
-
-func collect(t *testing.T, r *sdkmetric.ManualReader) map[string]metricdata.Aggregation {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]metricdata.Aggregation{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			out[m.Name] = m.Data
-		}
-	}
-	return out
-}
-
-func counter(d metricdata.Aggregation) int64 {
-	s, _ := d.(metricdata.Sum[int64])
-	var n int64
-	for _, p := range s.DataPoints {
-		n += p.Value
-	}
-	return n
-}
 
 // TestTelemetry sends a query across two members with metrics and
 // tracing on: the origin counts the query and both responses and records
@@ -43,22 +16,15 @@ func counter(d metricdata.Aggregation) int64 {
 // child of the origin's libgossip.query span, carried in the query.
 func TestTelemetry(t *testing.T) {
 	c := clustertest.Memnet(t, 2, nil)
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	spans := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
-	t.Cleanup(func() { _ = mp.Shutdown(context.Background()); _ = tp.Shutdown(context.Background()) })
-	tp1 := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans)) // the responder's own provider
-	t.Cleanup(func() { _ = tp1.Shutdown(context.Background()) })
-
-	q0 := startQ(t, c.Nodes[0], query.WithMeterProvider(mp), query.WithTracerProvider(tp))
-	q1 := startQ(t, c.Nodes[1], query.WithTracerProvider(tp1))
+	r0, r1 := clustertest.NewRecorder(), clustertest.NewRecorder()
+	q0 := startQ(t, c.Nodes[0], query.WithMeterProvider(r0), query.WithTracerProvider(r0))
+	q1 := startQ(t, c.Nodes[1], query.WithMeterProvider(r1), query.WithTracerProvider(r1))
 	for _, q := range []*query.Querier{q0, q1} {
 		q.Handle("ping", func(ctx context.Context, r query.Request) ([]byte, error) { return []byte("pong"), nil })
 	}
 	waitAdvertised(t, c.Nodes)
 
-	ctx, parent := tp.Tracer("test").Start(context.Background(), "caller")
+	ctx, parent := r0.Tracer("test").Start(context.Background(), "caller")
 	pd, err := q0.Query(ctx, "ping", nil, query.Params{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -73,42 +39,43 @@ func TestTelemetry(t *testing.T) {
 	if got != 2 {
 		t.Fatalf("%d responses, want 2", got)
 	}
-	m := collect(t, reader)
-	if n := counter(m["libgossip.query.sent"]); n != 1 {
-		t.Errorf("query.sent = %d, want 1", n)
+	if n, _ := r0.Value("libgossip.query.sent"); n != 1 {
+		t.Errorf("query.sent = %v, want 1", n)
 	}
-	if n := counter(m["libgossip.query.responses"]); n != 2 {
-		t.Errorf("query.responses = %d, want 2", n)
+	if n, _ := r0.Value("libgossip.query.responses"); n != 2 {
+		t.Errorf("query.responses = %v, want 2", n)
 	}
-	h, _ := m["libgossip.query.duration"].(metricdata.Histogram[float64])
-	if len(h.DataPoints) != 1 || h.DataPoints[0].Count != 1 {
-		t.Errorf("query.duration = %+v, want one recording", h)
+	if n := r0.Count("libgossip.query.duration"); n != 1 {
+		t.Errorf("query.duration has %d recordings, want 1", n)
+	}
+	if n, _ := r1.Value("libgossip.query.sent"); n != 0 {
+		t.Errorf("the responder counted %v queries sent, want 0", n)
 	}
 
-	// The responders' spans end after their reply is sent: poll.
-	var root tracetest.SpanStub
-	handles := 0
-	clustertest.WaitFor(t, 10*time.Second, "two handle spans", func() bool {
-		handles = 0
-		for _, s := range spans.GetSpans() {
-			switch s.Name {
-			case "libgossip.query":
-				root = s
-			case "libgossip.query.handle":
-				handles++
+	var root trace.SpanContext
+	for _, s := range r0.Spans() {
+		if s.Name == "libgossip.query" {
+			root = s.Context
+			if s.Parent.SpanID() != parent.SpanContext().SpanID() {
+				t.Errorf("libgossip.query's parent is %v, want the caller's span", s.Parent.SpanID())
 			}
 		}
-		return handles == 2 && root.Name != ""
+	}
+	if !root.IsValid() {
+		t.Fatal("no libgossip.query span at the origin")
+	}
+	// The remote responder's span ends after its reply is sent: poll. Its
+	// parent can only be the origin's span if the query carried it.
+	clustertest.WaitFor(t, 10*time.Second, "the responder's handle span", func() bool {
+		for _, s := range r1.Spans() {
+			if s.Name == "libgossip.query.handle" {
+				if !s.Parent.IsRemote() || s.Parent.SpanID() != root.SpanID() || s.Context.TraceID() != root.TraceID() {
+					t.Fatalf("handle span's parent %v (remote %v), want the origin's %v in trace %v",
+						s.Parent.SpanID(), s.Parent.IsRemote(), root.SpanID(), root.TraceID())
+				}
+				return true
+			}
+		}
+		return false
 	})
-	if root.Parent.SpanID() != parent.SpanContext().SpanID() {
-		t.Errorf("libgossip.query's parent is %v, want the caller's span", root.Parent.SpanID())
-	}
-	for _, s := range spans.GetSpans() {
-		if s.Name != "libgossip.query.handle" {
-			continue
-		}
-		if s.Parent.SpanID() != root.SpanContext.SpanID() || s.SpanContext.TraceID() != root.SpanContext.TraceID() {
-			t.Errorf("handle span %v has parent %v, want %v in trace %v", s.SpanContext.SpanID(), s.Parent.SpanID(), root.SpanContext.SpanID(), root.SpanContext.TraceID())
-		}
-	}
 }

@@ -5,59 +5,38 @@ import (
 	"testing"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"github.com/libgossip/libgossip/cluster/clustertest"
+	"go.opentelemetry.io/otel/attribute"
 )
 
-func collectMetrics(t *testing.T, r *sdkmetric.ManualReader) map[string]metricdata.Aggregation {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]metricdata.Aggregation{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			out[m.Name] = m.Data
-		}
-	}
-	return out
-}
-
-// TestTelemetry runs two servers, each with its own meter provider, and
-// checks that the instruments move with the service: the leader counts
-// its election and records an Apply (and its span, child of the caller's);
-// both report the commit index; the follower reports its last contact.
+// TestTelemetry runs two servers, each with its own recorder, and checks
+// that the instruments move with the service: the leader counts its
+// election and records an Apply (and its span, child of the caller's);
+// the follower reports the commit index and its last contact.
 func TestTelemetry(t *testing.T) {
 	c := newTestCluster(t, WithBootstrapExpect(2))
-	readers := map[string]*sdkmetric.ManualReader{}
-	spans := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	recs := map[string]*clustertest.Recorder{}
 	for _, id := range []string{"s1", "s2"} {
-		readers[id] = sdkmetric.NewManualReader()
-		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(readers[id]))
-		t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+		recs[id] = clustertest.NewRecorder()
 		seed := ""
 		if id == "s2" {
 			seed = c.addr("s1")
 		}
-		c.start(id, seed, WithMeterProvider(mp), WithTracerProvider(tp))
+		c.start(id, seed, WithMeterProvider(recs[id]), WithTracerProvider(recs[id]))
 	}
 	var idx uint64
 	var leader *member
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		leader = c.leader(20 * time.Second)
-		ctx, parent := tp.Tracer("test").Start(context.Background(), "caller")
+		rec := recs[leader.id]
+		ctx, parent := rec.Tracer("test").Start(context.Background(), "caller")
 		res, err := leader.srv.Apply(ctx, cmd(42))
 		parent.End()
 		if err == nil {
 			idx = res.Index
-			var found bool
-			for _, s := range spans.GetSpans() {
+			found := false
+			for _, s := range rec.Spans() {
 				if s.Name == "libgossip.raft.apply" && s.Parent.SpanID() == parent.SpanContext().SpanID() {
 					found = true
 				}
@@ -71,36 +50,27 @@ func TestTelemetry(t *testing.T) {
 			t.Fatalf("apply: %v", err)
 		}
 	}
-	m := collectMetrics(t, readers[leader.id])
-	h, _ := m["libgossip.raft.apply.duration"].(metricdata.Histogram[float64])
-	var ok uint64
-	for _, p := range h.DataPoints {
-		if v, _ := p.Attributes.Value("result"); v.AsString() == "ok" {
-			ok += p.Count
-		}
+	rec := recs[leader.id]
+	if n := rec.Count("libgossip.raft.apply.duration", attribute.String("result", "ok")); n < 1 {
+		t.Errorf("apply.duration recorded %d successful applies, want ≥ 1", n)
 	}
-	if ok < 1 {
-		t.Errorf("apply.duration recorded %d successful applies, want ≥ 1", ok)
+	if n, _ := rec.Value("libgossip.raft.leadership_changes", attribute.Bool("leader", true)); n < 1 {
+		t.Errorf("leader counted %v leadership acquisitions, want ≥ 1", n)
 	}
-	changes, _ := m["libgossip.raft.leadership_changes"].(metricdata.Sum[int64])
-	var won int64
-	for _, p := range changes.DataPoints {
-		if v, _ := p.Attributes.Value("leader"); v.AsBool() {
-			won += p.Value
-		}
-	}
-	if won < 1 {
-		t.Errorf("leader counted %d leadership acquisitions, want ≥ 1", won)
+	if v, ok := rec.Value("libgossip.raft.last_contact"); !ok || v != 0 {
+		t.Errorf("leader's last_contact = %v, %v; want 0, true", v, ok)
 	}
 	follower := "s1"
 	if leader.id == "s1" {
 		follower = "s2"
 	}
 	waitFor(t, 20*time.Second, "the follower's commit index and last contact", func() bool {
-		m := collectMetrics(t, readers[follower])
-		ci, _ := m["libgossip.raft.commit_index"].(metricdata.Gauge[int64])
-		lc, _ := m["libgossip.raft.last_contact"].(metricdata.Gauge[float64])
-		return len(ci.DataPoints) == 1 && uint64(ci.DataPoints[0].Value) >= idx &&
-			len(lc.DataPoints) == 1 && lc.DataPoints[0].Value >= 0
+		ci, ok := recs[follower].Value("libgossip.raft.commit_index")
+		_, lc := recs[follower].Value("libgossip.raft.last_contact")
+		return ok && uint64(ci) >= idx && lc
 	})
+	c.kill(follower)
+	if _, ok := recs[follower].Value("libgossip.raft.commit_index"); ok {
+		t.Error("commit_index still observed after Shutdown")
+	}
 }
