@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench bench-go fuzz lint sim python c
+.PHONY: demo test bench bench-go fuzz lint sim python c agent chaos
 
 demo:
 	cd examples && go run ./demo $(ARGS)
@@ -34,3 +34,11 @@ python:
 # Builds and installs the C library and header: make c PREFIX=/usr/local
 c:
 	bindings/c/build.sh $(PREFIX)
+
+# The agent's static binary: bin/libgossip (see docs/agent.md).
+agent:
+	cd apps/agent && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ../../bin/libgossip ./cmd/libgossip
+
+# Fault injection on 5 agent containers (Docker); writes docs/chaos.md.
+chaos: agent
+	apps/agent/chaos/run.sh
