@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench bench-loss bench-go fuzz lint sim python c cache bench-cache
+.PHONY: demo test bench bench-loss bench-go fuzz lint sim python c cache bench-cache agent chaos
 
 demo:
 	cd examples && go run ./demo $(ARGS)
@@ -42,6 +42,7 @@ python:
 c:
 	bindings/c/build.sh $(PREFIX)
 
+<<<<<<< HEAD
 # The cache's static binary: out/libgossip-cache.
 cache:
 	mkdir -p out && cd apps/cache && CGO_ENABLED=0 go build -o ../../out/libgossip-cache ./cmd/libgossip-cache
@@ -50,3 +51,12 @@ cache:
 # cluster; rewrites the cache section of BENCHMARKS.md (N=... for fewer requests).
 bench-cache:
 	apps/cache/scripts/bench-cache.sh
+=======
+# The agent's static binary: bin/libgossip (see docs/agent.md).
+agent:
+	cd apps/agent && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ../../bin/libgossip ./cmd/libgossip
+
+# Fault injection on 5 agent containers (Docker); writes docs/chaos.md.
+chaos: agent
+	apps/agent/chaos/run.sh
+>>>>>>> agent
