@@ -10,8 +10,9 @@ import (
 
 // LossSetting is a named set of protocol settings for the loss runs.
 type LossSetting struct {
-	// Name is "fast" or "lan" (flags and tables).
-	Name   string `json:"name"`
+	// Name is one of "fast", "500ms", "lan", "2s" (flags and tables).
+	Name string `json:"name"`
+	// Params are the settings (zero fields: each library's LAN default).
 	Params Params `json:"params"`
 }
 
@@ -32,7 +33,9 @@ type LossPlan struct {
 	// Memberlist.
 	Impls []Impl
 	// Runs is the number of repetitions of every case. Default 3.
-	Runs      int
+	Runs int
+	// Sizes are the cluster sizes, Settings the protocol settings and
+	// Scenarios the conditions; the matrix is their product.
 	Sizes     []int
 	Settings  []LossSetting
 	Scenarios []LossScenario
@@ -75,7 +78,9 @@ func (p LossPlan) Cases() []LossCase {
 
 // LossResults are everything a LossPlan measured.
 type LossResults struct {
-	Plan  LossPlan
+	// Plan is the plan as run (Impls and Runs filled in).
+	Plan LossPlan
+	// Start is when the plan started; Wall how long it took.
 	Start time.Time
 	Wall  time.Duration
 	// Runs holds the results per case (index into Plan.Cases) and
@@ -117,9 +122,9 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 					res.Runs[ci] = map[string][]LossRunResult{}
 				}
 				res.Runs[ci][impl.Name()] = append(res.Runs[ci][impl.Name()], r)
-				fmt.Fprintf(progress, "%-10s %-22v run %d: false failures %d (%d members) suspicions %d refutations %d heal %.2fs%s (%.0fs)\n",
+				fmt.Fprintf(progress, "%-10s %-22v run %d: false failures %d (%d members) suspicions %d refutations %d heal %.2fs%s detect %.2fs (%.0fs)\n",
 					impl.Name(), c, run+1, r.FalseFailures, r.FalselyFailed, r.Suspicions, r.Refutations, r.Heal.Max,
-					missingNote(r.Heal.Missing), time.Since(t).Seconds())
+					missingNote(r.Heal.Missing), r.Detect.Max, time.Since(t).Seconds())
 			}
 		}
 	}

@@ -58,6 +58,7 @@ type lossRow struct {
 }
 
 var lossRows = []lossRow{
+	{name: "members whose view was not whole before the window", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.ConvergeMissing) }},
 	{name: "false failure declarations", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalseFailures) }},
 	{name: "members falsely failed", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalselyFailed) }},
 	{name: "false failures per member-hour", verb: "%.1f", f: LossRunResult.FalsePerMemberHour},
@@ -104,7 +105,9 @@ whole when every member counts exactly the N members again, measured from
 the end of the window; false failures are counted from the start of the
 window until then. After that, with no loss, a healthy member crashes and
 the time until every other member declared it failed is the detection
-figure of the frontier plot. Settings: fast = probe 200 ms, timeout 100 ms, gossip
+figure of the frontier plot (a member that still counts the victim failed
+from the loss never declares it again and is counted missing at the heal
+limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
 lan = each library's LAN defaults.
 
