@@ -69,7 +69,7 @@ func (res *LossResults) WriteSVG(w io.Writer) error {
 	panels := res.frontier()
 	rows := (len(panels) + cols - 1) / cols
 	W, H := PW*float64(min(max(len(panels), 1), cols)), 50+PH*float64(max(rows, 1))
-	names := implNamesOf(res.Plan.Impls)
+	names := res.names()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
 	sb.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")

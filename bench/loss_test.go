@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -172,6 +173,22 @@ func TestLossReport(t *testing.T) {
 	}
 	if strings.Contains(md.String(), "50% loss") || strings.Contains(md.String(), "sick member failed") {
 		t.Errorf("markdown shows cases that did not run:\n%s", md.String())
+	}
+	// a report rendered from saved results is the same report
+	saved, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back LossResults
+	if err := json.Unmarshal(saved, &back); err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := back.WriteMarkdown(&again, "bench/frontier.svg", "cmd"); err != nil {
+		t.Fatal(err)
+	}
+	if again.String() != md.String() {
+		t.Errorf("report from saved results differs:\n%s\nwant:\n%s", again.String(), md.String())
 	}
 	if err := res.WriteSVG(&pic); err != nil {
 		t.Fatal(err)

@@ -30,8 +30,8 @@ func LossSettings() []LossSetting {
 // for the CPU.
 type LossPlan struct {
 	// Impls are the implementations compared. Default LibGossip and
-	// Memberlist.
-	Impls []Impl
+	// Memberlist. Not saved in JSON: LossResults.Impls keeps their names.
+	Impls []Impl `json:"-"`
 	// Runs is the number of repetitions of every case. Default 3.
 	Runs int
 	// Sizes are the cluster sizes, Settings the protocol settings and
@@ -88,6 +88,11 @@ type LossResults struct {
 	Runs map[int]map[string][]LossRunResult
 	// Errors are runs that could not be started.
 	Errors []string
+	// Impls are the names of Plan.Impls, in order.
+	Impls []string
+	// Cmd is the command line that measured the results, if its caller
+	// set it; a report rendered later from saved results names it.
+	Cmd string `json:",omitempty"`
 }
 
 // Execute runs p, writing one progress line per run to progress.
@@ -98,7 +103,7 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 	if p.Runs == 0 {
 		p.Runs = 3
 	}
-	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}}
+	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}, Impls: implNamesOf(p.Impls)}
 	for run := range p.Runs {
 		for ci, c := range p.Cases() {
 			order := p.Impls

@@ -71,6 +71,15 @@ var lossRows = []lossRow{
 	{name: "stream dials refused", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.DialsRefused) }},
 }
 
+// names returns the implementations' names: Impls, or those of
+// Plan.Impls.
+func (res *LossResults) names() []string {
+	if len(res.Impls) > 0 {
+		return res.Impls
+	}
+	return implNamesOf(res.Plan.Impls)
+}
+
 // WriteMarkdown writes the loss section of BENCHMARKS.md, markers
 // included; svgPath is the frontier plot's path relative to the Markdown
 // file ("" leaves it out) and cmd the command line that produced it. Only
@@ -78,16 +87,14 @@ var lossRows = []lossRow{
 func (res *LossResults) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
 	var b bytes.Buffer
 	p := res.Plan
-	names := make([]string, 0, len(p.Impls))
-	for _, i := range p.Impls {
-		names = append(names, i.Name())
-	}
-	if len(names) == 0 {
-		names = []string{LibGossip{}.Name(), Memberlist{}.Name()}
-	}
+	names := res.names()
 	b.WriteString(LossBegin + "\n")
 	b.WriteString("## Heavy loss: false failures and healing\n\n")
-	fmt.Fprintf(&b, "Written by `%s` (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd)
+	from := ""
+	if res.Cmd != "" && res.Cmd != cmd {
+		from = fmt.Sprintf(" from the saved results of `%s`", res.Cmd)
+	}
+	fmt.Fprintf(&b, "Written by `%s`%s (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd, from)
 	fmt.Fprintf(&b, "- Date: %s\n- Machine: %s\n- Go: %s\n", res.Start.UTC().Format(time.RFC3339), Machine(), runtime.Version())
 	fmt.Fprintf(&b, "- Wall time: %s; %d repetition(s) of every case, one implementation at a time, alternating which runs first.\n", res.Wall.Round(time.Second), p.Runs)
 	fmt.Fprintf(&b, "- Loss window %s; heal limit %s. Every cell is `median (min–max)` over the repetitions; a ratio is libgossip's median over memberlist's.\n\n", p.Window, p.HealLimit)
