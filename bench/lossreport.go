@@ -58,6 +58,7 @@ type lossRow struct {
 }
 
 var lossRows = []lossRow{
+	{name: "members whose view was not whole before the window", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.ConvergeMissing) }},
 	{name: "false failure declarations", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalseFailures) }},
 	{name: "members falsely failed", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalselyFailed) }},
 	{name: "false failures per member-hour", verb: "%.1f", f: LossRunResult.FalsePerMemberHour},
@@ -70,6 +71,15 @@ var lossRows = []lossRow{
 	{name: "stream dials refused", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.DialsRefused) }},
 }
 
+// names returns the implementations' names: Impls, or those of
+// Plan.Impls.
+func (res *LossResults) names() []string {
+	if len(res.Impls) > 0 {
+		return res.Impls
+	}
+	return implNamesOf(res.Plan.Impls)
+}
+
 // WriteMarkdown writes the loss section of BENCHMARKS.md, markers
 // included; svgPath is the frontier plot's path relative to the Markdown
 // file ("" leaves it out) and cmd the command line that produced it. Only
@@ -77,16 +87,14 @@ var lossRows = []lossRow{
 func (res *LossResults) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
 	var b bytes.Buffer
 	p := res.Plan
-	names := make([]string, 0, len(p.Impls))
-	for _, i := range p.Impls {
-		names = append(names, i.Name())
-	}
-	if len(names) == 0 {
-		names = []string{LibGossip{}.Name(), Memberlist{}.Name()}
-	}
+	names := res.names()
 	b.WriteString(LossBegin + "\n")
 	b.WriteString("## Heavy loss: false failures and healing\n\n")
-	fmt.Fprintf(&b, "Written by `%s` (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd)
+	from := ""
+	if res.Cmd != "" && res.Cmd != cmd {
+		from = fmt.Sprintf(" from the saved results of `%s`", res.Cmd)
+	}
+	fmt.Fprintf(&b, "Written by `%s`%s (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd, from)
 	fmt.Fprintf(&b, "- Date: %s\n- Machine: %s\n- Go: %s\n", res.Start.UTC().Format(time.RFC3339), Machine(), runtime.Version())
 	fmt.Fprintf(&b, "- Wall time: %s; %d repetition(s) of every case, one implementation at a time, alternating which runs first.\n", res.Wall.Round(time.Second), p.Runs)
 	fmt.Fprintf(&b, "- Loss window %s; heal limit %s. Every cell is `median (min–max)` over the repetitions; a ratio is libgossip's median over memberlist's.\n\n", p.Window, p.HealLimit)
@@ -104,7 +112,9 @@ whole when every member counts exactly the N members again, measured from
 the end of the window; false failures are counted from the start of the
 window until then. After that, with no loss, a healthy member crashes and
 the time until every other member declared it failed is the detection
-figure of the frontier plot. Settings: fast = probe 200 ms, timeout 100 ms, gossip
+figure of the frontier plot (a member that still counts the victim failed
+from the loss never declares it again and is counted missing at the heal
+limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
 lan = each library's LAN defaults.
 
