@@ -62,6 +62,19 @@ func TestLossSection(t *testing.T) {
 	if want := "# Benchmarks\n\ntable\n\n" + string(sec("two")) + "## after\n"; string(got) != want {
 		t.Errorf("replace: got %q, want %q", got, want)
 	}
+	other := "<!-- cache:begin -->\ncache\n<!-- cache:end -->\n"
+	both := ReplaceSection(got, []byte(other))
+	secs := Sections(both)
+	if len(secs) != 2 || !bytes.Equal(secs[0], sec("two")) || string(secs[1]) != other {
+		t.Errorf("Sections = %q, want the loss and the cache sections", secs)
+	}
+	carried := []byte("# Benchmarks, rewritten\n")
+	for _, s := range secs {
+		carried = ReplaceSection(carried, s)
+	}
+	if want := "# Benchmarks, rewritten\n\n" + string(sec("two")) + "\n" + other; string(carried) != want {
+		t.Errorf("carried over: got %q, want %q", carried, want)
+	}
 	if LossSection(doc) != nil || LossSection([]byte(LossBegin+" no end")) != nil {
 		t.Errorf("LossSection found a section where there is none")
 	}

@@ -268,6 +268,25 @@ func raftStacks() string {
 	return strings.Join(out, "\n\n")
 }
 
+// applyOnLeader applies value v on whichever server leads, again while the
+// error says leadership moved (a loaded machine can make a cluster with
+// fast timeouts change leaders).
+func applyOnLeader(t testing.TB, c *testCluster, v uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.leader(20*time.Second).srv.Apply(ctx, cmd(v))
+		cancel()
+		if err == nil {
+			return
+		}
+		if !(errors.Is(err, ErrNotLeader) || errors.Is(err, ErrLeadershipLost)) || time.Now().After(deadline) {
+			t.Fatalf("apply %d: %v", v, err)
+		}
+	}
+}
+
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -17,12 +17,10 @@ func TestBootstrapExpectThenPromote(t *testing.T) {
 	seed := c.addr("s1")
 	c.start("s2", seed)
 	c.start("s3", seed)
-	l := c.leader(20 * time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := l.srv.Apply(ctx, cmd(1)); err != nil {
-		t.Fatalf("apply on %s: %v", l.id, err)
-	}
+	applyOnLeader(t, c, 1)
+	l := c.leader(20 * time.Second)
 	got, err := l.srv.Servers(ctx)
 	if err != nil {
 		t.Fatal(err)

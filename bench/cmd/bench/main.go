@@ -6,7 +6,7 @@
 //
 // The default set takes about 15 minutes on two cores. -short runs every
 // scenario tiny, in seconds, to check the harness. The rewrite keeps the
-// heavy-loss section of the file as it is.
+// marked sections other commands own (heavy loss, cache) as they are.
 //
 // With -loss it runs the heavy-loss matrix instead (bench.DefaultLossPlan,
 // about 2 hours; -loss-n, -loss-settings, -loss-cases and -runs select a
@@ -116,8 +116,8 @@ func run(args []string, progress io.Writer) error {
 	}
 	doc := md.Bytes()
 	if old, err := os.ReadFile(*out); err == nil {
-		if sec := bench.LossSection(old); sec != nil {
-			doc = bench.ReplaceLossSection(doc, sec)
+		for _, sec := range bench.Sections(old) {
+			doc = bench.ReplaceSection(doc, sec)
 		}
 	}
 	if err := os.WriteFile(*out, doc, 0o644); err != nil {
