@@ -236,3 +236,25 @@ func TestLossReport(t *testing.T) {
 		t.Errorf("frontier SVG: %d lines, %d setting labels and %d lower bounds, want 2, 2 and 2", polylines, labels, lower)
 	}
 }
+
+func TestParamsReachConfig(t *testing.T) {
+	p := FastParams()
+	p.SuspicionMult, p.FlapThreshold = 5, -1
+	lg := LibGossip{}.Config(p)
+	if lg.SuspicionMult != 5 || lg.FlapThreshold != -1 || lg.ProbeInterval != 200*time.Millisecond || lg.GossipInterval != 50*time.Millisecond {
+		t.Errorf("LibGossip.Config(%+v) = SuspicionMult %d, FlapThreshold %d, probe %v, gossip %v", p, lg.SuspicionMult, lg.FlapThreshold, lg.ProbeInterval, lg.GossipInterval)
+	}
+	if d := (LibGossip{}).Config(Params{}); d.FlapThreshold != gossip.LANConfig().FlapThreshold || d.SuspicionMult != gossip.LANConfig().SuspicionMult {
+		t.Errorf("LibGossip.Config(zero) changed the LAN preset's damping or suspicion: %+v", d)
+	}
+	if ml := (Memberlist{}).Config(p); ml.SuspicionMult != 5 || ml.ProbeTimeout != 100*time.Millisecond {
+		t.Errorf("Memberlist.Config(%+v) = SuspicionMult %d, probe timeout %v", p, ml.SuspicionMult, ml.ProbeTimeout)
+	}
+	names := map[string]bool{}
+	for _, s := range LossSettings() {
+		if names[s.Name] {
+			t.Errorf("LossSettings: %q twice", s.Name)
+		}
+		names[s.Name] = true
+	}
+}

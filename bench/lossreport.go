@@ -153,7 +153,9 @@ figure of the frontier plot (a member that still counts the victim failed
 from the loss never declares it again and is counted missing at the heal
 limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
-lan = each library's LAN defaults.
+lan = each library's LAN defaults; fast-s1 and fast-s4 = fast with
+SuspicionMult 1 or 4 in both; fast-nodamp = fast with libgossip's flap
+damping off (memberlist has none).
 
 `)
 	if svgPath != "" {
