@@ -62,6 +62,19 @@ func TestLossSection(t *testing.T) {
 	if want := "# Benchmarks\n\ntable\n\n" + string(sec("two")) + "## after\n"; string(got) != want {
 		t.Errorf("replace: got %q, want %q", got, want)
 	}
+	other := "<!-- cache:begin -->\ncache\n<!-- cache:end -->\n"
+	both := ReplaceSection(got, []byte(other))
+	secs := Sections(both)
+	if len(secs) != 2 || !bytes.Equal(secs[0], sec("two")) || string(secs[1]) != other {
+		t.Errorf("Sections = %q, want the loss and the cache sections", secs)
+	}
+	carried := []byte("# Benchmarks, rewritten\n")
+	for _, s := range secs {
+		carried = ReplaceSection(carried, s)
+	}
+	if want := "# Benchmarks, rewritten\n\n" + string(sec("two")) + "\n" + other; string(carried) != want {
+		t.Errorf("carried over: got %q, want %q", carried, want)
+	}
 	if LossSection(doc) != nil || LossSection([]byte(LossBegin+" no end")) != nil {
 		t.Errorf("LossSection found a section where there is none")
 	}
@@ -221,5 +234,27 @@ func TestLossReport(t *testing.T) {
 	// lan; memberlist's points are lower bounds (a member missed the crash)
 	if polylines != 2 || labels != 2 || lower != 2 {
 		t.Errorf("frontier SVG: %d lines, %d setting labels and %d lower bounds, want 2, 2 and 2", polylines, labels, lower)
+	}
+}
+
+func TestParamsReachConfig(t *testing.T) {
+	p := FastParams()
+	p.SuspicionMult, p.FlapThreshold = 5, -1
+	lg := LibGossip{}.Config(p)
+	if lg.SuspicionMult != 5 || lg.FlapThreshold != -1 || lg.ProbeInterval != 200*time.Millisecond || lg.GossipInterval != 50*time.Millisecond {
+		t.Errorf("LibGossip.Config(%+v) = SuspicionMult %d, FlapThreshold %d, probe %v, gossip %v", p, lg.SuspicionMult, lg.FlapThreshold, lg.ProbeInterval, lg.GossipInterval)
+	}
+	if d := (LibGossip{}).Config(Params{}); d.FlapThreshold != gossip.LANConfig().FlapThreshold || d.SuspicionMult != gossip.LANConfig().SuspicionMult {
+		t.Errorf("LibGossip.Config(zero) changed the LAN preset's damping or suspicion: %+v", d)
+	}
+	if ml := (Memberlist{}).Config(p); ml.SuspicionMult != 5 || ml.ProbeTimeout != 100*time.Millisecond {
+		t.Errorf("Memberlist.Config(%+v) = SuspicionMult %d, probe timeout %v", p, ml.SuspicionMult, ml.ProbeTimeout)
+	}
+	names := map[string]bool{}
+	for _, s := range LossSettings() {
+		if names[s.Name] {
+			t.Errorf("LossSettings: %q twice", s.Name)
+		}
+		names[s.Name] = true
 	}
 }

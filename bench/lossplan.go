@@ -10,18 +10,29 @@ import (
 
 // LossSetting is a named set of protocol settings for the loss runs.
 type LossSetting struct {
-	// Name is one of "fast", "500ms", "lan", "2s" (flags and tables).
+	// Name is one of LossSettings' names (flags and tables).
 	Name string `json:"name"`
 	// Params are the settings (zero fields: each library's LAN default).
 	Params Params `json:"params"`
 }
 
-// LossSettings are the settings the loss runs can use, from fastest to
-// slowest: "fast" (FastParams), "500ms" (Matched(500ms)), "lan" (each
-// library's LAN defaults) and "2s" (Matched(2s)). The default plan runs
-// fast and lan; the others add points to the frontier.
+// LossSettings are the settings the loss runs can use: "fast"
+// (FastParams), "500ms" (Matched(500ms)), "lan" (each library's LAN
+// defaults) and "2s" (Matched(2s)); then variants of fast: "fast-s1" and
+// "fast-s4" (SuspicionMult 1 and 4 in both libraries) and "fast-nodamp"
+// (libgossip's flap damping off; for memberlist, which has none, the same
+// as fast). The default plan runs fast and lan; the others add points to
+// the frontier.
 func LossSettings() []LossSetting {
-	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)}}
+	with := func(f func(*Params)) Params {
+		p := FastParams()
+		f(&p)
+		return p
+	}
+	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)},
+		{"fast-s1", with(func(p *Params) { p.SuspicionMult = 1 })},
+		{"fast-s4", with(func(p *Params) { p.SuspicionMult = 4 })},
+		{"fast-nodamp", with(func(p *Params) { p.FlapThreshold = -1 })}}
 }
 
 // LossPlan is the matrix of `make bench-loss`: every size × setting ×

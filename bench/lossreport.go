@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -17,26 +18,59 @@ const (
 )
 
 // LossSection returns the loss section of doc, markers included, or nil.
-func LossSection(doc []byte) []byte {
-	i := bytes.Index(doc, []byte(LossBegin))
+func LossSection(doc []byte) []byte { return section(doc, LossBegin, LossEnd) }
+
+func section(doc []byte, begin, end string) []byte {
+	i := bytes.Index(doc, []byte(begin))
 	if i < 0 {
 		return nil
 	}
-	j := bytes.Index(doc[i:], []byte(LossEnd))
+	j := bytes.Index(doc[i:], []byte(end))
 	if j < 0 {
 		return nil
 	}
-	end := i + j + len(LossEnd)
-	if end < len(doc) && doc[end] == '\n' {
-		end++
+	e := i + j + len(end)
+	if e < len(doc) && doc[e] == '\n' {
+		e++
 	}
-	return doc[i:end]
+	return doc[i:e]
 }
 
-// ReplaceLossSection returns doc with its loss section replaced by sec, or
-// with sec appended (after a blank line) if doc has none.
-func ReplaceLossSection(doc, sec []byte) []byte {
-	old := LossSection(doc)
+// markerRE matches a section's begin marker and names the section.
+var markerRE = regexp.MustCompile(`<!-- ([a-z0-9-]+):begin -->`)
+
+// Sections returns every marked section of doc — from a line
+// "<!-- NAME:begin -->" to its "<!-- NAME:end -->", markers included —
+// in order. Other commands (make bench-loss, make bench-cache) own them;
+// make bench carries them over when it rewrites the file.
+func Sections(doc []byte) [][]byte {
+	var out [][]byte
+	rest := doc
+	for {
+		m := markerRE.FindSubmatchIndex(rest)
+		if m == nil {
+			return out
+		}
+		name := string(rest[m[2]:m[3]])
+		sec := section(rest[m[0]:], "<!-- "+name+":begin -->", "<!-- "+name+":end -->")
+		if sec == nil {
+			return out
+		}
+		out = append(out, sec)
+		rest = rest[m[0]+len(sec):]
+	}
+}
+
+// ReplaceSection returns doc with the section named by sec's begin marker
+// replaced by sec, or with sec appended (after a blank line) if doc has no
+// such section. sec must start with a begin marker.
+func ReplaceSection(doc, sec []byte) []byte {
+	m := markerRE.FindSubmatch(sec)
+	if m == nil {
+		return doc
+	}
+	name := string(m[1])
+	old := section(doc, "<!-- "+name+":begin -->", "<!-- "+name+":end -->")
 	if old == nil {
 		out := bytes.TrimRight(doc, "\n")
 		if len(out) > 0 {
@@ -49,6 +83,9 @@ func ReplaceLossSection(doc, sec []byte) []byte {
 	out = append(out, sec...)
 	return append(out, doc[i+len(old):]...)
 }
+
+// ReplaceLossSection is ReplaceSection for the loss section.
+func ReplaceLossSection(doc, sec []byte) []byte { return ReplaceSection(doc, sec) }
 
 type lossRow struct {
 	name, verb string
@@ -116,7 +153,9 @@ figure of the frontier plot (a member that still counts the victim failed
 from the loss never declares it again and is counted missing at the heal
 limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
-lan = each library's LAN defaults.
+lan = each library's LAN defaults; fast-s1 and fast-s4 = fast with
+SuspicionMult 1 or 4 in both; fast-nodamp = fast with libgossip's flap
+damping off (memberlist has none).
 
 `)
 	if svgPath != "" {

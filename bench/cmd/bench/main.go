@@ -6,7 +6,7 @@
 //
 // The default set takes about 15 minutes on two cores. -short runs every
 // scenario tiny, in seconds, to check the harness. The rewrite keeps the
-// heavy-loss section of the file as it is.
+// marked sections other commands own (heavy loss, cache) as they are.
 //
 // With -loss it runs the heavy-loss matrix instead (bench.DefaultLossPlan,
 // about 2 hours; -loss-n, -loss-settings, -loss-cases and -runs select a
@@ -54,7 +54,7 @@ func run(args []string, progress io.Writer) error {
 	runs := fs.Int("runs", 0, "repetitions of every case (default: the plan's)")
 	loss := fs.Bool("loss", false, "run the heavy-loss matrix and rewrite only its section of -out")
 	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
-	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s (default fast,lan)")
+	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp (default fast,lan)")
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
 	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
@@ -116,8 +116,8 @@ func run(args []string, progress io.Writer) error {
 	}
 	doc := md.Bytes()
 	if old, err := os.ReadFile(*out); err == nil {
-		if sec := bench.LossSection(old); sec != nil {
-			doc = bench.ReplaceLossSection(doc, sec)
+		for _, sec := range bench.Sections(old) {
+			doc = bench.ReplaceSection(doc, sec)
 		}
 	}
 	if err := os.WriteFile(*out, doc, 0o644); err != nil {
