@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench bench-go fuzz lint sim python c agent chaos
+.PHONY: demo test bench bench-loss bench-go fuzz lint sim python c cache bench-cache agent chaos job job-chaos
 
 demo:
 	cd examples && go run ./demo $(ARGS)
@@ -11,6 +11,13 @@ test:
 # 15 minutes); rewrites BENCHMARKS.md and bench/pareto.svg.
 bench:
 	go run ./bench/cmd/bench -out BENCHMARKS.md -svg bench/pareto.svg
+
+# Heavy-loss runs against memberlist (N = 64 and 256, fast and LAN settings,
+# five conditions, 30s each, 3 runs: about 2 hours); rewrites only the loss
+# section of BENCHMARKS.md. A part: make bench-loss ARGS="-loss-n 64
+# -loss-settings fast -loss-cases 30+30s -runs 1".
+bench-loss:
+	go run ./bench/cmd/bench -loss -out BENCHMARKS.md $(ARGS)
 
 # The Go micro-benchmarks of every module.
 bench-go:
@@ -34,6 +41,24 @@ python:
 # Builds and installs the C library and header: make c PREFIX=/usr/local
 c:
 	bindings/c/build.sh $(PREFIX)
+
+# The cache's static binary: out/libgossip-cache.
+cache:
+	mkdir -p out && cd apps/cache && CGO_ENABLED=0 go build -o ../../out/libgossip-cache ./cmd/libgossip-cache
+
+# The job scheduler's static binary: out/libgossip-job.
+job:
+	mkdir -p out && cd apps/job && CGO_ENABLED=0 go build -o ../../out/libgossip-job ./cmd/libgossip-job
+
+# The job scheduler's full chaos run: 5 members, 10 jobs @every 1s for 100 s,
+# the leader killed every 10 s (about 2 minutes).
+job-chaos:
+	cd apps/job && LIBGOSSIP_CHAOS=1 go test -race -count=1 -run TestChaos -v -timeout 20m ./internal/node
+
+# redis-benchmark against redis-server, one cache node and a 3-node cache
+# cluster; rewrites the cache section of BENCHMARKS.md (N=... for fewer requests).
+bench-cache:
+	apps/cache/scripts/bench-cache.sh
 
 # The agent's static binary: bin/libgossip (see docs/agent.md).
 agent:

@@ -50,7 +50,7 @@ func TestDashboardBrowser(t *testing.T) {
 		}
 		t.Skip("no chromium or chrome on PATH (apt-get install chromium to run this test)")
 	}
-	c := newCluster(t, 5, clusterOpts{})
+	c := newCluster(t, 5, clusterOpts{probes: true})
 	if err := c.members[2].node.SetMeta(map[string]string{"role": "leader", "zone": "z0", "version": "1.4.2"}); err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +127,19 @@ func TestDashboardBrowser(t *testing.T) {
 		t.Error("the timeline shows no failure")
 	}
 
-	// Let the sparklines fill a little before the picture.
-	c.waitFor(10*time.Second, "traffic history", func() bool {
-		busy, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('t-in').textContent !== '0'`))
+	c.waitFor(10*time.Second, "probe round trips on the page", func() bool {
+		return count(`.card .rtt`) >= 3
+	})
+	// Rates need two samples a second apart; wait for them before the
+	// picture.
+	c.waitFor(10*time.Second, "message rates on the page", func() bool {
+		busy, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`parseFloat(document.getElementById('t-in').textContent) > 0`))
 		return busy
+	})
+	c.waitFor(10*time.Second, "timeline animations finished", func() bool {
+		done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](
+			`document.getAnimations().every(a => a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity)`))
+		return done
 	})
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

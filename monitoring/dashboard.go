@@ -40,6 +40,7 @@ type Dashboard struct {
 	done    chan struct{}
 	once    sync.Once
 	streams chan struct{} // one token per open event stream
+	max     int           // members listed in a View
 
 	mu    sync.Mutex
 	prev  map[*Monitor]sample
@@ -63,6 +64,17 @@ func WithMaxStreams(n int) DashboardOption {
 	return func(d *Dashboard) {
 		if n > 0 {
 			d.streams = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithMaxMembers caps the members listed in a View (the counts by state
+// still cover every member); the page stays usable and the stream small for
+// large clusters. Default 512.
+func WithMaxMembers(n int) DashboardOption {
+	return func(d *Dashboard) {
+		if n > 0 {
+			d.max = n
 		}
 	}
 }
@@ -97,9 +109,14 @@ func NewDashboard(mons []*Monitor, opts ...DashboardOption) (*Dashboard, error) 
 		prev:    map[*Monitor]sample{},
 		rates:   map[*Monitor]Rates{},
 		streams: make(chan struct{}, 32),
+		max:     512,
 	}
 	for _, o := range opts {
 		o(d)
+	}
+	now := time.Now()
+	for _, m := range d.mons {
+		d.ratesOf(m, now) // the first sample: rates show a second from now
 	}
 	return d, nil
 }
@@ -115,7 +132,8 @@ type View struct {
 	Time     time.Time      `json:"time"`
 	Counts   map[string]int `json:"counts"` // members by state name
 	Members  []MemberView   `json:"members"`
-	Events   []EventRecord  `json:"events"` // the observer's recent events, oldest first
+	Omitted  int            `json:"omitted"` // members not listed (over WithMaxMembers)
+	Events   []EventRecord  `json:"events"`  // the observer's recent events, oldest first
 }
 
 // MemberView is one member on the dashboard.
@@ -126,7 +144,8 @@ type MemberView struct {
 	Incarnation uint64            `json:"incarnation"`
 	Meta        map[string]string `json:"meta,omitempty"`
 	Observer    bool              `json:"observer,omitempty"`
-	Rates       *Rates            `json:"rates,omitempty"` // only for members monitored in this process
+	RTT         float64           `json:"rtt_ms,omitempty"` // the observer's smoothed probe round trip to it, in ms (WithProbeTimer)
+	Rates       *Rates            `json:"rates,omitempty"`  // only for members monitored in this process
 }
 
 // Rates are a local member's activity, per second over the last second or
@@ -167,13 +186,20 @@ func (d *Dashboard) Snapshot() View {
 		v.Counts[StateName(s)] = 0
 	}
 	for _, nv := range obs.node.Members() {
+		v.Counts[StateName(nv.State)]++
+		if len(v.Members) >= d.max && nv.ID != v.Observer && local[nv.ID] == nil {
+			v.Omitted++
+			continue
+		}
 		mv := MemberView{ID: nv.ID, Addr: nv.Addr, State: StateName(nv.State), Incarnation: nv.Incarnation,
 			Meta: nv.Meta, Observer: nv.ID == v.Observer}
+		if d, ok := obs.ProbeRTT(nv.ID); ok {
+			mv.RTT = float64(d.Microseconds()) / 1000
+		}
 		if m := local[nv.ID]; m != nil {
 			r := d.ratesOf(m, now)
 			mv.Rates = &r
 		}
-		v.Counts[mv.State]++
 		v.Members = append(v.Members, mv)
 	}
 	sort.Slice(v.Members, func(i, j int) bool { return v.Members[i].ID < v.Members[j].ID })

@@ -63,8 +63,12 @@ func TestDashboardHTTP(t *testing.T) {
 	}
 
 	v := dash.Snapshot()
-	if v.Observer != "node-1" || len(v.Members) != 3 || v.Counts["alive"] != 3 || v.Title != "t" {
+	if v.Observer != "node-1" || len(v.Members) != 3 || v.Counts["alive"] != 3 || v.Title != "t" || v.Omitted != 0 {
 		t.Fatalf("Snapshot = %+v", v)
+	}
+	small, _ := monitoring.NewDashboard(mons[:1], monitoring.WithMaxMembers(1))
+	if v := small.Snapshot(); len(v.Members) != 1 || v.Members[0].ID != "node-1" || v.Omitted != 2 || v.Counts["alive"] != 3 {
+		t.Errorf("with WithMaxMembers(1): %d members listed (%+v), %d omitted, counts %v", len(v.Members), v.Members, v.Omitted, v.Counts)
 	}
 	for _, m := range v.Members {
 		if (m.Rates != nil) != (m.ID != "node-3") {

@@ -63,7 +63,9 @@ type EventRecord struct {
 // Metric* constants) on the meter provider, subscribes to the node's events
 // and starts one goroutine that handles them. The node may be started before
 // or after; the monitor stops on its own when the node shuts down (which
-// closes its subscription) or when Close is called.
+// closes its subscription) or when Close is called. Instrument a node once
+// per meter provider (two monitors of one node would report every series
+// twice); several members on one provider need WithAttributes.
 func Instrument(node *gossip.Node, opts ...Option) (*Monitor, error) {
 	if node == nil {
 		return nil, errors.New("monitoring: nil node")
@@ -97,9 +99,25 @@ func Instrument(node *gossip.Node, opts ...Option) (*Monitor, error) {
 		mon.sub.Close()
 		return nil, fmt.Errorf("monitoring: register callback: %w", err)
 	}
+	if pt := o.probes; pt != nil {
+		base := mon.with()
+		pt.observe(func(_ string, d time.Duration) {
+			mon.inst.probeRTT.Record(context.Background(), d.Seconds(), base)
+		})
+	}
 	mon.wg.Add(1)
 	go mon.loop()
 	return mon, nil
+}
+
+// ProbeRTT returns the smoothed probe round-trip time from this member to
+// the member id, when a ProbeTimer was given (WithProbeTimer) and a probe to
+// id was answered.
+func (mon *Monitor) ProbeRTT(id string) (time.Duration, bool) {
+	if mon.o.probes == nil {
+		return 0, false
+	}
+	return mon.o.probes.RTT(id)
 }
 
 // Node returns the observed node.
@@ -117,6 +135,9 @@ func (mon *Monitor) Close() error {
 	mon.closed = true
 	mon.mu.Unlock()
 	close(mon.done)
+	if mon.o.probes != nil {
+		mon.o.probes.observe(nil)
+	}
 	mon.sub.Close()
 	mon.wg.Wait()
 	return mon.reg.Unregister()

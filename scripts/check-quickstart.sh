@@ -21,7 +21,7 @@ prefix=github.com/libgossip/libgossip
 
 # 1. sibling requires: one version, not v0.0.0
 versions=$(grep -h "^[[:space:]]*\(require[[:space:]]\+\)\?$prefix/[a-z/]* v" $(git ls-files '*go.mod') |
-  awk '{print $NF}' | sort -u)
+  sed "s#.*$prefix/[a-z/]* \(v[^ ]*\).*#\1#" | sort -u)
 if [ "$(echo "$versions" | wc -l)" -ne 1 ] || [ -z "$versions" ] || [ "$versions" = v0.0.0 ]; then
   echo "check-quickstart: sibling modules must all be required at one released version, found:" >&2
   grep -n "$prefix/[a-z/]* v" $(git ls-files '*go.mod') | grep -v "=>" >&2

@@ -11,3 +11,8 @@ for m in $mods; do
   echo "=== $m"
   (cd "$m" && go vet ./... && "$sc" ./...)
 done
+echo "=== scripts"
+for f in $(git ls-files 'scripts/*.go'); do
+  GOWORK=off go vet "$f"
+  GOWORK=off "$sc" "$f"
+done

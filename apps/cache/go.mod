@@ -5,9 +5,9 @@ go 1.26.0
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/hashicorp/golang-lru/v2 v2.0.7
-	github.com/libgossip/libgossip/gossip v0.0.0
-	github.com/libgossip/libgossip/net v0.0.0
-	github.com/libgossip/libgossip/utils v0.0.0
+	github.com/libgossip/libgossip/gossip v0.1.0
+	github.com/libgossip/libgossip/net v0.1.0
+	github.com/libgossip/libgossip/utils v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/tidwall/redcon v1.6.4
 	golang.org/x/time v0.16.0

@@ -15,7 +15,8 @@
 //	capi.go     the version and the handle registry's instance
 //	errors.go   status codes, gossip_last_error, panic recovery
 //	convert.go  C arguments to Go values (strings, metadata, config)
-//	events.go   event delivery to C callbacks and the callback gate
+//	events.go   event and packet delivery to C callbacks
+//	gate.go     the per-handle gate that stop and destroy shut and wait on
 //	view.go     gossip_view_*
 //	core.go     gossip_core_* (bring your own transport)
 //	node.go     gossip_node_* (the networked member)

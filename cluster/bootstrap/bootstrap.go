@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -198,13 +199,8 @@ func (b *Bootstrapper) Start(ctx context.Context) error {
 		}
 		b.snap = snap
 	}
-	b.sub = b.node.Subscribe(4096)
-	now := time.Now()
-	for _, v := range b.node.Members() {
-		if b.rejoin.Observe(now, v) {
-			b.recordLocked(v)
-		}
-	}
+	b.sub = b.node.Subscribe(4096) // before reading the members: no gap
+	b.observeLocked(time.Now(), b.node.Members())
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.state = 1
 	b.wg.Add(2)
@@ -274,6 +270,17 @@ func (b *Bootstrapper) Attempts() int {
 	return b.attempts
 }
 
+// observeLocked records a membership listing (the snapshot), which also
+// catches what an event could not: a change published before the
+// subscription, or events dropped by a full buffer. b.mu is held.
+func (b *Bootstrapper) observeLocked(now time.Time, members []gossip.NodeView) {
+	for _, v := range members {
+		if b.rejoin.Observe(now, v) {
+			b.recordLocked(v)
+		}
+	}
+}
+
 // recordLocked appends what is known of v to the snapshot. b.mu is held.
 func (b *Bootstrapper) recordLocked(v gossip.NodeView) {
 	if b.snap == nil || v.ID == b.self {
@@ -285,8 +292,10 @@ func (b *Bootstrapper) recordLocked(v gossip.NodeView) {
 	}
 }
 
-// candidates resolves the seeds afresh and adds the absent known peers.
-func (b *Bootstrapper) candidates(ctx context.Context) []string {
+// candidates resolves the seeds afresh and adds the absent known peers,
+// leaving out this member's own address. self reports that the seeds
+// resolved to this member alone (the first seed of a cluster).
+func (b *Bootstrapper) candidates(ctx context.Context) (out []string, self bool) {
 	rctx, cancel := context.WithTimeout(ctx, b.opts.attemptTimeout)
 	defer cancel()
 	addrs, err := Resolve(rctx, b.opts.resolver, b.opts.seeds)
@@ -294,23 +303,25 @@ func (b *Bootstrapper) candidates(ctx context.Context) []string {
 		b.opts.onError(err)
 	}
 	live := b.node.LiveMembers()
-	self := b.node.LocalNode().Addr
+	selfAddr := b.node.LocalNode().Addr
 	b.mu.Lock()
 	b.resolves++
 	addrs = append(addrs, b.rejoin.Absent(live)...)
 	b.mu.Unlock()
-	out := addrs[:0]
-	seen := map[string]bool{self: true}
+	seen := map[string]bool{}
 	for _, v := range live {
 		seen[v.Addr] = true
 	}
 	for _, a := range addrs {
-		if !seen[a] {
+		if a == selfAddr {
+			self = true
+		}
+		if !seen[a] && a != selfAddr {
 			seen[a] = true
 			out = append(out, a)
 		}
 	}
-	return out
+	return out, self && len(out) == 0
 }
 
 // joinLoop makes the initial join: every attempt re-resolves the seeds,
@@ -323,8 +334,8 @@ func (b *Bootstrapper) joinLoop() {
 		if len(b.node.LiveMembers()) > 1 {
 			break
 		}
-		addrs := b.candidates(ctx)
-		if len(addrs) == 0 && len(b.opts.seeds) == 0 {
+		addrs, onlySelf := b.candidates(ctx)
+		if len(addrs) == 0 && (len(b.opts.seeds) == 0 || onlySelf) {
 			break // nothing to join: the first member
 		}
 		if len(addrs) > 0 {
@@ -334,7 +345,9 @@ func (b *Bootstrapper) joinLoop() {
 			actx, cancel := context.WithTimeout(ctx, b.opts.attemptTimeout)
 			err := b.node.Join(actx, addrs...)
 			cancel()
-			if err == nil {
+			// ErrJoinSelf: every address was this member's own, spelled
+			// otherwise; it is the first member.
+			if err == nil || errors.Is(err, gossip.ErrJoinSelf) {
 				break
 			}
 			b.opts.onError(fmt.Errorf("bootstrap: join attempt %d: %w", attempt+1, err))
@@ -404,8 +417,11 @@ func (b *Bootstrapper) loop() {
 }
 
 func (b *Bootstrapper) syncSnapshot() {
+	members := b.node.Members()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.observeLocked(time.Now(), members)
+	b.checkReadyLocked()
 	if b.snap == nil {
 		return
 	}
@@ -432,6 +448,10 @@ func (b *Bootstrapper) rejoinRound(now time.Time) {
 	if !joined || len(addrs) == 0 {
 		return
 	}
+	// Note: gossip.Node.Join on a member that has already joined returns
+	// at once and cancels its push-pulls, often before they are written;
+	// until that is fixed in gossip, a round may not reach the peers it
+	// names (the next round tries again).
 	ctx, cancel := context.WithTimeout(b.ctx, b.opts.attemptTimeout)
 	defer cancel()
 	if err := b.node.Join(ctx, addrs...); err != nil {

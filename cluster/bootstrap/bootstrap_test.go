@@ -56,7 +56,7 @@ func TestRestartFromSnapshots(t *testing.T) {
 	start := func(i, port int, seeds ...string) member {
 		cfg := clustertest.Config(fmt.Sprintf("m%d", i))
 		// Restarts within one second must still outrank the old records.
-		cfg.Incarnation = uint64(time.Now().UnixMilli())
+		cfg.Incarnation = clustertest.Incarnation()
 		nd := clustertest.Start(t, cfg, clustertest.Loopback(t, port))
 		b := startB(t, nd, bootstrap.WithSeeds(seeds...), bootstrap.WithSnapshot(filepath.Join(dir, fmt.Sprintf("m%d.snap", i))),
 			bootstrap.WithSyncInterval(100*time.Millisecond))
@@ -172,7 +172,12 @@ func TestPartitionRejoin(t *testing.T) {
 	clustertest.WaitMembers(t, 30*time.Second, c.Nodes[3:], 1)
 	c.Net.Cut("m3", false)
 	healed := time.Now()
-	clustertest.WaitMembers(t, 2*interval, c.Nodes, 4)
+	if !clustertest.Eventually(2*interval, func() bool { return clustertest.AllSee(c.Nodes, 4) }) {
+		for i, n := range c.Nodes {
+			t.Logf("m%d sees %v; attempts %d, peers %+v", i, n.Members(), bs[i].Attempts(), bs[i].Peers())
+		}
+		t.Fatalf("not whole within 2 rejoin intervals (%v) of the heal", 2*interval)
+	}
 	t.Logf("whole %v after the heal (rejoin interval %v)", time.Since(healed).Round(time.Millisecond), interval)
 	for _, b := range bs {
 		if len(b.Peers()) != 3 {
@@ -193,13 +198,13 @@ func TestExpectAndFirstMember(t *testing.T) {
 	}
 	nb := clustertest.Start(t, clustertest.Config("b"), c.Net.Transport("b:1"))
 	b1 := startB(t, nb, bootstrap.WithSeeds("a:1"), bootstrap.WithExpect(3))
-	_ = b1
+	wait(t, b1.Joined(), "the second member's join")
 	nc := clustertest.Start(t, clustertest.Config("c"), c.Net.Transport("c:1"))
 	startB(t, nc, bootstrap.WithSeeds("b:1"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := b0.WaitReady(ctx); err != nil {
-		t.Fatalf("first member never ready: %v", err)
+		t.Fatalf("first member never ready: %v (sees %v)", err, first.Members())
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel2()
@@ -207,6 +212,20 @@ func TestExpectAndFirstMember(t *testing.T) {
 	if err := b2.WaitReady(ctx2); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("unreachable seed: %v", err)
 	}
+}
+
+// TestSeedListWithSelf: members share one seed list that includes
+// themselves; the first seed finds only itself and is ready alone, the
+// others join it.
+func TestSeedListWithSelf(t *testing.T) {
+	c := clustertest.NewMemnet(1)
+	a := clustertest.Start(t, clustertest.Config("a"), c.Net.Transport("a:1"))
+	ba := startB(t, a, bootstrap.WithSeeds("a:1"))
+	wait(t, ba.Ready(), "the first seed, alone")
+	b := clustertest.Start(t, clustertest.Config("b"), c.Net.Transport("b:1"))
+	bb := startB(t, b, bootstrap.WithSeeds("a:1", "b:1"))
+	wait(t, bb.Ready(), "the second member")
+	clustertest.WaitMembers(t, 10*time.Second, []*gossip.Node{a, b}, 2)
 }
 
 func TestOptions(t *testing.T) {

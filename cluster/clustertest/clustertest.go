@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,11 +17,31 @@ import (
 )
 
 // Config returns a fast protocol config for tests (the Local preset)
-// with the given id.
+// with the given id and a fresh start incarnation (see Incarnation).
 func Config(id string) gossip.Config {
 	c := gossip.LocalConfig()
 	c.ID = id
+	c.Incarnation = Incarnation()
 	return c
+}
+
+// incarnations hands out start incarnations; see Incarnation.
+var incarnations atomic.Uint64
+
+// Incarnation returns a start incarnation greater than every one it
+// returned before in this process and than the wall-clock seconds the
+// runtime uses by default, so a member restarted within the same second
+// still outranks its old records. It stays far below the core's bound on
+// incarnation jumps (2^40).
+func Incarnation() uint64 {
+	base := uint64(time.Now().Unix()) << 8
+	for {
+		cur := incarnations.Load()
+		next := max(cur+1, base)
+		if incarnations.CompareAndSwap(cur, next) {
+			return next
+		}
+	}
 }
 
 // Quiet is a logger that discards everything.

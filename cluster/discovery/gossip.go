@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/libgossip/libgossip/cluster/internal/membermeta"
 	"github.com/libgossip/libgossip/gossip"
@@ -13,6 +14,10 @@ import (
 
 // MetaKey is the member metadata key that carries a member's services.
 const MetaKey = "svc"
+
+// watchRecheck is how often a watch looks at the membership even without
+// an event.
+const watchRecheck = 250 * time.Millisecond
 
 // Gossip is the gossip backend: each member registers its own services
 // in its metadata, and lookups read the live membership. It is safe for
@@ -125,7 +130,7 @@ func (g *Gossip) Lookup(ctx context.Context, name string, f Filter) ([]Instance,
 }
 
 // Watch delivers Lookup's result now and after every membership change
-// that alters it, until ctx ends or Close.
+// that alters it (seen within 250ms), until ctx ends or Close.
 func (g *Gossip) Watch(ctx context.Context, name string, f Filter) (<-chan []Instance, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -139,6 +144,11 @@ func (g *Gossip) Watch(ctx context.Context, name string, f Filter) (<-chan []Ins
 		defer g.wg.Done()
 		defer close(out)
 		defer sub.Close()
+		// Events may arrive a moment before the membership snapshot
+		// that Instances reads reflects them: look again periodically
+		// too.
+		tick := time.NewTicker(watchRecheck)
+		defer tick.Stop()
 		var last []Instance
 		first := true
 		for {
@@ -161,6 +171,7 @@ func (g *Gossip) Watch(ctx context.Context, name string, f Filter) (<-chan []Ins
 				if !ok {
 					return
 				}
+			case <-tick.C:
 			}
 		}
 	}()

@@ -18,20 +18,23 @@
 //     may each see another leader, and two members may both believe they
 //     lead. Leaderships overlap; callers that cannot tolerate that use
 //     cluster/raft.
-//   - Fencing tokens only grow on each member. A member taking the lead
-//     issues a token above every token it can see (its own and each live
-//     candidate's published one), and a leader issues a new one whenever
-//     its view gains a candidate (a join, a healed partition) or shows a
-//     higher token. Every member republishes the highest it has seen, so
+//   - Fencing tokens only grow on each member, and no two members issue
+//     the same one: a token is a count in its high bits and a hash of its
+//     issuer's id in its low IssuerBits bits (ids whose hashes collide, 1
+//     in 16.7 million pairs, could tie). A member taking the lead issues
+//     the next count above every token it can see (its own and each live
+//     candidate's published one); a leader issues again whenever its view
+//     gains a candidate (a join, a healed partition) or shows a higher
+//     token. Every member republishes the highest token it has seen, so
 //     once a leader's token has spread, the next leader of a connected
-//     cluster issues a higher one. A token issued moments before the
-//     leader fails may not have spread, and may be issued again. During a
-//     partition both sides may issue the same value; after the heal the
-//     leader issues one above both. A resource that rejects
-//     tokens below the highest it has accepted fences off a deposed
-//     leader. Tokens live in memory: if every member restarts, they start
-//     again from 1 (use the Raft index from cluster/raft for a durable
-//     token).
+//     cluster issues a higher one; a token issued moments before its
+//     leader fails may not have spread, and the next leader may then
+//     issue a lower one. During a partition each side issues its own
+//     tokens; after the heal the leader holds one above every token it
+//     sees. A resource that rejects tokens below the highest it has
+//     accepted fences off a deposed leader. Tokens live in memory: if
+//     every member restarts, counts start again from 1 (use the Raft
+//     index from cluster/raft for a durable token).
 //
 // # Use
 //

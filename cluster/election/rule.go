@@ -1,6 +1,9 @@
 package election
 
-import "cmp"
+import (
+	"cmp"
+	"hash/fnv"
+)
 
 // Candidate is a live member standing for election, as one member sees it.
 type Candidate struct {
@@ -35,16 +38,33 @@ func Leader(cands []Candidate) (c Candidate, ok bool) {
 	return c, len(cands) > 0
 }
 
+// Token layout: a fencing token is a counter in its high bits and a hash
+// of its issuer's id in its low IssuerBits bits, so two members that issue
+// a token at the same count (two sides of a partition) issue different
+// values, ordered; only ids whose hashes collide (about 1 in 16.7 million
+// pairs) can tie.
+const IssuerBits = 24
+
+// TokenCount returns the counter part of a token.
+func TokenCount(token uint64) uint64 { return token >> IssuerBits }
+
+func issue(after uint64, self string) uint64 {
+	h := fnv.New32a()
+	h.Write([]byte(self))
+	return (TokenCount(after)+1)<<IssuerBits | uint64(h.Sum32())&(1<<IssuerBits-1)
+}
+
 // Machine is one member's election state: a pure state machine with no
 // clock, no I/O and no goroutines. It is not safe for concurrent use.
 //
 // Its fencing token only grows: it is the highest token the member has
 // seen. A member that takes the lead issues one above every token visible
-// to it (its own and every live candidate's). While it leads it issues
-// again whenever its view gains a candidate (a join, or a partition
-// healing: each view gets its own token) or it sees a token higher than
-// its own. Followers republish the leader's token, so a leader seeing its
-// own token elsewhere issues nothing.
+// to it (its own and every live candidate's): the next count, with its own
+// issuer bits. While it leads it issues again whenever its view gains a
+// candidate (a join, or a partition healing: each view gets its own token)
+// or it sees a token higher than its own. Followers republish the
+// leader's token, so a leader seeing its own token elsewhere issues
+// nothing.
 type Machine struct {
 	self    string
 	token   uint64
@@ -87,7 +107,7 @@ func (m *Machine) Update(view []Candidate) Lease {
 	}
 	if l.ID == m.self {
 		if !m.leading || joined || maxOther > m.token {
-			m.token = max(m.token, maxOther) + 1
+			m.token = issue(max(m.token, maxOther), m.self)
 		}
 		m.leading = true
 		return Lease{Leader: m.self, Token: m.token, Self: true}

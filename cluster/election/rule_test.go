@@ -28,6 +28,9 @@ func TestLeaderRule(t *testing.T) {
 	}
 }
 
+// tk is the token member id issues at count n.
+func tk(n uint64, id string) uint64 { return issue((n-1)<<IssuerBits, id) }
+
 func TestMachine(t *testing.T) {
 	type step struct {
 		view []Candidate
@@ -39,40 +42,41 @@ func TestMachine(t *testing.T) {
 		start uint64
 		steps []step
 	}{
-		{"alone: leads with token 1, keeps it", 0, []step{
-			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: 1, Self: true}, 1},
-			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: 1, Self: true}, 1},
+		{"alone: leads with count 1, keeps it", 0, []step{
+			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: tk(1, "a"), Self: true}, tk(1, "a")},
+			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: tk(1, "a"), Self: true}, tk(1, "a")},
 		}},
 		{"takes the lead above every visible token", 0, []step{
-			{[]Candidate{{ID: "a"}, {ID: "b", Token: 7}, {ID: "c", Token: 4}}, Lease{Leader: "a", Token: 8, Self: true}, 8},
+			{[]Candidate{{ID: "a"}, {ID: "b", Token: tk(7, "x")}, {ID: "c", Token: tk(4, "y")}}, Lease{Leader: "a", Token: tk(8, "a"), Self: true}, tk(8, "a")},
 		}},
 		{"follower adopts the highest token", 0, []step{
-			{[]Candidate{{ID: "a", Rank: 1}, {ID: "b", Token: 3}, {ID: "c", Rank: 2, Token: 5}}, Lease{Leader: "b", Token: 3}, 5},
+			{[]Candidate{{ID: "a", Rank: 1}, {ID: "b", Token: tk(3, "b")}, {ID: "c", Rank: 2, Token: tk(5, "z")}}, Lease{Leader: "b", Token: tk(3, "b")}, tk(5, "z")},
 		}},
 		{"no candidates: no leader, token kept", 4, []step{
 			{nil, Lease{}, 4},
 		}},
 		{"leader re-issues when its view gains a candidate (heal)", 0, []step{
-			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: 1, Self: true}, 1},
-			{[]Candidate{{ID: "a"}, {ID: "b", Token: 1}}, Lease{Leader: "a", Token: 2, Self: true}, 2},
-			{[]Candidate{{ID: "a"}, {ID: "b", Token: 2}}, Lease{Leader: "a", Token: 2, Self: true}, 2},
-			{[]Candidate{{ID: "a"}, {ID: "b", Token: 1}}, Lease{Leader: "a", Token: 2, Self: true}, 2},
-			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: 2, Self: true}, 2},
+			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: tk(1, "a"), Self: true}, tk(1, "a")},
+			{[]Candidate{{ID: "a"}, {ID: "b", Token: tk(1, "b")}}, Lease{Leader: "a", Token: tk(2, "a"), Self: true}, tk(2, "a")},
+			{[]Candidate{{ID: "a"}, {ID: "b", Token: tk(2, "a")}}, Lease{Leader: "a", Token: tk(2, "a"), Self: true}, tk(2, "a")},
+			{[]Candidate{{ID: "a"}, {ID: "b", Token: tk(1, "b")}}, Lease{Leader: "a", Token: tk(2, "a"), Self: true}, tk(2, "a")},
+			{[]Candidate{{ID: "a"}}, Lease{Leader: "a", Token: tk(2, "a"), Self: true}, tk(2, "a")},
 		}},
-		{"leader re-issues above a higher token", 0, []step{
-			{[]Candidate{{ID: "a"}, {ID: "b"}}, Lease{Leader: "a", Token: 1, Self: true}, 1},
-			{[]Candidate{{ID: "a"}, {ID: "b", Token: 9}}, Lease{Leader: "a", Token: 10, Self: true}, 10},
+		{"leader re-issues above a higher token, even at the same count", 0, []step{
+			{[]Candidate{{ID: "a"}, {ID: "b"}}, Lease{Leader: "a", Token: tk(1, "a"), Self: true}, tk(1, "a")},
+			{[]Candidate{{ID: "a"}, {ID: "b", Token: tk(9, "b")}}, Lease{Leader: "a", Token: tk(10, "a"), Self: true}, tk(10, "a")},
+			{[]Candidate{{ID: "a"}, {ID: "b", Token: tk(10, "a") + 1}}, Lease{Leader: "a", Token: tk(11, "a"), Self: true}, tk(11, "a")},
 		}},
 		{"deposed, then leads again with a higher token", 0, []step{
-			{[]Candidate{{ID: "a", Rank: 1}}, Lease{Leader: "a", Token: 1, Self: true}, 1},
-			{[]Candidate{{ID: "a", Rank: 1}, {ID: "b", Token: 2}}, Lease{Leader: "b", Token: 2}, 2},
-			{[]Candidate{{ID: "a", Rank: 1}}, Lease{Leader: "a", Token: 3, Self: true}, 3},
+			{[]Candidate{{ID: "a", Rank: 1}}, Lease{Leader: "a", Token: tk(1, "a"), Self: true}, tk(1, "a")},
+			{[]Candidate{{ID: "a", Rank: 1}, {ID: "b", Token: tk(2, "b")}}, Lease{Leader: "b", Token: tk(2, "b")}, tk(2, "b")},
+			{[]Candidate{{ID: "a", Rank: 1}}, Lease{Leader: "a", Token: tk(3, "a"), Self: true}, tk(3, "a")},
 		}},
-		{"own entry uses the machine's token", 5, []step{
-			{[]Candidate{{ID: "a", Token: 100}}, Lease{Leader: "a", Token: 6, Self: true}, 6},
+		{"own entry uses the machine's token", tk(5, "a"), []step{
+			{[]Candidate{{ID: "a", Token: tk(100, "a")}}, Lease{Leader: "a", Token: tk(6, "a"), Self: true}, tk(6, "a")},
 		}},
 		{"observer (not in its view) follows", 0, []step{
-			{[]Candidate{{ID: "b", Token: 2}}, Lease{Leader: "b", Token: 2}, 2},
+			{[]Candidate{{ID: "b", Token: tk(2, "b")}}, Lease{Leader: "b", Token: tk(2, "b")}, tk(2, "b")},
 		}},
 	}
 	for _, tt := range tests {
@@ -85,6 +89,18 @@ func TestMachine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Two members issuing at the same count issue different, ordered tokens;
+// counts dominate.
+func TestTokenLayout(t *testing.T) {
+	a, b := tk(3, "a"), tk(3, "b")
+	if a == b || TokenCount(a) != 3 || TokenCount(b) != 3 {
+		t.Fatalf("tokens %x %x", a, b)
+	}
+	if tk(4, "a") <= max(a, b) || tk(4, "b") <= max(a, b) {
+		t.Fatalf("count 4 not above count 3")
 	}
 }
 

@@ -27,6 +27,7 @@ type simMember struct {
 //     exactly one of them believes it leads;
 //   - no member's token ever decreases while it lives;
 //   - a member taking the lead issues a token above every token it sees;
+//   - no two members ever issue the same token;
 //   - in a connected cluster, a leader whose token had time to spread
 //     (two steps) is followed by one with a higher token;
 //   - after the final heal, everyone agrees and the leader's token is the
@@ -63,6 +64,7 @@ func simulate(seed uint64, steps int) error {
 		}
 		return true
 	}
+	issuedBy := map[uint64]string{} // every token issued, by whom
 	var lastLeader string
 	var lastToken uint64
 	stable := 0 // steps lastLeader has held lastToken in a connected cluster
@@ -121,6 +123,12 @@ func simulate(seed uint64, steps int) error {
 			}
 			if m.lease.Self && !wasLeading && m.lease.Token <= maxOther {
 				return fmt.Errorf("step %d: %s took the lead with token %d, but sees %d", step, m.id, m.lease.Token, maxOther)
+			}
+			if m.lease.Self && m.m.Token() != before {
+				if by, ok := issuedBy[m.m.Token()]; ok && by != m.id {
+					return fmt.Errorf("step %d: %s issued token %x, already issued by %s", step, m.id, m.m.Token(), by)
+				}
+				issuedBy[m.m.Token()] = m.id
 			}
 		}
 		// Per view: one leader, agreed by everyone in it.

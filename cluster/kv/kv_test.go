@@ -124,7 +124,7 @@ func TestAcceptanceConvergence(t *testing.T) {
 			cfg := clustertest.Config("m3")
 			// A restart within the same second would reuse the
 			// incarnation the runtime takes from the wall clock.
-			cfg.Incarnation = uint64(time.Now().Unix()) + 100
+			cfg.Incarnation = clustertest.Incarnation()
 			n := clustertest.Start(t, cfg, c.Net.Transport("m3:2"))
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			if err := n.Join(ctx, c.Nodes[0].LocalNode().Addr); err != nil {
@@ -146,8 +146,10 @@ func TestAcceptanceConvergence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	last := time.Now()
 	clustertest.WaitFor(t, 60*time.Second, "identical stores on all 5 members", func() bool { return sameHash(kvs) })
-	t.Logf("converged: %d live keys, hash %x", len(kvs[0].List("")), kvs[0].Hash())
+	t.Logf("identical on all 5 members %v after the last write: %d live keys, hash %x",
+		time.Since(last).Round(time.Millisecond), len(kvs[0].List("")), kvs[0].Hash())
 }
 
 // TestDeletedKeyNeverReturns: a member cut off (keeping the old value)

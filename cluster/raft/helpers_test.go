@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,7 +120,7 @@ type testCluster struct {
 func fastOptions() []Option {
 	return []Option{
 		WithLogger(quiet),
-		WithTimeouts(100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond),
+		WithTimeouts(200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond),
 		WithReconcileInterval(50 * time.Millisecond),
 		WithStabilization(300 * time.Millisecond),
 		WithDeadServerTimeout(time.Hour),
@@ -192,7 +194,7 @@ func (c *testCluster) kill(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := m.srv.Shutdown(ctx); err != nil {
-		c.t.Errorf("shutdown raft %s: %v", id, err)
+		c.t.Errorf("shutdown raft %s: %v\n%s", id, err, raftStacks())
 	}
 	if err := m.node.Shutdown(ctx); err != nil {
 		c.t.Errorf("shutdown gossip %s: %v", id, err)
@@ -236,9 +238,52 @@ func (c *testCluster) leader(timeout time.Duration) *member {
 	return found
 }
 
+// shutdownAll stops every member still running in any part (Shutdown is
+// idempotent for both the server and the node).
 func (c *testCluster) shutdownAll() {
-	for _, m := range c.running() {
-		c.kill(m.id)
+	c.mu.Lock()
+	var ids []string
+	for id, m := range c.members {
+		if m.node != nil {
+			ids = append(ids, id)
+		}
+	}
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.kill(id)
+	}
+}
+
+// raftStacks returns the stacks of the goroutines in raft code, to show
+// what a slow shutdown waits for.
+func raftStacks() string {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "hashicorp/raft") || strings.Contains(g, "cluster/raft") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// applyOnLeader applies value v on whichever server leads, again while the
+// error says leadership moved (a loaded machine can make a cluster with
+// fast timeouts change leaders).
+func applyOnLeader(t testing.TB, c *testCluster, v uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.leader(20*time.Second).srv.Apply(ctx, cmd(v))
+		cancel()
+		if err == nil {
+			return
+		}
+		if !(errors.Is(err, ErrNotLeader) || errors.Is(err, ErrLeadershipLost)) || time.Now().After(deadline) {
+			t.Fatalf("apply %d: %v", v, err)
+		}
 	}
 }
 

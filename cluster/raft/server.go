@@ -15,6 +15,7 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
 
+	"github.com/libgossip/libgossip/cluster/internal/membermeta"
 	"github.com/libgossip/libgossip/gossip"
 )
 
@@ -188,17 +189,22 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
-// publishTag merges this server's raft tags into the member's metadata.
+// publishTag sets this server's raft tags in the member's metadata, the
+// state first so that a reader never sees an address without one.
 func (s *Server) publishTag() error {
-	meta := withTag(s.node.LocalNode().Meta, serverTag{Addr: s.addr, Existing: s.existing})
-	if err := s.node.SetMeta(meta); err != nil {
+	if err := membermeta.Set(s.node, TagState, stateValue(s.existing)); err != nil {
+		return fmt.Errorf("raft: publish tag: %w", err)
+	}
+	if err := membermeta.Set(s.node, TagAddr, s.addr); err != nil {
 		return fmt.Errorf("raft: publish tag: %w", err)
 	}
 	return nil
 }
 
-// Shutdown stops raft, the reconcile loop and every connection, closes the
-// stores and the leadership channel, and waits for all of it, or for ctx.
+// Shutdown refuses new calls, lets those in flight finish (each within a
+// commit or a leader lease), then stops the reconcile loop, raft and every
+// connection, closes the stores and the leadership channel, and waits for
+// all of it, or for ctx.
 // It removes this server's raft tags from the member's metadata while the
 // gossip Node still runs, so that the leader treats it as gone. Shutdown
 // does not leave the raft configuration. Shutdown after Shutdown is a no-op.
@@ -216,10 +222,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	done := make(chan error, 1)
 	go func() {
-		err := r.Shutdown().Error() // waits for raft's goroutines, closes the transport
-		s.stream.closeAll()
+		// Let our goroutines and the calls in flight finish while raft
+		// still runs: each ends within a commit or a leader lease. Raft
+		// itself, once shut down, drops the replies of commands already
+		// queued for its FSM, which would leave their callers waiting.
 		s.wg.Wait()
 		s.calls.Wait()
+		fut := r.Shutdown()
+		// Close every connection first: an RPC in flight (to a peer that
+		// stopped reading, or a stale address someone else now listens on)
+		// would otherwise hold raft's shutdown for the transport timeout.
+		s.stream.closeAll()
+		err := fut.Error() // waits for raft's goroutines, closes the transport
 		if cerr := s.store.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
@@ -232,12 +246,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	meta := s.node.LocalNode().Meta
-	if _, ok := meta[TagAddr]; ok {
-		delete(meta, TagAddr)
-		delete(meta, TagState)
-		_ = s.node.SetMeta(meta) // the node may be shut down already
-	}
+	// The node may be shut down already; then there is nothing to withdraw.
+	_ = membermeta.Set(s.node, TagAddr, "")
+	_ = membermeta.Set(s.node, TagState, "")
 	s.log.Info("raft server stopped")
 	return err
 }

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/libgossip/libgossip/cluster/bootstrap"
 	"github.com/libgossip/libgossip/cluster/kv"
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 )
@@ -40,6 +40,9 @@ type member struct {
 	kv   *kv.KV
 }
 
+// starts counts member starts in this process.
+var starts uint64
+
 func start(ctx context.Context, id, dir string, log *slog.Logger, seeds ...string) (*member, error) {
 	tr, err := lgnet.New("hybrid://127.0.0.1:0", lgnet.WithLogger(log))
 	if err != nil {
@@ -47,7 +50,10 @@ func start(ctx context.Context, id, dir string, log *slog.Logger, seeds ...strin
 	}
 	cfg := gossip.LocalConfig()
 	cfg.ID = id
-	cfg.Incarnation = uint64(time.Now().UnixMilli()) // restarts outrank old records
+	// A restart within the same second must still outrank the member's
+	// old records (the runtime's default is the wall clock in seconds).
+	starts++
+	cfg.Incarnation = uint64(time.Now().Unix())<<4 + starts
 	n, err := gossip.New(cfg, tr, gossip.WithLogger(log))
 	if err != nil {
 		return nil, err
@@ -85,14 +91,10 @@ func (m *member) stop() {
 	_ = m.node.Shutdown(ctx)
 }
 
-// waitFor polls cond every 10ms until it holds or timeout passes.
+// waitFor is example.WaitFor with an error naming what was awaited.
 func waitFor(timeout time.Duration, what string, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return errors.New("timed out waiting for " + what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := example.WaitFor(timeout, cond); err != nil {
+		return fmt.Errorf("waiting for %s: %w", what, err)
 	}
 	return nil
 }
@@ -111,7 +113,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.DiscardHandler)
+	quiet := example.Quiet()
 	ctx := context.Background()
 
 	// 1. Three members: a first one, and two joining through it.

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/libgossip/libgossip/cluster/raft"
 	"github.com/libgossip/libgossip/cluster/raft/kv"
+	"github.com/libgossip/libgossip/examples/internal/example"
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 )
@@ -112,14 +112,11 @@ func (c *cluster) remove(s *server) {
 }
 
 func waitLeader(c *cluster, timeout time.Duration) (*server, error) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if l := c.leader(); l != nil {
-			return l, nil
-		}
-		time.Sleep(10 * time.Millisecond)
+	var l *server
+	if err := example.WaitFor(timeout, func() bool { l = c.leader(); return l != nil }); err != nil {
+		return nil, fmt.Errorf("no leader elected: %w", err)
 	}
-	return nil, errors.New("no leader elected")
+	return l, nil
 }
 
 // client writes key-0001, key-0002, ... to whichever server leads,
@@ -183,7 +180,7 @@ func run(args []string, out io.Writer) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	quiet := slog.New(slog.DiscardHandler)
+	quiet := example.Quiet()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

@@ -124,8 +124,9 @@ type Config struct {
 	ReconnectInterval time.Duration
 
 	// MaxIncarnationJump bounds how far above the incarnation held here a
-	// received update may claim a member to be (for a member not yet
-	// known, the bound is on the incarnation itself). Claims beyond it are
+	// received update may claim a member to be (a member not yet known
+	// may start anywhere in the lower half of the range, 0 to 2^63-1, so
+	// that wall-clock incarnations in any unit are admitted). Claims beyond it are
 	// implausible: an honest member raises its incarnation by one per
 	// refutation or metadata change, and a restart with the wall clock in
 	// seconds jumps by less than 2^35 in a thousand years. They are

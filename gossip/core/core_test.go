@@ -93,10 +93,16 @@ func TestMembershipRules(t *testing.T) {
 		}},
 		{"dead then rejoin with higher incarnation", []step{
 			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Suspect{Incarnation: 1, ID: "b", From: "c"}, []EventType{EventSuspect}, StateSuspect},
 			{&wire.Dead{Incarnation: 1, ID: "b", From: "c"}, []EventType{EventFailed}, StateDead},
 			{alive("b", 1), nil, StateDead},
 			{&wire.Suspect{Incarnation: 1, ID: "b", From: "c"}, nil, StateDead},
 			{alive("b", 2), []EventType{EventJoin}, StateAlive},
+		}},
+		{"death of an unsuspected member is a suspicion", []step{
+			{alive("b", 1), []EventType{EventJoin}, StateAlive},
+			{&wire.Dead{Incarnation: 1, ID: "b", From: "c"}, []EventType{EventSuspect}, StateSuspect},
+			{&wire.Dead{Incarnation: 1, ID: "b", From: "c"}, []EventType{EventFailed}, StateDead},
 		}},
 		{"leave", []step{
 			{alive("b", 1), []EventType{EventJoin}, StateAlive},
@@ -185,6 +191,21 @@ func TestImplausibleIncarnation(t *testing.T) {
 	feed(t, c, t0, "b:1", alive("b", 1_800_000_000))
 	if v, _ := c.Member("b"); v.Incarnation != 1_800_000_000 {
 		t.Errorf("b is %v after a plausible jump", v)
+	}
+}
+
+// TestFirstIncarnationFromWallClock: a member not known yet may start at
+// an incarnation taken from the wall clock in any unit (here nanoseconds,
+// about 2^60), but not in the upper half of the range.
+func TestFirstIncarnationFromWallClock(t *testing.T) {
+	c := newCore(t, "a")
+	const nanos = uint64(1_796_000_000_000_000_000)
+	feed(t, c, t0, "b:1", alive("b", nanos), &wire.Alive{Incarnation: 1 << 63, ID: "x", Addr: "x:1"})
+	if v, ok := c.Member("b"); !ok || v.Incarnation != nanos {
+		t.Errorf("member first seen at incarnation %d: %v, %v", nanos, v, ok)
+	}
+	if _, ok := c.Member("x"); ok {
+		t.Error("member first seen at incarnation 2^63 admitted")
 	}
 }
 
@@ -363,7 +384,8 @@ func TestLeave(t *testing.T) {
 func TestReap(t *testing.T) {
 	c := newCore(t, "a")
 	feed(t, c, t0, "b:1", alive("b", 1), alive("c", 1))
-	feed(t, c, t0, "b:1", &wire.Dead{Incarnation: 1, ID: "b", From: "b"}, &wire.Dead{Incarnation: 1, ID: "c", From: "x"})
+	feed(t, c, t0, "b:1", &wire.Dead{Incarnation: 1, ID: "b", From: "b"}, &wire.Suspect{Incarnation: 1, ID: "c", From: "x"},
+		&wire.Dead{Incarnation: 1, ID: "c", From: "x"})
 	c.Tick(t0.Add(c.cfg.TombstoneTimeout))
 	if _, ok := c.Member("b"); ok {
 		t.Error("left member not reaped after TombstoneTimeout")
@@ -721,10 +743,11 @@ func TestEventOrigins(t *testing.T) {
 			t.Errorf("%v: origin %v, want gossip", e, e.Origin)
 		}
 	}
-	// Learned from gossip: a failure declared by d.
-	rd = feed(t, c, t0, "d:1", &wire.Dead{Incarnation: 1, ID: "e", From: "d"})
-	if len(rd.Events) != 1 || rd.Events[0].Type != EventFailed || rd.Events[0].Origin != OriginGossip ||
-		!reflect.DeepEqual(rd.Events[0].Accusers, []string{"d"}) {
+	// Learned from gossip: a failure declared by d (of a member already
+	// suspected here; the first word of it is taken as a suspicion).
+	rd = feed(t, c, t0, "d:1", &wire.Dead{Incarnation: 1, ID: "e", From: "d"}, &wire.Dead{Incarnation: 1, ID: "e", From: "d"})
+	if len(rd.Events) != 2 || rd.Events[1].Type != EventFailed || rd.Events[1].Origin != OriginGossip ||
+		!reflect.DeepEqual(rd.Events[1].Accusers, []string{"d"}) {
 		t.Fatalf("gossiped failure: %+v", rd.Events)
 	}
 	// Own timer: a suspicion raised by c and confirmed by d runs out here.
@@ -824,7 +847,10 @@ func TestFlapDampingChecksReachability(t *testing.T) {
 	// A failed flapping member comes back when it answers a check.
 	inc++
 	c.flaps["b"].count = c.cfg.FlapThreshold
-	feed(t, c, now, "d:1", &wire.Dead{Incarnation: inc, ID: "b", From: "d"})
+	feed(t, c, now, "d:1", &wire.Suspect{Incarnation: inc, ID: "b", From: "d"}, &wire.Dead{Incarnation: inc, ID: "b", From: "d"})
+	if st, _ := c.StateOf("b"); st != StateDead {
+		t.Fatalf("b is %v, want dead", st)
+	}
 	rd = feed(t, c, now, "b:1", alive("b", inc+1))
 	if len(rd.Events) != 0 {
 		t.Fatalf("failed flapping member rejoined on its word: %v", types(rd.Events))

@@ -23,6 +23,11 @@
 //     with each independent confirmation; a new suspicion is sent to the
 //     suspect first, and pings to a suspect carry the suspicion, so a live
 //     member hears it and refutes with a higher incarnation.
+//   - A failure declared by another member is final only for a member
+//     already suspected here. A failure of a member this one holds alive
+//     is taken as a suspicion by the declarer: the member hears it and can
+//     refute, and this member checks for itself. So one member that can
+//     hardly receive (it never hears refutations) cannot fail healthy ones.
 //   - Confirmation and last chance: a member that hears of a suspicion pings
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure it only heard of pings
@@ -71,7 +76,7 @@
 //     another address reports EventConflict.
 //   - Incarnation bounds: an update claiming an incarnation more than
 //     MaxIncarnationJump above the one held here (or, for an unknown
-//     member, above zero) is refused and counted in
+//     member, in the upper half of the range) is refused and counted in
 //     Stats().IncarnationRefused; an accusation about this member may jump
 //     only half as far, and a refutation never wraps. One forged message
 //     can cost a member a refutation, never its membership.

@@ -7,17 +7,29 @@ import (
 	"github.com/libgossip/libgossip/gossip/wire"
 )
 
-// plausible reports whether incarnation inc, claimed for a member held here
-// at known (0 if unknown), is within Config.MaxIncarnationJump of it. An
-// implausible claim is counted in Stats().IncarnationRefused and must be
-// dropped whole by the caller.
-func (c *Core) plausible(known, inc uint64) bool {
-	if inc <= known || inc-known <= c.cfg.MaxIncarnationJump {
+// plausible reports whether incarnation inc, claimed for member m (nil if
+// not known here), is believable: for a known member, within
+// Config.MaxIncarnationJump above the incarnation held for it; for an
+// unknown one, in the lower half of the range (maxFirstIncarnation), which
+// leaves it 2^63 refutations and admits restarts that take their
+// incarnation from the wall clock, even in nanoseconds. An implausible
+// claim is counted in Stats().IncarnationRefused and must be dropped whole
+// by the caller.
+func (c *Core) plausible(m *member, inc uint64) bool {
+	if m == nil {
+		if inc <= maxFirstIncarnation {
+			return true
+		}
+	} else if inc <= m.inc || inc-m.inc <= c.cfg.MaxIncarnationJump {
 		return true
 	}
 	c.stats.IncarnationRefused++
 	return false
 }
+
+// maxFirstIncarnation is the highest incarnation believed for a member not
+// known here yet: half the range.
+const maxFirstIncarnation = math.MaxUint64 / 2
 
 // plausibleSelf is plausible for a claim about the local member. It
 // allows half the jump, so that the refutation (one above the claim) is
@@ -81,11 +93,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		return
 	}
 	m := c.lookup(a.ID)
-	var known uint64
-	if m != nil {
-		known = m.inc
-	}
-	if !c.plausible(known, a.Incarnation) || (m == nil && !c.admit()) {
+	if !c.plausible(m, a.Incarnation) || (m == nil && !c.admit()) {
 		return
 	}
 	c.joined = true
@@ -186,7 +194,7 @@ func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 		return
 	}
 	m := c.lookup(s.ID)
-	if m == nil || !c.plausible(m.inc, s.Incarnation) {
+	if m == nil || !c.plausible(m, s.Incarnation) {
 		return
 	}
 	if s.Incarnation < m.inc || m.state > StateSuspect {
@@ -216,7 +224,7 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		return
 	}
 	m := c.lookup(d.ID)
-	if m == nil || !c.plausible(m.inc, d.Incarnation) {
+	if m == nil || !c.plausible(m, d.Incarnation) {
 		return
 	}
 	// A death at an incarnation the member has since refuted is stale,
@@ -231,6 +239,15 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		return
 	}
 	left := d.From == d.ID
+	if !left && m.state == StateAlive && !c.leaving {
+		// A failure of a member this one has not even suspected: one
+		// accuser's word (perhaps a member that can hardly receive, and
+		// so never heard the refutation) is taken as a suspicion, which
+		// the member hears and can refute, and which this member checks
+		// for itself before declaring anything.
+		c.suspect(now, m, d.Incarnation, d.From)
+		return
+	}
 	m.inc = max(m.inc, d.Incarnation)
 	c.dropSuspicion(m.id)
 	c.queueUpdate(m.id, d)

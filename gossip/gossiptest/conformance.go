@@ -133,6 +133,7 @@ func RunTransport(t *testing.T, pair Pair, f Features) {
 		// The peer may still send; nothing reaches a's handler any more.
 		_ = b.WritePacket(context.Background(), a.Addr(), []byte{2})
 	})
+	t.Run("no delivery after close", func(t *testing.T) { testNoDeliveryAfterClose(t, pair) })
 	t.Run("unstarted", func(t *testing.T) {
 		a, b := pair(t)
 		defer a.Close()
@@ -305,5 +306,53 @@ func testCloseWaits(t *testing.T, pair Pair) {
 		if _, err := c.Read(make([]byte, 1)); err == nil {
 			t.Fatal("stream still open after the peer's Close")
 		}
+	}
+}
+
+// counter counts the packets it is handed.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) HandlePacket(gossip.Packet) { c.n.Add(1) }
+func (*counter) HandleStream(net.Conn)        {}
+
+// testNoDeliveryAfterClose closes a transport while its peer floods it:
+// once Close has returned, its Handler is never called again.
+func testNoDeliveryAfterClose(t *testing.T, pair Pair) {
+	a, b := pair(t)
+	StartTransport(t, b)
+	h := &counter{}
+	t.Cleanup(func() { a.Close() })
+	if err := a.Start(context.Background(), h); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	to := a.Addr()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = b.WritePacket(context.Background(), to, []byte("flood"))
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	Eventually(t, "the flood to arrive", func() bool { return h.n.Load() > 0 })
+	if err := a.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	n := h.n.Load()
+	for range 50 {
+		_ = b.WritePacket(context.Background(), to, []byte("late"))
+	}
+	if got := h.n.Load(); got != n {
+		t.Fatalf("%d packets handed to the Handler after Close returned", got-n)
 	}
 }

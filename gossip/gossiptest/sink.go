@@ -24,7 +24,6 @@ type Sink struct {
 	stop    chan struct{}
 	once    sync.Once
 	dropped atomic.Uint64
-	active  atomic.Int64
 }
 
 var _ gossip.Handler = (*Sink)(nil)
@@ -50,8 +49,6 @@ func (s *Sink) HandlePacket(p gossip.Packet) {
 // HandleStream hands conn to the test (see Accept) and returns when the
 // test closes it or the Sink is stopped.
 func (s *Sink) HandleStream(conn net.Conn) {
-	s.active.Add(1)
-	defer s.active.Add(-1)
 	st := &Stream{Conn: conn, done: make(chan struct{})}
 	select {
 	case s.streams <- st:
@@ -72,9 +69,6 @@ func (s *Sink) Stop() { s.once.Do(func() { close(s.stop) }) }
 // Dropped returns the number of packets dropped because the buffer was
 // full.
 func (s *Sink) Dropped() uint64 { return s.dropped.Load() }
-
-// Active returns the number of HandleStream calls running.
-func (s *Sink) Active() int { return int(s.active.Load()) }
 
 // Packets returns the channel of received packets.
 func (s *Sink) Packets() <-chan gossip.Packet { return s.packets }

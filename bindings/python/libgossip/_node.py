@@ -219,8 +219,8 @@ class gossip_node:
         an event callback is still running after timeout seconds: call stop
         (or close) again to wait for it. Must not be called from this node's
         own event callback (StateError)."""
-        self._stopped = True
         _blocking("gossip_node_stop", self._h, int(timeout * 1000))
+        self._stopped = True
         self._end_streams()
 
     shutdown = stop
@@ -230,9 +230,9 @@ class gossip_node:
         callback) and destroys it. Raises TimeoutError, keeping the node,
         while a callback still runs: call close again."""
         if self._h:
-            self._stopped = True
             _blocking("gossip_node_destroy", self._h)
             self._h = 0
+            self._stopped = True
             self._end_streams()
 
     destroy = close

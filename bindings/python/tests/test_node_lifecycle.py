@@ -4,7 +4,6 @@ Ctrl-C interrupts a blocking call, the event iterator, and drop counters."""
 
 import builtins
 import signal
-import socket
 import threading
 import time
 import unittest
@@ -98,28 +97,35 @@ class WithBlock(unittest.TestCase):
 
 
 class CtrlC(unittest.TestCase):
-    def test_ctrl_c_interrupts_a_blocking_join(self):
+    def test_ctrl_c_interrupts_a_blocking_stop(self):
         if threading.current_thread() is not threading.main_thread():
             self.skipTest("signals reach the main thread only")
-        # A seed that accepts connections and never answers: join waits for
-        # its whole timeout unless interrupted.
-        srv = socket.socket()
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(16)
-        node = libgossip.Node("x", config="local").start()
+        # stop waits in C for a callback that is blocked until released: the
+        # call lasts as long as the test wants, unless Ctrl-C interrupts it.
+        entered, release = threading.Event(), threading.Event()
+
+        def blocked(ev):
+            entered.set()
+            release.wait(60)
+
+        a = libgossip.Node("a", config="local", event_callback=blocked).start()
+        b = libgossip.Node("b", config="local").start()
         main = threading.main_thread().ident
         timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
-        t0 = time.monotonic()
         try:
+            b.join(a.address, timeout=5)
+            self.assertTrue(entered.wait(10))
+            t0 = time.monotonic()
             with self.assertRaises(KeyboardInterrupt):
                 timer.start()
-                node.join("127.0.0.1:%d" % srv.getsockname()[1], timeout=60)
+                a.stop(timeout=60)
             elapsed = time.monotonic() - t0
             self.assertLess(elapsed, 30, "KeyboardInterrupt waited for the C call")
         finally:
             timer.cancel()
-            node.close()
-            srv.close()
+            release.set()
+            a.close()
+            b.close()
 
 
 class Events(unittest.TestCase):

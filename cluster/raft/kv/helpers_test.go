@@ -51,7 +51,7 @@ func (c *cluster) start(id, seed string, expect int, opts ...Option) *Store {
 		raft.WithLogger(quiet),
 		raft.WithBindAddr("127.0.0.1:0"),
 		raft.WithBootstrapExpect(expect),
-		raft.WithTimeouts(100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond),
+		raft.WithTimeouts(200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond),
 		raft.WithReconcileInterval(50*time.Millisecond),
 		raft.WithStabilization(200*time.Millisecond),
 	)}, opts...)

@@ -11,8 +11,10 @@
 //
 // Limits: at most MaxConns inbound connections at once, and at most
 // MaxConnsPerSource from one source IP while they are opening or carry a
-// stream (more are closed at once and counted as stats.Overflow), so one
-// address cannot take every slot; a new connection must send its preamble
+// stream (more are closed at once and counted as stats.Overflow), and at
+// most the larger of MaxConnsPerSource and MaxConns/4 cached packet
+// connections from one IP (a host may run many members), so one address
+// cannot take every slot; a new connection must send its preamble
 // within the accept timeout; each frame read or write and dial is bounded
 // by the IO timeout; an inbound packet connection that
 // stays silent for the idle timeout is closed, and cached outbound ones are

@@ -38,7 +38,8 @@ type Transport struct {
 	ln      net.Listener
 	addr    string
 	inbound map[net.Conn]inbound
-	sources map[netip.Addr]int // counted inbound connections per source IP
+	sources map[netip.Addr]int // opening and stream connections per source IP
+	pconns  map[netip.Addr]int // packet connections per source IP
 	pool    map[string]*pooled
 
 	slots chan struct{} // one token per inbound connection
@@ -52,6 +53,7 @@ var _ gossip.Transport = (*Transport)(nil)
 type inbound struct {
 	src     netip.Addr
 	counted bool // counts against its source's cap
+	packet  bool // counts against its source's packet connections
 }
 
 type pooled struct {
@@ -70,6 +72,7 @@ func New(bind string, opts ...transport.Option) *Transport {
 		c:       o.Counters,
 		inbound: make(map[net.Conn]inbound),
 		sources: make(map[netip.Addr]int),
+		pconns:  make(map[netip.Addr]int),
 		pool:    make(map[string]*pooled),
 		slots:   make(chan struct{}, o.MaxConns),
 		done:    make(chan struct{}),
@@ -365,19 +368,37 @@ func (t *Transport) admit(conn net.Conn) bool {
 	return true
 }
 
-// uncount stops counting conn against its source's cap.
-func (t *Transport) uncount(conn net.Conn) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if in, ok := t.inbound[conn]; ok && in.counted {
-		t.uncountLocked(in.src)
-		t.inbound[conn] = inbound{src: in.src}
-	}
+// maxPacketConnsPerSource is how many packet connections one source IP may
+// hold: a member keeps one to each peer, so a host running many members
+// needs many, but one address never gets more than a quarter of the slots.
+func (t *Transport) maxPacketConnsPerSource() int {
+	return max(t.opts.MaxConnsPerSource, t.opts.MaxConns/4)
 }
 
-func (t *Transport) uncountLocked(src netip.Addr) {
-	if t.sources[src]--; t.sources[src] <= 0 {
-		delete(t.sources, src)
+// toPacketConn moves conn from its source's opening/stream count to its
+// packet connection count, or reports false if the source has too many.
+func (t *Transport) toPacketConn(conn net.Conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	in, ok := t.inbound[conn]
+	if !ok {
+		return false
+	}
+	if in.counted {
+		decr(t.sources, in.src)
+	}
+	t.inbound[conn] = inbound{src: in.src}
+	if t.pconns[in.src] >= t.maxPacketConnsPerSource() {
+		return false
+	}
+	t.pconns[in.src]++
+	t.inbound[conn] = inbound{src: in.src, packet: true}
+	return true
+}
+
+func decr(m map[netip.Addr]int, k netip.Addr) {
+	if m[k]--; m[k] <= 0 {
+		delete(m, k)
 	}
 }
 
@@ -386,7 +407,10 @@ func (t *Transport) release(conn net.Conn) {
 	t.mu.Lock()
 	if in, ok := t.inbound[conn]; ok {
 		if in.counted {
-			t.uncountLocked(in.src)
+			decr(t.sources, in.src)
+		}
+		if in.packet {
+			decr(t.pconns, in.src)
 		}
 		delete(t.inbound, conn)
 	}
@@ -436,8 +460,11 @@ func (t *Transport) readPackets(conn net.Conn, h gossip.Handler) {
 		from = []byte(conn.RemoteAddr().String())
 	}
 	// A packet connection is long-lived (one per peer, cached): it leaves
-	// its source's cap, bounded by the global cap and the idle timeout.
-	t.uncount(conn)
+	// its source's opening/stream cap for a larger one of its own.
+	if !t.toPacketConn(conn) {
+		t.c.Drop(stats.Overflow)
+		return
+	}
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(t.opts.IdleTimeout))
 		size, err := frame.ReadHeader(conn, t.opts.MaxFrame)

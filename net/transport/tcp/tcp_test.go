@@ -5,11 +5,13 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/gossip/gossiptest"
+	"github.com/libgossip/libgossip/gossip/wire/frame"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
 	"github.com/libgossip/libgossip/net/transport/tcp"
@@ -283,5 +285,42 @@ func TestAcceptTimeout(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("silent connection: read %v, want EOF after the accept timeout", err)
+	}
+}
+
+// TestPacketConnsPerSource: one source address holds at most a quarter of
+// the slots (or the per-source cap, if larger) as packet connections.
+func TestPacketConnsPerSource(t *testing.T) {
+	gossiptest.Check(t)
+	b, _ := start(t, transport.WithMaxConns(8), transport.WithMaxConnsPerSource(1))
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for i := range 3 {
+		c, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+		// Opened one at a time: each leaves the opening count once its
+		// preamble is read.
+		c.Write([]byte{'P', 0})
+		if i < 2 {
+			gossiptest.Eventually(t, "the packet connection counted", func() bool {
+				_, err := c.Write(frame.Append(nil, []byte{1}))
+				return err == nil && b.Stats().PacketsIn >= uint64(i+1)
+			})
+			continue
+		}
+		c.SetReadDeadline(time.Now().Add(gossiptest.Timeout))
+		if _, err := c.Read(make([]byte, 1)); err == nil || os.IsTimeout(err) {
+			t.Fatalf("third packet connection (limit 8/4 = 2): read %v, want it closed", err)
+		}
+		if b.Stats().Dropped(stats.Overflow) != 1 {
+			t.Fatal("refusal not counted")
+		}
 	}
 }

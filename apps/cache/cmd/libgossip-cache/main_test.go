@@ -150,9 +150,9 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 // distinct keys through random nodes while one process is SIGKILLed and
 // later restarted under the same id and addresses. Every acknowledged
 // write must be readable afterwards. LIBGOSSIP_CACHE_CHAOS_KEYS sets the
-// key count (default 5,000; the acceptance run uses 100,000).
+// key count (default 20,000; the acceptance run uses 100,000).
 func TestChaosKillRestart(t *testing.T) {
-	total := 5000
+	total := 20000
 	if s := os.Getenv("LIBGOSSIP_CACHE_CHAOS_KEYS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
@@ -188,6 +188,7 @@ func TestChaosKillRestart(t *testing.T) {
 
 	t0 := time.Now()
 	var next, refused atomic.Int64
+	gate := make(chan struct{}) // writers past 60% wait for the restart
 	acked := make([][]int, 16)
 	var wg sync.WaitGroup
 	for w := range acked {
@@ -200,11 +201,15 @@ func TestChaosKillRestart(t *testing.T) {
 				if i >= total {
 					return
 				}
+				if i == total*6/10 {
+					<-gate
+				}
 				k := fmt.Sprintf("chaos:%d", i)
-				if clients[rng.IntN(3)].Set(context.Background(), k, "v"+strconv.Itoa(i), 0).Err() == nil {
+				c := rng.IntN(3)
+				if err := clients[c].Set(context.Background(), k, "v"+strconv.Itoa(i), 0).Err(); err == nil {
 					acked[w] = append(acked[w], i)
-				} else {
-					refused.Add(1)
+				} else if refused.Add(1)%500 == 1 {
+					t.Logf("write %d through c%d refused: %v", i, c, err)
 				}
 			}
 		}()
@@ -213,7 +218,10 @@ func TestChaosKillRestart(t *testing.T) {
 	ps[2].kill()
 	t.Logf("%v: SIGKILL c2 after %d writes (%d refused)", time.Since(t0).Round(time.Millisecond), next.Load(), refused.Load())
 	waitFor(t, 5*time.Minute, "60% written", func() bool { return next.Load() >= int64(total*6/10) })
+	waitFor(t, 30*time.Second, "the others see c2 gone", func() bool { return members(clients[0]) == 2 && members(clients[1]) == 2 })
+	t.Logf("%v: c2 detected as failed", time.Since(t0).Round(time.Millisecond))
 	ps[2] = start(t, nodeArgs[2]...)
+	close(gate)
 	t.Logf("%v: restarted c2 after %d writes (%d refused)", time.Since(t0).Round(time.Millisecond), next.Load(), refused.Load())
 	wg.Wait()
 	t.Logf("%v: all writes done (%d refused)", time.Since(t0).Round(time.Millisecond), refused.Load())

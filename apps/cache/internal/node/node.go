@@ -54,6 +54,7 @@ type Node struct {
 	peerAddr, respAddr     string
 
 	view    atomic.Pointer[view]
+	viewMu  sync.Mutex    // serializes refreshView
 	kick    chan struct{} // a membership change: rebalance
 	ctx     context.Context
 	stop    context.CancelFunc
@@ -116,6 +117,15 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.respLn, err = net.Listen("tcp", n.cfg.RESPAddr); err != nil {
 		return fmt.Errorf("node: RESP listener: %w", err)
 	}
+	if n.cfg.Advertise != "" {
+		// A name (a container's host name) is resolved once: members
+		// publish addresses, not names.
+		ips, err := net.DefaultResolver.LookupHost(ctx, n.cfg.Advertise)
+		if err != nil || len(ips) == 0 {
+			return fmt.Errorf("node: advertise host %q: %w", n.cfg.Advertise, err)
+		}
+		n.cfg.Advertise = ips[0]
+	}
 	n.peerAddr = advertised(n.peerLn, n.cfg.Advertise)
 	n.respAddr = advertised(n.respLn, n.cfg.Advertise)
 	meta := map[string]string{MetaPeer: n.peerAddr, MetaRESP: n.respAddr, MetaBoot: n.boot}
@@ -132,6 +142,15 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	tr, err := lgnet.New("hybrid://"+n.cfg.GossipAddr, lgnet.WithLogger(n.cfg.Logger))
 	if err != nil {
 		return err
+	}
+	if n.cfg.Advertise != "" {
+		_, port, err := net.SplitHostPort(n.cfg.GossipAddr)
+		if err != nil {
+			return fmt.Errorf("node: gossip address: %w", err)
+		}
+		if port != "0" {
+			gcfg.Addr = net.JoinHostPort(n.cfg.Advertise, port)
+		}
 	}
 	gcfg.ID = n.cfg.ID
 	if gcfg.ID == "" {

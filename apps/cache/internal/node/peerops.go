@@ -14,14 +14,9 @@ import (
 func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte) ([]byte, error) {
 	switch typ {
 	case reqExec:
-		proto, args, err := peer.DecodeExec(payload)
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := ops[string(lower(args[0]))]; !ok || !arityOK(ops[string(lower(args[0]))].arity, len(args)) {
-			return nil, fmt.Errorf("node: %q is not a single-key command", args[0])
-		}
-		return n.coordinate(ctx, proto, args), nil
+		return n.serveExec(ctx, payload)
+	case reqExecBatch:
+		return n.serveExecBatch(ctx, payload)
 	case reqApply:
 		es, err := peer.DecodeEntries(payload)
 		if err != nil {
@@ -74,6 +69,29 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 		return []byte(strconv.Itoa(len(n.localKeys("*", -1, true)))), nil
 	}
 	return nil, fmt.Errorf("%w: request type %d", peer.ErrMalformed, typ)
+}
+
+// serveExec runs a forwarded single-key command as its coordinator.
+func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
+	proto, args, err := n.decodeExec(payload)
+	if err != nil {
+		return nil, err
+	}
+	return n.coordinate(ctx, proto, args), nil
+}
+
+// decodeExec decodes a forwarded command and checks that it is a
+// single-key command with the right arity.
+func (n *Node) decodeExec(payload []byte) (int, [][]byte, error) {
+	proto, args, err := peer.DecodeExec(payload)
+	if err != nil {
+		return 0, nil, err
+	}
+	o, ok := ops[string(lower(args[0]))]
+	if !ok || !arityOK(o.arity, len(args)) {
+		return 0, nil, fmt.Errorf("%w: %q is not a single-key command", peer.ErrMalformed, args[0])
+	}
+	return proto, args, nil
 }
 
 func lower(b []byte) []byte {

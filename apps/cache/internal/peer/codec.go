@@ -206,3 +206,30 @@ func DecodeStrings(b []byte) ([]string, error) {
 	}
 	return out, d.done()
 }
+
+// EncodeBatch encodes a list of byte strings (a batch of encoded Exec
+// requests, or their replies).
+func EncodeBatch(bs [][]byte) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(bs)))
+	for _, x := range bs {
+		b = appendBytes(b, x)
+	}
+	return b
+}
+
+// DecodeBatch decodes EncodeBatch's output. The items alias b.
+func DecodeBatch(b []byte) ([][]byte, error) {
+	d := decoder{b: b}
+	n := d.uvarint("count")
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("count")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	out := make([][]byte, 0, n)
+	for range n {
+		out = append(out, d.bytes("item"))
+	}
+	return out, d.done()
+}

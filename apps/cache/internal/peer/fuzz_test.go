@@ -29,6 +29,11 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("strings round trip: %v", err)
 			}
 		}
+		if bs, err := DecodeBatch(b); err == nil {
+			if bs2, err := DecodeBatch(EncodeBatch(bs)); err != nil || len(bs2) != len(bs) {
+				t.Fatalf("batch round trip: %v", err)
+			}
+		}
 		var hdr [headerLen]byte
 		if fr, err := readFrame(bytes.NewReader(b), hdr[:], 1<<16); err == nil && len(fr.payload) > 1<<16 {
 			t.Fatalf("frame of %d bytes passed a 64 KiB bound", len(fr.payload))

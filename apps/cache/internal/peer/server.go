@@ -213,7 +213,6 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 		sem <- struct{}{}
-		w.pending.Add(1)
 		reqs.Add(1)
 		go func() {
 			defer reqs.Done()
@@ -229,17 +228,18 @@ func (s *Server) serveConn(c net.Conn) {
 	}
 }
 
-// connWriter batches frames from many goroutines: the last writer in a
-// burst flushes.
+// connWriter batches frames from many goroutines: a writer that finds
+// no other writer waiting for the lock flushes.
 type connWriter struct {
 	mu      sync.Mutex
 	w       *bufio.Writer
 	buf     []byte
-	pending atomic.Int64
+	pending atomic.Int64 // writers waiting for or holding mu
 	ok      atomic.Bool
 }
 
 func (cw *connWriter) send(typ byte, id uint64, payload []byte) {
+	cw.pending.Add(1)
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	cw.buf = appendFrame(cw.buf[:0], typ, id, payload)

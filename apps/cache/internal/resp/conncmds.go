@@ -13,6 +13,15 @@ import (
 // oldest whose command set clients may assume.
 const Version = "7.0.0"
 
+// isConnCommand reports whether the server serves name itself.
+func isConnCommand(name string) bool {
+	switch name {
+	case "ping", "echo", "quit", "select", "hello", "client", "command", "config":
+		return true
+	}
+	return false
+}
+
 // connCommand serves the commands about the connection itself and
 // reports whether name was one.
 func (s *Server) connCommand(c redcon.Conn, cl *Client, name string, args [][]byte) bool {

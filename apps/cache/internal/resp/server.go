@@ -49,6 +49,7 @@ type Server struct {
 	ctx   context.Context
 	stop  context.CancelFunc
 	rs    *redcon.Server
+	ln    net.Listener
 	wg    sync.WaitGroup
 	ids   atomic.Int64
 	start time.Time
@@ -96,7 +97,7 @@ func (s *Server) Serve(ln net.Listener) {
 	if s.lim.IdleTimeout > 0 {
 		rs.SetIdleClose(s.lim.IdleTimeout)
 	}
-	s.rs = rs
+	s.rs, s.ln = rs, ln
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -108,12 +109,14 @@ func (s *Server) Serve(ln net.Listener) {
 // loop. Handlers still running finish on their own.
 func (s *Server) Close() error {
 	s.stop()
-	var err error
-	if s.rs != nil {
-		err = s.rs.Close()
+	if s.ln != nil {
+		// Closed here, not only through redcon: redcon's Close does nothing
+		// when its accept loop has not started yet.
+		_ = s.ln.Close()
+		_ = s.rs.Close()
 	}
 	s.wg.Wait()
-	return err
+	return nil
 }
 
 func (s *Server) accept(c redcon.Conn) bool {
@@ -138,26 +141,72 @@ func (s *Server) closed(c redcon.Conn, err error) {
 }
 
 func (s *Server) handle(c redcon.Conn, cmd redcon.Command) {
-	s.commands.Add(1)
 	cl, _ := c.Context().(*Client)
 	if cl == nil {
 		cl = &Client{Proto: 2}
 	}
-	name := strings.ToLower(string(cmd.Args[0]))
-	cl.LastCmd = name
-	if !s.connCommand(c, cl, name, cmd.Args) {
-		reply := s.exec.Exec(s.ctx, cl.Proto, cmd.Args)
-		cl.out += len(reply)
-		c.WriteRaw(reply)
-	}
-	switch {
-	case len(c.PeekPipeline()) == 0:
-		cl.out = 0 // redcon flushes after the last command of a batch
-	case cl.out > s.lim.MaxOutput:
-		cl.out = 0
-		s.overflow.Add(1)
-		if err := redcon.BaseWriter(c).Flush(); err != nil {
-			_ = c.Close()
+	// Take the rest of the pipeline now: runs of data commands go to the
+	// executor together (a BatchExecutor may forward them in one trip);
+	// replies are written in order.
+	cmds := append([]redcon.Command{cmd}, c.ReadPipeline()...)
+	s.commands.Add(int64(len(cmds)))
+	for i := 0; i < len(cmds); {
+		name := strings.ToLower(string(cmds[i].Args[0]))
+		cl.LastCmd = name
+		if isConnCommand(name) {
+			s.connCommand(c, cl, name, cmds[i].Args)
+			if name == "quit" {
+				return
+			}
+			i++
+			continue
 		}
+		j := i + 1
+		for j < len(cmds) && !isConnCommand(strings.ToLower(string(cmds[j].Args[0]))) {
+			j++
+		}
+		ok := true
+		s.execRun(cl.Proto, cmds[i:j], func(reply []byte) {
+			if !ok {
+				return
+			}
+			c.WriteRaw(reply)
+			if cl.out += len(reply); cl.out > s.lim.MaxOutput {
+				cl.out = 0
+				s.overflow.Add(1)
+				if err := redcon.BaseWriter(c).Flush(); err != nil {
+					ok = false
+					_ = c.Close()
+				}
+			}
+		})
+		if !ok {
+			return
+		}
+		i = j
+	}
+	cl.out = 0 // redcon flushes after the batch
+}
+
+// BatchExecutor is an Executor that can run a run of pipelined commands
+// at once. ExecBatch calls emit with each command's reply, in order, as
+// soon as it has it (so the server can write it out), with the effects of
+// executing the commands in order.
+type BatchExecutor interface {
+	Executor
+	ExecBatch(ctx context.Context, proto int, cmds [][][]byte, emit func([]byte))
+}
+
+func (s *Server) execRun(proto int, cmds []redcon.Command, emit func([]byte)) {
+	if be, ok := s.exec.(BatchExecutor); ok && len(cmds) > 1 {
+		args := make([][][]byte, len(cmds))
+		for i, c := range cmds {
+			args[i] = c.Args
+		}
+		be.ExecBatch(s.ctx, proto, args, emit)
+		return
+	}
+	for _, c := range cmds {
+		emit(s.exec.Exec(s.ctx, proto, c.Args))
 	}
 }

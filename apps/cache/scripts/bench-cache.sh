@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# make bench-cache: redis-benchmark against (a) redis-server, (b) one
+# libgossip-cache node, (c) a 3-node libgossip-cache cluster (R=2, W=2)
+# through one node, in the same run, with and without pipelining; writes
+# the table and ratios between the markers of BENCHMARKS.md's cache
+# section (appending the section if absent).
+#
+#   N=1000000 CLIENTS=50 PIPELINE=16 REPEAT=1 apps/cache/scripts/bench-cache.sh
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+N=${N:-1000000}
+CLIENTS=${CLIENTS:-50}
+PIPELINE=${PIPELINE:-16}
+OUT=${OUT:-BENCHMARKS.md}
+for tool in redis-server redis-benchmark; do
+  command -v $tool >/dev/null || { echo "bench-cache: $tool not found (apt-get install redis-server redis-tools)"; exit 1; }
+done
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+mkdir -p out
+(cd apps/cache && CGO_ENABLED=0 go build -o ../../out/libgossip-cache ./cmd/libgossip-cache)
+bin=out/libgossip-cache
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+waitport() { for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "port $1 never answered"; exit 1; }
+
+rport=$(freeport)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --logfile "$tmp/redis.log" &
+pids+=($!)
+waitport "$rport"
+
+start() { # name resp gossip [join]
+  local args=(-id "$1" -resp "127.0.0.1:$2" -gossip "127.0.0.1:$3" -preset local -log-level error -secret bench)
+  [ -n "${4:-}" ] && args+=(-join "127.0.0.1:$4")
+  "$bin" "${args[@]}" > "$tmp/$1.out" 2> "$tmp/$1.log" &
+  pids+=($!)
+  waitport "$2"
+}
+one=$(freeport); start single "$one" "$(freeport)"
+c0=$(freeport); g0=$(freeport); start c0 "$c0" "$g0"
+start c1 "$(freeport)" "$(freeport)" "$g0"
+start c2 "$(freeport)" "$(freeport)" "$g0"
+for _ in $(seq 200); do
+  redis-cli -p "$c0" info cluster | grep -q 'libgossip_members:c0,c1,c2' && break; sleep 0.05
+done
+redis-cli -p "$c0" info cluster | grep -q 'libgossip_members:c0,c1,c2' || { echo "cluster did not form"; exit 1; }
+
+# bench PORT PIPELINE -> "set get" requests per second
+bench() {
+  local out
+  out=$(redis-benchmark -p "$1" -t set,get -n "$N" -c "$CLIENTS" -P "$2" -q 2>/dev/null | tr '\r' '\n')
+  local set get
+  set=$(echo "$out" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
+  get=$(echo "$out" | sed -n 's/^GET: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
+  echo "${set:-0} ${get:-0}"
+}
+declare -A R
+for p in "$PIPELINE" 1; do
+  for t in redis single cluster; do
+    case $t in redis) port=$rport;; single) port=$one;; cluster) port=$c0;; esac
+    read -r s g < <(bench "$port" "$p")
+    R[$t,$p,set]=$s; R[$t,$p,get]=$g
+    echo "P=$p $t: SET $s/s GET $g/s"
+  done
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "-" }'; }
+fmt() { awk -v a="$1" 'BEGIN{ printf "%.0f", a }'; }
+redis_version=$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')
+section=$(mktemp)
+{
+  echo "<!-- cache:begin -->"
+  echo "## libgossip-cache against redis-server"
+  echo
+  echo "Written by \`make bench-cache\` (apps/cache/scripts/bench-cache.sh); rerun it, do not edit by hand."
+  echo
+  echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) logical CPUs, $(uname -sm); load average before the run: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Command: \`redis-benchmark -t set,get -n $N -c $CLIENTS -P $PIPELINE -q\` and the same with \`-P 1\`, one run each, against"
+  echo "  (a) redis-server $redis_version (no persistence), (b) one libgossip-cache node, (c) a 3-node"
+  echo "  libgossip-cache cluster (R=2, W=2, every SET acknowledged by two nodes) through one node; all on 127.0.0.1, one after another."
+  echo "- The key is redis-benchmark's default (one key for all requests), so in the cluster every request goes to that key's owner."
+  echo
+  echo "| pipeline | command | redis-server (req/s) | one node (req/s) | 3-node cluster (req/s) | one node / redis | cluster / one node |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  for p in "$PIPELINE" 1; do
+    for c in set get; do
+      echo "| $p | ${c^^} | $(fmt ${R[redis,$p,$c]}) | $(fmt ${R[single,$p,$c]}) | $(fmt ${R[cluster,$p,$c]}) | $(ratio ${R[single,$p,$c]} ${R[redis,$p,$c]}) | $(ratio ${R[cluster,$p,$c]} ${R[single,$p,$c]}) |"
+    done
+  done
+  echo
+  echo "Targets (issue 13): one node >= 80% of redis-server; the cluster >= 50% of one node."
+  echo "<!-- cache:end -->"
+} > "$section"
+if grep -q '<!-- cache:begin -->' "$OUT"; then
+  awk -v f="$section" '
+    /<!-- cache:begin -->/ { while ((getline l < f) > 0) print l; skip=1; next }
+    /<!-- cache:end -->/ { skip=0; next }
+    !skip { print }' "$OUT" > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+else
+  { echo; cat "$section"; } >> "$OUT"
+fi
+rm -f "$section"
+echo "bench-cache: wrote the cache section of $OUT"
