@@ -183,3 +183,25 @@ func TestSIGTERMLeaves(t *testing.T) {
 		return strings.Contains(out, "a2")
 	})
 }
+
+// TestSIGTERMWithoutLeave checks -leave-on-terminate=false: the agent
+// stops without leaving, so its peer detects it as failed.
+func TestSIGTERMWithoutLeave(t *testing.T) {
+	gossiptest.Check(t)
+	keys := agenttest.WriteKeyFile(t, t.TempDir())
+	a := startAgent(t, agenttest.AgentArgs(0, keys, ""))
+	b := startAgent(t, append(agenttest.AgentArgs(1, keys, a.gossip), "-leave-on-terminate=false"))
+	r := procRunner{}
+	agenttest.Eventually(t, 20*time.Second, "b to join", func() bool {
+		out, _, _ := r.Run(t, "members", "-http-addr", a.http, "-status", "alive")
+		return strings.Contains(out, "a2")
+	})
+	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	if code := <-b.exited; code != 0 {
+		t.Fatalf("exit %d after SIGTERM; stderr %s", code, b.stderr)
+	}
+	agenttest.Eventually(t, 20*time.Second, "a2 failed", func() bool {
+		out, _, _ := r.Run(t, "members", "-http-addr", a.http, "-status", "failed")
+		return strings.Contains(out, "a2")
+	})
+}

@@ -29,6 +29,17 @@ func TestMain(m *testing.M) {
 }
 
 func handlerMain(out string) {
+	if dir := os.Getenv("LIBGOSSIP_TEST_HANDLER_DIR"); dir != "" { // count handlers running at once
+		me := filepath.Join(dir, fmt.Sprint(os.Getpid()))
+		os.WriteFile(me, nil, 0o600)
+		ents, _ := os.ReadDir(dir)
+		time.Sleep(100 * time.Millisecond) // hold the slot so that overlaps show
+		os.Remove(me)
+		f, _ := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		fmt.Fprintln(f, len(ents))
+		f.Close()
+		os.Exit(0)
+	}
 	if os.Getenv("LIBGOSSIP_TEST_HANDLER_SLEEP") != "" {
 		time.Sleep(time.Minute) // killed by the handler timeout
 	}
@@ -343,5 +354,34 @@ func TestReloadKeys(t *testing.T) {
 	}
 	if _, err := a.SetTags(map[string]string{"elect:x": "1"}, nil); err == nil {
 		t.Errorf("reserved tag accepted")
+	}
+}
+
+func TestHandlerConcurrencyBound(t *testing.T) {
+	gossiptest.Check(t)
+	exe, _ := os.Executable()
+	dir := t.TempDir()
+	out := filepath.Join(t.TempDir(), "counts")
+	t.Setenv("LIBGOSSIP_TEST_HANDLER_OUT", out)
+	t.Setenv("LIBGOSSIP_TEST_HANDLER_DIR", dir)
+	cfg := testConfig("conc")
+	cfg.Handlers = []HandlerConfig{{Events: []string{KindUser}, Command: []string{exe}}}
+	cfg.HandlerConcurrency = 2
+	a := start(t, cfg)
+	for i := range 8 {
+		if err := a.UserEvent("e", fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var counts []string
+	eventually(t, "8 handler runs", func() bool {
+		b, _ := os.ReadFile(out)
+		counts = strings.Fields(string(b))
+		return len(counts) == 8
+	})
+	for _, c := range counts {
+		if c != "1" && c != "2" {
+			t.Errorf("%s handlers ran at once, limit 2 (all: %v)", c, counts)
+		}
 	}
 }
