@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench bench-go fuzz lint sim python c cache bench-cache job job-chaos
+.PHONY: demo test bench bench-loss bench-go fuzz lint sim python c cache bench-cache agent chaos job job-chaos
 
 demo:
 	cd examples && go run ./demo $(ARGS)
@@ -11,6 +11,13 @@ test:
 # 15 minutes); rewrites BENCHMARKS.md and bench/pareto.svg.
 bench:
 	go run ./bench/cmd/bench -out BENCHMARKS.md -svg bench/pareto.svg
+
+# Heavy-loss runs against memberlist (N = 64 and 256, fast and LAN settings,
+# five conditions, 30s each, 3 runs: about 2 hours); rewrites only the loss
+# section of BENCHMARKS.md. A part: make bench-loss ARGS="-loss-n 64
+# -loss-settings fast -loss-cases 30+30s -runs 1".
+bench-loss:
+	go run ./bench/cmd/bench -loss -out BENCHMARKS.md $(ARGS)
 
 # The Go micro-benchmarks of every module.
 bench-go:
@@ -52,3 +59,11 @@ job-chaos:
 # cluster; rewrites the cache section of BENCHMARKS.md (N=... for fewer requests).
 bench-cache:
 	apps/cache/scripts/bench-cache.sh
+
+# The agent's static binary: bin/libgossip (see docs/agent.md).
+agent:
+	cd apps/agent && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ../../bin/libgossip ./cmd/libgossip
+
+# Fault injection on 5 agent containers (Docker); writes docs/chaos.md.
+chaos: agent
+	apps/agent/chaos/run.sh

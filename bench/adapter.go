@@ -48,6 +48,9 @@ type NodeSpec struct {
 	Params Params
 	// Faults wraps the member's transport; the runner owns it.
 	Faults *fault.Injector
+	// Dials, if not nil, fails the member's outgoing stream dials at its
+	// rate; the runner owns it.
+	Dials *DialFaults
 	// Observe receives every membership event this member sees. It is
 	// safe for concurrent use and never blocks.
 	Observe func(Event)
@@ -82,6 +85,7 @@ const (
 	Suspect                      // observer suspects subject
 	Failed                       // observer declared subject failed
 	Left                         // subject left gracefully
+	Refuted                      // observer refuted a suspicion or death of itself (Subject = Observer)
 )
 
 // String returns the type's lower-case name.
@@ -97,6 +101,8 @@ func (t EventType) String() string {
 		return "failed"
 	case Left:
 		return "left"
+	case Refuted:
+		return "refuted"
 	}
 	return "unknown"
 }

@@ -14,6 +14,13 @@
 //   - Plan and Report (plan.go, report.go): the default set, repeated runs
 //     alternating between implementations, medians with min and max, the
 //     Pareto SVG and BENCHMARKS.md.
+//   - RunLoss (loss.go): heavy loss — packet loss, stream dial failures
+//     (DialFaults, dialfault.go), latency, a sick member — held for 30–60s
+//     on a formed cluster, then lifted: false failures, distinct members
+//     falsely failed, refutations and the time until views heal.
+//     LossPlan (lossplan.go) is the matrix of `make bench-loss`, and
+//     lossreport.go writes its own section of BENCHMARKS.md between the
+//     LossBegin and LossEnd markers, which `make bench` keeps.
 //   - Scale (scale.go): the deterministic simulator at 100 to 10,000
 //     members, next to the epidemic bound.
 //

@@ -43,7 +43,11 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 	}
 	cfg := l.Config(spec.Params)
 	cfg.ID = spec.ID
-	n, err := gossip.New(cfg, fault.WrapGossip(tr, spec.Faults), gossip.WithLogger(discard))
+	var gt gossip.Transport = fault.WrapGossip(tr, spec.Faults)
+	if spec.Dials != nil {
+		gt = gossipDials{Transport: gt, d: spec.Dials}
+	}
+	n, err := gossip.New(cfg, gt, gossip.WithLogger(discard))
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +71,8 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 				t.Type = Failed
 			case gossip.EventLeft:
 				t.Type = Left
+			case gossip.EventRefuted:
+				t.Type = Refuted
 			default:
 				continue
 			}

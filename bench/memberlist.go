@@ -61,6 +61,9 @@ func (m Memberlist) Start(_ context.Context, spec NodeSpec) (Node, error) {
 	c := m.Config(spec.Params)
 	c.Name = spec.ID
 	c.Transport = fault.WrapMemberlist(nt, spec.Faults)
+	if spec.Dials != nil {
+		c.Transport = memberlistDials{Transport: c.Transport, d: spec.Dials}
+	}
 	c.Logger = logger
 	d := &mlDelegate{id: spec.ID, observe: spec.Observe}
 	c.Delegate = d
@@ -150,19 +153,29 @@ func (d *mlDelegate) NotifyLeave(n *memberlist.Node)  { d.emit(Failed, n) }
 func (d *mlDelegate) NotifyUpdate(n *memberlist.Node) { d.emit(Update, n) }
 
 // suspectLog is memberlist's log output: it discards everything but the
-// line that starts a suspicion.
+// line that starts a suspicion and the lines of a member refuting a
+// suspicion or death of itself.
 type suspectLog struct {
 	id      string
 	observe func(Event)
 }
 
-var suspectPrefix = []byte("memberlist: Suspect ")
+var (
+	suspectPrefix = []byte("memberlist: Suspect ")
+	refutePrefix  = [][]byte{[]byte("memberlist: Refuting a suspect message"), []byte("memberlist: Refuting a dead message")}
+)
 
 func (s *suspectLog) Write(b []byte) (int, error) {
 	if i := bytes.Index(b, suspectPrefix); i >= 0 {
 		var name string
 		if _, err := fmt.Sscanf(string(b[i+len(suspectPrefix):]), "%s has failed", &name); err == nil {
 			s.observe(Event{Observer: s.id, Subject: name, Type: Suspect, Time: time.Now()})
+		}
+	}
+	for _, p := range refutePrefix {
+		if bytes.Contains(b, p) {
+			s.observe(Event{Observer: s.id, Subject: s.id, Type: Refuted, Time: time.Now()})
+			break
 		}
 	}
 	return len(b), nil

@@ -125,19 +125,34 @@ type cluster struct {
 	ids   []string
 	nodes []Node
 	inj   []*fault.Injector
+	dials []*DialFaults // nil unless started with dial faults
 	up    []bool
 	rec   *recorder
 }
 
 func startCluster(ctx context.Context, impl Impl, n int, p Params, seed uint64) (*cluster, error) {
+	return startClusterWith(ctx, impl, n, p, seed, false)
+}
+
+// startClusterWith starts n members; withDials also puts a DialFaults
+// (rate 0 until set) in front of each member's stream dials.
+func startClusterWith(ctx context.Context, impl Impl, n int, p Params, seed uint64, withDials bool) (*cluster, error) {
 	c := &cluster{impl: impl, ids: make([]string, n), nodes: make([]Node, n), inj: make([]*fault.Injector, n), up: make([]bool, n)}
 	for i := range n {
 		c.ids[i] = fmt.Sprintf("n%04d", i)
 	}
+	if withDials {
+		c.dials = make([]*DialFaults, n)
+	}
 	c.rec = newRecorder(c.ids)
 	for i := range n {
 		c.inj[i] = fault.New(seed*1_000_003 + uint64(i))
-		nd, err := impl.Start(ctx, NodeSpec{ID: c.ids[i], Params: p, Faults: c.inj[i], Observe: c.rec.observe})
+		spec := NodeSpec{ID: c.ids[i], Params: p, Faults: c.inj[i], Observe: c.rec.observe}
+		if withDials {
+			c.dials[i] = NewDialFaults(seed*2_000_003 + uint64(i))
+			spec.Dials = c.dials[i]
+		}
+		nd, err := impl.Start(ctx, spec)
 		if err != nil {
 			c.shutdown()
 			return nil, fmt.Errorf("%s: start %s: %w", impl.Name(), c.ids[i], err)

@@ -21,6 +21,11 @@ import (
 // closed the stream without answering, usually over a key or label
 // mismatch), ErrJoinSelf, ErrAuth or ErrLabel (as reported by the
 // transport), a dial error, or ctx's error.
+//
+// A member that has already joined may Join again (to merge with members
+// it lost touch with, as periodic rejoin does): the call then returns once
+// every seed's request has been written or has failed, and succeeds if at
+// least one was written; the seeds answer with their state asynchronously.
 func (n *Node) Join(ctx context.Context, seeds ...string) error {
 	var joins []core.Outbound
 	err := n.call(func(c *core.Core) error {
@@ -50,6 +55,14 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 	case <-n.selfJoin: // left over from an earlier Join
 	default:
 	}
+	// joined fires when the core first joins; on a member that has joined
+	// before it never fires again, and success is a written request.
+	joined, rejoin := n.joined, false
+	select {
+	case <-n.joined:
+		joined, rejoin = nil, true
+	default:
+	}
 	jctx, cancel := context.WithTimeout(ctx, n.opts.join)
 	stopOnShutdown := context.AfterFunc(n.ctx, cancel)
 	defer stopOnShutdown()
@@ -57,29 +70,36 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, len(joins))
 	for _, o := range joins {
-		wg.Go(func() { errc <- n.joinSeed(jctx, o) })
+		wg.Go(func() { errc <- n.joinSeed(jctx, o, rejoin) })
 	}
 	defer func() {
 		cancel() // ends every attempt still waiting
 		wg.Wait()
 	}()
 	var errs []error
-	self := 0
-	for len(errs) < len(joins) {
+	self, written := 0, 0
+	for written+len(errs) < len(joins) {
 		select {
-		case <-n.joined:
+		case <-joined:
 			return nil
 		case <-n.selfJoin:
 			if self++; self == len(joins) {
 				return fmt.Errorf("%w: %w (%s)", ErrJoin, ErrJoinSelf, strings.Join(seeds, ", "))
 			}
 		case err := <-errc:
-			errs = append(errs, err)
+			if err == nil {
+				written++ // only when rejoining
+			} else {
+				errs = append(errs, err)
+			}
 		case <-jctx.Done():
 			select {
-			case <-n.joined:
+			case <-joined:
 				return nil
 			default:
+			}
+			if written > 0 {
+				return nil
 			}
 			switch {
 			case ctx.Err() != nil:
@@ -91,8 +111,11 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 				ErrJoin, ErrJoinTimeout, n.opts.join, strings.Join(seeds, ", "))
 		}
 	}
+	if written > 0 {
+		return nil
+	}
 	select {
-	case <-n.joined:
+	case <-joined:
 		return nil
 	default:
 	}
@@ -103,8 +126,9 @@ func (n *Node) Join(ctx context.Context, seeds ...string) error {
 // stream open until ctx ends (the Node joined, or the join timed out). It
 // returns early only with an error: the dial or the write failed, or the
 // seed closed the stream, which a seed that accepted the request does not
-// do until it has answered.
-func (n *Node) joinSeed(ctx context.Context, o core.Outbound) error {
+// do until it has answered. With written set (a member that joined before
+// and is joining again) it returns nil as soon as the request is written.
+func (n *Node) joinSeed(ctx context.Context, o core.Outbound, written bool) error {
 	conn, err := n.dialFrame(ctx, o.To, o.Data)
 	switch {
 	case err == nil:
@@ -116,6 +140,9 @@ func (n *Node) joinSeed(ctx context.Context, o core.Outbound) error {
 		return fmt.Errorf("seed %s: %w", o.To, err)
 	}
 	defer conn.Close()
+	if written {
+		return nil
+	}
 	unblock := context.AfterFunc(ctx, func() { conn.Close() })
 	defer unblock()
 	var b [512]byte

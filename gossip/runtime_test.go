@@ -519,3 +519,26 @@ func TestLeaveFlushesBeforeShutdown(t *testing.T) {
 		sub.Close()
 	})
 }
+
+// TestJoinAgainReachesTheSeed: a member that has joined once may Join
+// again (periodic rejoin after a partition does); the call must not return
+// before its request is written, and the seed must learn of it.
+func TestJoinAgainReachesTheSeed(t *testing.T) {
+	gossiptest.Check(t)
+	network := memnet.New(1)
+	a := startNode(t, network, "a")
+	b := startNode(t, network, "b")
+	if err := b.Join(context.Background(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 { // the race it guards against is a narrow one
+		c := startNode(t, network, fmt.Sprintf("c%d", i))
+		if err := a.Join(context.Background(), c.LocalNode().Addr); err != nil {
+			t.Fatalf("join again, seed %d: %v", i, err)
+		}
+		eventually(t, 10*time.Second, "the seed to learn of the rejoining member", func() bool {
+			s, ok := stateOf(c, "a")
+			return ok && s == gossip.StateAlive
+		})
+	}
+}

@@ -181,37 +181,40 @@ func (s *Subscription) deliver(e Event) {
 	s.signal()
 }
 
-// pump moves a lossless subscription's queue into C.
+// pump moves a lossless subscription's queue into C. The event being
+// sent stays at the head of the queue until C takes it, so the queue's
+// length is what deliver checks against the limit.
 func (s *Subscription) pump() {
 	defer s.owner.wg.Done()
 	defer close(s.ended)
 	defer close(s.c)
 	for {
 		s.mu.Lock()
-		q := s.queue
-		s.queue = nil
-		failed := s.closed && s.err != nil
-		s.mu.Unlock()
-		for i, e := range q {
+		if len(s.queue) == 0 {
+			failed := s.closed && s.err != nil
+			s.mu.Unlock()
+			if failed {
+				s.owner.remove(s)
+				return
+			}
 			select {
-			case s.c <- e:
+			case <-s.wake:
 			case <-s.quit:
 				return
 			}
-			q[i] = Event{}
-		}
-		if len(q) > 0 {
 			continue
 		}
-		if failed {
-			s.owner.remove(s)
-			return
-		}
+		e := s.queue[0]
+		s.mu.Unlock()
 		select {
-		case <-s.wake:
+		case s.c <- e:
 		case <-s.quit:
 			return
 		}
+		s.mu.Lock()
+		s.queue[0] = Event{}
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
 	}
 }
 

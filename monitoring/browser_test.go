@@ -50,7 +50,7 @@ func TestDashboardBrowser(t *testing.T) {
 		}
 		t.Skip("no chromium or chrome on PATH (apt-get install chromium to run this test)")
 	}
-	c := newCluster(t, 5, clusterOpts{})
+	c := newCluster(t, 5, clusterOpts{probes: true})
 	if err := c.members[2].node.SetMeta(map[string]string{"role": "leader", "zone": "z0", "version": "1.4.2"}); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +127,9 @@ func TestDashboardBrowser(t *testing.T) {
 		t.Error("the timeline shows no failure")
 	}
 
+	c.waitFor(10*time.Second, "probe round trips on the page", func() bool {
+		return count(`.card .rtt`) >= 3
+	})
 	// Rates need two samples a second apart; wait for them before the
 	// picture.
 	c.waitFor(10*time.Second, "message rates on the page", func() bool {

@@ -38,6 +38,7 @@ type clusterOpts struct {
 	monOpts   func(i int) []monitoring.Option    // options of member i's monitor
 	join      func(m *member, seed string) error // how members 1.. join (default node.Join)
 	noMonitor bool                               // leave the members uninstrumented
+	probes    bool                               // time probes (ProbeTimer middleware)
 }
 
 // newCluster starts n instrumented members at the local preset and waits
@@ -75,6 +76,11 @@ func newClusterTB(t testing.TB, n int, co clusterOpts) *testCluster {
 		} else {
 			tr = c.net.Transport(cfg.ID)
 		}
+		var pt *monitoring.ProbeTimer
+		if co.probes {
+			pt = monitoring.NewProbeTimer()
+			tr = gossip.Chain(tr, pt.Middleware)
+		}
 		node, err := gossip.New(cfg, tr, gossip.WithLogger(quiet))
 		if err != nil {
 			t.Fatal(err)
@@ -85,6 +91,9 @@ func newClusterTB(t testing.TB, n int, co clusterOpts) *testCluster {
 			opts = co.monOpts(i)
 		}
 		opts = append(opts, monitoring.WithLogger(quiet))
+		if pt != nil {
+			opts = append(opts, monitoring.WithProbeTimer(pt))
+		}
 		if m.tr != nil {
 			opts = append(opts, monitoring.WithTransport(m.tr))
 		}

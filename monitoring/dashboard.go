@@ -144,7 +144,8 @@ type MemberView struct {
 	Incarnation uint64            `json:"incarnation"`
 	Meta        map[string]string `json:"meta,omitempty"`
 	Observer    bool              `json:"observer,omitempty"`
-	Rates       *Rates            `json:"rates,omitempty"` // only for members monitored in this process
+	RTT         float64           `json:"rtt_ms,omitempty"` // the observer's smoothed probe round trip to it, in ms (WithProbeTimer)
+	Rates       *Rates            `json:"rates,omitempty"`  // only for members monitored in this process
 }
 
 // Rates are a local member's activity, per second over the last second or
@@ -192,6 +193,9 @@ func (d *Dashboard) Snapshot() View {
 		}
 		mv := MemberView{ID: nv.ID, Addr: nv.Addr, State: StateName(nv.State), Incarnation: nv.Incarnation,
 			Meta: nv.Meta, Observer: nv.ID == v.Observer}
+		if d, ok := obs.ProbeRTT(nv.ID); ok {
+			mv.RTT = float64(d.Microseconds()) / 1000
+		}
 		if m := local[nv.ID]; m != nil {
 			r := d.ratesOf(m, now)
 			mv.Rates = &r

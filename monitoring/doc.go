@@ -30,7 +30,8 @@
 // messages, push-pulls, send, stream and decode errors, update and broadcast
 // queues and their drops, events by type and events the monitor lost, and
 // with WithTransport the transport's packets, bytes and streams per
-// direction, drops per reason and authentication failures. In Prometheus the
+// direction, drops per reason and authentication failures, and with
+// WithProbeTimer (a transport middleware) the probe round-trip histogram. In Prometheus the
 // dots become underscores and counters end in _total
 // (libgossip_probes_failed_total).
 //

@@ -54,6 +54,7 @@ const (
 	MetricReliableRefused  = "libgossip.pings.reliable_refused"   // {message}, counter
 	MetricSendDropped      = "libgossip.send.dropped"             // {message}, counter, attribute reason
 	MetricInboundDropped   = "libgossip.messages.inbound_dropped" // {packet}, counter
+	MetricProbeRTT         = "libgossip.probe.rtt"                // s, histogram (WithProbeTimer)
 	MetricOversize         = "libgossip.messages.oversize"        // {packet}, counter
 )
 
@@ -129,6 +130,7 @@ type instruments struct {
 	trDrops     metric.Int64ObservableCounter
 	trAuth      metric.Int64ObservableCounter
 	sendDropped metric.Int64ObservableCounter
+	probeRTT    metric.Float64Histogram
 }
 
 func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.Observable, error) {
@@ -168,6 +170,10 @@ func newInstruments(m metric.Meter, withTransport bool) (*instruments, []metric.
 	add(err)
 	in.evDropped, err = m.Int64ObservableCounter(MetricEventsDropped, metric.WithUnit("{event}"),
 		metric.WithDescription("Events the monitor lost because its subscription buffer was full."))
+	add(err)
+	in.probeRTT, err = m.Float64Histogram(MetricProbeRTT, metric.WithUnit("s"),
+		metric.WithDescription("Round-trip time of this member's direct probes, from ping sent to ack received."),
+		metric.WithExplicitBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 	add(err)
 	in.sendDropped, err = m.Int64ObservableCounter(MetricSendDropped, metric.WithUnit("{message}"),
 		metric.WithDescription("Outbound messages dropped by the send queues, by reason: full (queue full) or stale (waited too long)."))

@@ -99,9 +99,25 @@ func Instrument(node *gossip.Node, opts ...Option) (*Monitor, error) {
 		mon.sub.Close()
 		return nil, fmt.Errorf("monitoring: register callback: %w", err)
 	}
+	if pt := o.probes; pt != nil {
+		base := mon.with()
+		pt.observe(func(_ string, d time.Duration) {
+			mon.inst.probeRTT.Record(context.Background(), d.Seconds(), base)
+		})
+	}
 	mon.wg.Add(1)
 	go mon.loop()
 	return mon, nil
+}
+
+// ProbeRTT returns the smoothed probe round-trip time from this member to
+// the member id, when a ProbeTimer was given (WithProbeTimer) and a probe to
+// id was answered.
+func (mon *Monitor) ProbeRTT(id string) (time.Duration, bool) {
+	if mon.o.probes == nil {
+		return 0, false
+	}
+	return mon.o.probes.RTT(id)
 }
 
 // Node returns the observed node.
@@ -119,6 +135,9 @@ func (mon *Monitor) Close() error {
 	mon.closed = true
 	mon.mu.Unlock()
 	close(mon.done)
+	if mon.o.probes != nil {
+		mon.o.probes.observe(nil)
+	}
 	mon.sub.Close()
 	mon.wg.Wait()
 	return mon.reg.Unregister()

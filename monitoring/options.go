@@ -23,6 +23,7 @@ type options struct {
 	memberLimit int
 	buffer      int
 	attrs       []attribute.KeyValue
+	probes      *ProbeTimer
 }
 
 func defaults(opts []Option) options {
@@ -104,4 +105,11 @@ func WithEventBuffer(n int) Option {
 // the resource (Config.MemberID).
 func WithAttributes(kv ...attribute.KeyValue) Option {
 	return func(o *options) { o.attrs = append(o.attrs, kv...) }
+}
+
+// WithProbeTimer reports the probe round-trip times pt measures (see
+// ProbeTimer) as the libgossip.probe.rtt histogram and on the dashboard.
+// Default: no round-trip times.
+func WithProbeTimer(pt *ProbeTimer) Option {
+	return func(o *options) { o.probes = pt }
 }

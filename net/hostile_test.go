@@ -13,6 +13,7 @@ import (
 	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/gossip/gossiptest"
 	lgnet "github.com/libgossip/libgossip/net"
+	"github.com/libgossip/libgossip/net/security"
 	"github.com/libgossip/libgossip/net/stats"
 	"github.com/libgossip/libgossip/net/transport"
 )
@@ -72,9 +73,19 @@ func TestIdleConnectionsDoNotBlockJoins(t *testing.T) {
 	// The attacker dials from 127.0.0.2, a second loopback address, so
 	// that the real members (127.0.0.1) are another source.
 	attacker := &stdnet.Dialer{LocalAddr: &stdnet.TCPAddr{IP: stdnet.IPv4(127, 0, 0, 2)}}
-	for _, uri := range []string{"hybrid://127.0.0.1:0", "tcp://127.0.0.1:0"} {
-		t.Run(uri, func(t *testing.T) {
-			target := newMember(t, "target", uri)
+	k, _ := security.GenerateKey(32)
+	keys, _ := security.NewKeyring(k)
+	for _, tc := range []struct {
+		name, uri string
+		opts      []lgnet.Option
+	}{
+		{"hybrid", "hybrid://127.0.0.1:0", nil},
+		{"tcp", "tcp://127.0.0.1:0", nil},
+		{"hybrid encrypted", "hybrid://127.0.0.1:0", []lgnet.Option{lgnet.WithKeyring(keys), lgnet.WithLabel("idle")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uri := tc.uri
+			target := newMember(t, "target", uri, tc.opts...)
 			var conns []stdnet.Conn
 			defer func() {
 				for _, c := range conns {
@@ -95,7 +106,7 @@ func TestIdleConnectionsDoNotBlockJoins(t *testing.T) {
 			gossiptest.Eventually(t, "the idle connections over the per-source cap refused", func() bool {
 				return target.tr.Stats().Dropped(stats.Overflow) >= refused
 			})
-			joiner := newMember(t, "joiner", uri)
+			joiner := newMember(t, "joiner", uri, tc.opts...)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := joiner.node.Join(ctx, target.tr.Addr()); err != nil {

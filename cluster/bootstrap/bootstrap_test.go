@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -155,15 +154,6 @@ func TestSeedNameFollowed(t *testing.T) {
 // member cut off until both sides declared each other failed comes back
 // within 2 rejoin intervals of the heal.
 func TestPartitionRejoin(t *testing.T) {
-	if os.Getenv("CLUSTER_RUNTIME_REJOIN") == "" {
-		// gossip.Node.Join on a member that has already joined returns at
-		// once and cancels its push-pulls before they are written, so the
-		// rejoin rounds of a running member often reach no one. With Join
-		// fixed this passed 5 runs out of 5 (healed in 41ms-1.2s); the
-		// seeded simulation TestSimPartitionRejoin covers the acceptance
-		// meanwhile. Set CLUSTER_RUNTIME_REJOIN=1 to run it.
-		t.Skip("waits for gossip.Node.Join to deliver its push-pulls on a joined member")
-	}
 	c := clustertest.NewMemnet(1)
 	c.Configure = func(cfg *gossip.Config) {
 		cfg.PushPullInterval = -1
@@ -208,13 +198,13 @@ func TestExpectAndFirstMember(t *testing.T) {
 	}
 	nb := clustertest.Start(t, clustertest.Config("b"), c.Net.Transport("b:1"))
 	b1 := startB(t, nb, bootstrap.WithSeeds("a:1"), bootstrap.WithExpect(3))
-	_ = b1
+	wait(t, b1.Joined(), "the second member's join")
 	nc := clustertest.Start(t, clustertest.Config("c"), c.Net.Transport("c:1"))
 	startB(t, nc, bootstrap.WithSeeds("b:1"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := b0.WaitReady(ctx); err != nil {
-		t.Fatalf("first member never ready: %v", err)
+		t.Fatalf("first member never ready: %v (sees %v)", err, first.Members())
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel2()

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
+	"github.com/libgossip/libgossip/cluster/internal/membermeta"
 	"github.com/libgossip/libgossip/gossip"
 )
 
@@ -138,12 +138,7 @@ func (e *Election) Start(ctx context.Context) error {
 }
 
 func (e *Election) publish(token uint64) error {
-	meta := maps.Clone(e.node.LocalNode().Meta)
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	meta[e.key] = formatTag(e.o.rank, token)
-	if err := e.node.SetMeta(meta); err != nil {
+	if err := membermeta.Set(e.node, e.key, formatTag(e.o.rank, token)); err != nil {
 		return fmt.Errorf("election: publish candidacy: %w", err)
 	}
 	return nil
@@ -259,11 +254,7 @@ func (e *Election) Shutdown(ctx context.Context) error {
 	}
 	close(e.changes)
 	if e.o.candidate {
-		meta := maps.Clone(e.node.LocalNode().Meta)
-		if _, ok := meta[e.key]; ok {
-			delete(meta, e.key)
-			_ = e.node.SetMeta(meta) // the Node may be shut down already
-		}
+		_ = membermeta.Set(e.node, e.key, "") // the Node may be shut down already
 	}
 	return nil
 }

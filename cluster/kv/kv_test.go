@@ -146,8 +146,10 @@ func TestAcceptanceConvergence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	last := time.Now()
 	clustertest.WaitFor(t, 60*time.Second, "identical stores on all 5 members", func() bool { return sameHash(kvs) })
-	t.Logf("converged: %d live keys, hash %x", len(kvs[0].List("")), kvs[0].Hash())
+	t.Logf("identical on all 5 members %v after the last write: %d live keys, hash %x",
+		time.Since(last).Round(time.Millisecond), len(kvs[0].List("")), kvs[0].Hash())
 }
 
 // TestDeletedKeyNeverReturns: a member cut off (keeping the old value)

@@ -9,8 +9,12 @@
 // origin advertises in its metadata under MetaKey. The origin collects
 // acks and responses on the Pending's channels until the timeout.
 //
-// Delivery is best effort: a member that misses the broadcast, or whose
-// response cannot reach the origin before the timeout, does not answer.
+// A broadcast is best effort, so a quarter of the timeout after it (at
+// most a second) the origin asks the members that should answer and have
+// neither acked nor responded directly over the RPC channel; a member
+// answers a query once, however it arrives. A member that joins after
+// the query, or whose response cannot reach the origin before the
+// timeout, does not answer.
 // Each member answers a query at most once; the origin counts each member
 // once. The origin's listener bounds what an unauthenticated sender can
 // cost (frame size, connections per source and in total, deadlines); a

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -119,6 +120,7 @@ type Querier struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	pending  map[uint64]*Pending
+	recent   map[string]time.Time // query ids answered: see firstTime
 	running  int
 	state    int
 	rng      *rand.Rand
@@ -160,7 +162,7 @@ func New(node *gossip.Node, opts ...Option) (*Querier, error) {
 	_, _ = crand.Read(seed[:])
 	q := &Querier{
 		node: node, opts: o, cli: cli,
-		handlers: map[string]Handler{}, pending: map[uint64]*Pending{},
+		handlers: map[string]Handler{}, pending: map[uint64]*Pending{}, recent: map[string]time.Time{},
 		rng: rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:]))),
 	}
 	q.srv, err = rpc.NewServer(q.serve, frame, rpc.WithTLS(o.serverTLS), rpc.WithMaxConns(o.maxConns, o.perSource))
@@ -353,7 +355,90 @@ func (q *Querier) Query(ctx context.Context, name string, payload []byte, p Para
 		return nil, fmt.Errorf("query: broadcast: %w", err)
 	}
 	q.receive(r) // this member answers too, if it matches
+	q.wg.Add(1)
+	go q.followUp(pd, r, time.Now().Add(p.Timeout))
 	return pd, nil
+}
+
+// followUp asks the members that should answer but have not (neither
+// acked nor responded) a short while after the broadcast, directly over
+// the RPC channel: a broadcast is best effort and may miss a member.
+func (q *Querier) followUp(pd *Pending, r Request, deadline time.Time) {
+	defer q.wg.Done()
+	t := time.NewTimer(min(r.Timeout/4, followUpDelay))
+	select {
+	case <-q.ctx.Done():
+		t.Stop()
+		return
+	case <-t.C:
+	}
+	var missing []string
+	pd.mu.Lock()
+	done := pd.done
+	for _, v := range q.node.LiveMembers() {
+		addr := v.Meta[MetaKey]
+		if v.ID != q.id && addr != "" && !pd.seen[v.ID] && !pd.acked[v.ID] && r.Filter.Matches(v.ID, v.Meta) {
+			missing = append(missing, addr)
+		}
+	}
+	pd.mu.Unlock()
+	if done || len(missing) == 0 {
+		return
+	}
+	r.Timeout = time.Until(deadline)
+	if r.Timeout <= 0 {
+		return
+	}
+	body := encodeRequest(r)
+	ctx, cancel := context.WithDeadline(q.ctx, deadline)
+	defer cancel()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, followUpParallel)
+	for _, addr := range missing {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if _, err := q.cli.Call(ctx, addr, "query.ask", body); err != nil {
+				q.opts.onError(fmt.Errorf("query: ask %s: %w", addr, err))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Follow-up of a query: how long after the broadcast (at most; a quarter
+// of the timeout when that is shorter), and how many direct asks at once.
+const (
+	followUpDelay    = time.Second
+	followUpParallel = 16
+)
+
+// maxRecent bounds the remembered query ids that make a member answer a
+// query once even when it arrives both by broadcast and directly.
+const maxRecent = 4096
+
+// firstTime reports whether r is new here, and remembers it until its
+// timeout has passed.
+func (q *Querier) firstTime(r Request) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	key := r.From + "/" + strconv.FormatUint(r.ID, 16)
+	now := time.Now()
+	if until, ok := q.recent[key]; ok && now.Before(until) {
+		return false
+	}
+	if len(q.recent) >= maxRecent {
+		for k, until := range q.recent {
+			if !now.Before(until) {
+				delete(q.recent, k)
+			}
+		}
+		if len(q.recent) >= maxRecent {
+			return false // flooded: answer nothing new until entries expire
+		}
+	}
+	q.recent[key] = now.Add(r.Timeout)
+	return true
 }
 
 func (q *Querier) loop() {
@@ -375,7 +460,7 @@ func (q *Querier) loop() {
 // handler for it, within the handler limit.
 func (q *Querier) receive(r Request) {
 	self := q.node.LocalNode()
-	if !r.Filter.Matches(self.ID, self.Meta) {
+	if !r.Filter.Matches(self.ID, self.Meta) || !q.firstTime(r) {
 		return
 	}
 	q.mu.Lock()
@@ -461,6 +546,14 @@ func (q *Querier) accept(rp reply) error {
 }
 
 func (q *Querier) serve(ctx context.Context, from, method string, body []byte) ([]byte, error) {
+	if method == "query.ask" {
+		r, err := decodeRequest(body)
+		if err != nil {
+			return nil, err
+		}
+		q.receive(r)
+		return nil, nil
+	}
 	if method != "query.reply" {
 		return nil, errors.New("query: unknown method")
 	}

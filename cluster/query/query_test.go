@@ -181,3 +181,50 @@ func TestOptions(t *testing.T) {
 		t.Error("query with a cancelled context")
 	}
 }
+
+// TestFollowUpReachesMissedMember: a member cut off from gossip misses
+// the broadcast; the origin's direct follow-up over the RPC channel still
+// gets its answer, and it answers once.
+func TestFollowUpReachesMissedMember(t *testing.T) {
+	// Slow suspicion: the cut member stays in the live view (suspect)
+	// long after the follow-up, however loaded the machine.
+	c := clustertest.Memnet(t, 3, func(cfg *gossip.Config) { cfg.SuspicionMult = 50 })
+	var qs []*query.Querier
+	calls := make(chan string, 16)
+	for _, n := range c.Nodes {
+		q := startQ(t, n)
+		id := n.LocalNode().ID
+		q.Handle("ping", func(ctx context.Context, r query.Request) ([]byte, error) {
+			calls <- id
+			return []byte("pong from " + id), nil
+		})
+		qs = append(qs, q)
+	}
+	waitAdvertised(t, c.Nodes)
+	c.Net.Cut("m2:1", true)
+	defer c.Net.Cut("m2:1", false)
+	p, err := qs[0].Query(context.Background(), "ping", nil, query.Params{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for r := range p.Responses {
+		got[r.From] = true
+		if len(got) == 3 {
+			p.Close()
+		}
+	}
+	if !got["m2"] {
+		t.Fatalf("the cut member did not answer: %v", got)
+	}
+	close(calls)
+	n := map[string]int{}
+	for id := range calls {
+		n[id]++
+	}
+	for id, k := range n {
+		if k != 1 {
+			t.Errorf("%s ran the handler %d times", id, k)
+		}
+	}
+}

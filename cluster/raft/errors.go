@@ -32,6 +32,7 @@ type NotLeaderError struct {
 	LeaderAddr string // the known leader's raft address, or ""
 }
 
+// Error names the leader when one is known.
 func (e *NotLeaderError) Error() string {
 	if e.LeaderID == "" {
 		return ErrNotLeader.Error() + " (no leader known)"

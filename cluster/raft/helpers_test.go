@@ -120,7 +120,7 @@ type testCluster struct {
 func fastOptions() []Option {
 	return []Option{
 		WithLogger(quiet),
-		WithTimeouts(100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond),
+		WithTimeouts(200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond),
 		WithReconcileInterval(50 * time.Millisecond),
 		WithStabilization(300 * time.Millisecond),
 		WithDeadServerTimeout(time.Hour),
@@ -266,6 +266,25 @@ func raftStacks() string {
 		}
 	}
 	return strings.Join(out, "\n\n")
+}
+
+// applyOnLeader applies value v on whichever server leads, again while the
+// error says leadership moved (a loaded machine can make a cluster with
+// fast timeouts change leaders).
+func applyOnLeader(t testing.TB, c *testCluster, v uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.leader(20*time.Second).srv.Apply(ctx, cmd(v))
+		cancel()
+		if err == nil {
+			return
+		}
+		if !(errors.Is(err, ErrNotLeader) || errors.Is(err, ErrLeadershipLost)) || time.Now().After(deadline) {
+			t.Fatalf("apply %d: %v", v, err)
+		}
+	}
 }
 
 // waitFor polls cond until it holds or timeout passes.

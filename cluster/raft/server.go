@@ -15,6 +15,7 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
 
+	"github.com/libgossip/libgossip/cluster/internal/membermeta"
 	"github.com/libgossip/libgossip/gossip"
 )
 
@@ -188,10 +189,13 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
-// publishTag merges this server's raft tags into the member's metadata.
+// publishTag sets this server's raft tags in the member's metadata, the
+// state first so that a reader never sees an address without one.
 func (s *Server) publishTag() error {
-	meta := withTag(s.node.LocalNode().Meta, serverTag{Addr: s.addr, Existing: s.existing})
-	if err := s.node.SetMeta(meta); err != nil {
+	if err := membermeta.Set(s.node, TagState, stateValue(s.existing)); err != nil {
+		return fmt.Errorf("raft: publish tag: %w", err)
+	}
+	if err := membermeta.Set(s.node, TagAddr, s.addr); err != nil {
 		return fmt.Errorf("raft: publish tag: %w", err)
 	}
 	return nil
@@ -242,12 +246,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	meta := s.node.LocalNode().Meta
-	if _, ok := meta[TagAddr]; ok {
-		delete(meta, TagAddr)
-		delete(meta, TagState)
-		_ = s.node.SetMeta(meta) // the node may be shut down already
-	}
+	// The node may be shut down already; then there is nothing to withdraw.
+	_ = membermeta.Set(s.node, TagAddr, "")
+	_ = membermeta.Set(s.node, TagState, "")
 	s.log.Info("raft server stopped")
 	return err
 }

@@ -63,17 +63,10 @@ func parseTag(meta map[string]string) (t serverTag, ok bool, err error) {
 	return t, true, nil
 }
 
-// withTag returns a copy of meta with the server's raft tags set.
-func withTag(meta map[string]string, t serverTag) map[string]string {
-	out := make(map[string]string, len(meta)+2)
-	for k, v := range meta {
-		out[k] = v
+// stateValue is the TagState value for a server with or without state.
+func stateValue(existing bool) string {
+	if existing {
+		return stateExisting
 	}
-	out[TagAddr] = t.Addr
-	if t.Existing {
-		out[TagState] = stateExisting
-	} else {
-		out[TagState] = stateFresh
-	}
-	return out
+	return stateFresh
 }

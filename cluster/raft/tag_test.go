@@ -72,3 +72,18 @@ func FuzzParseTag(f *testing.F) {
 		}
 	})
 }
+
+// withTag returns a copy of meta with the server's raft tags set.
+func withTag(meta map[string]string, t serverTag) map[string]string {
+	out := make(map[string]string, len(meta)+2)
+	for k, v := range meta {
+		out[k] = v
+	}
+	out[TagAddr] = t.Addr
+	if t.Existing {
+		out[TagState] = stateExisting
+	} else {
+		out[TagState] = stateFresh
+	}
+	return out
+}

@@ -39,12 +39,14 @@ func newObserved(ctx context.Context, addr string) (*observed, error) {
 	return &observed{addr: addr, tel: tel, shutdown: shutdown}, nil
 }
 
-// add instruments a member; tr, when not nil, adds its socket counters.
-func (o *observed) add(n *gossip.Node, tr *lgnet.Transport) error {
+// add instruments a member with its probe timer; tr, when not nil, adds
+// its socket counters.
+func (o *observed) add(n *gossip.Node, tr *lgnet.Transport, pt *monitoring.ProbeTimer) error {
 	opts := []monitoring.Option{
 		monitoring.WithMeterProvider(o.tel.MeterProvider),
 		monitoring.WithTracerProvider(o.tel.TracerProvider),
 		monitoring.WithAttributes(attribute.String("member.id", n.LocalNode().ID)),
+		monitoring.WithProbeTimer(pt),
 	}
 	if tr != nil {
 		opts = append(opts, monitoring.WithTransport(tr))

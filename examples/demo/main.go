@@ -29,6 +29,7 @@ import (
 
 	"github.com/libgossip/libgossip/gossip"
 	"github.com/libgossip/libgossip/gossip/memnet"
+	"github.com/libgossip/libgossip/monitoring"
 	lgnet "github.com/libgossip/libgossip/net"
 )
 
@@ -137,12 +138,17 @@ func run(parent context.Context, args []string, out io.Writer) error {
 			}
 			tr, sockets = t, t
 		}
+		var pt *monitoring.ProbeTimer
+		if c.obs != nil {
+			pt = monitoring.NewProbeTimer()
+			tr = gossip.Chain(tr, pt.Middleware)
+		}
 		n, err := gossip.New(cfg, tr, gossip.WithLogger(quiet))
 		if err != nil {
 			return err
 		}
 		if c.obs != nil {
-			if err := c.obs.add(n, sockets); err != nil {
+			if err := c.obs.add(n, sockets, pt); err != nil {
 				return err
 			}
 		}

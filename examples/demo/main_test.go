@@ -99,7 +99,7 @@ func TestDemoDashboard(t *testing.T) {
 		t.Errorf("dashboard page:\n%s", page)
 	}
 	metrics := httpGet(t, url+"metrics")
-	for _, want := range []string{`libgossip_members{`, `member_id="node-1"`, `libgossip_member_state{`, `state="left"`} {
+	for _, want := range []string{`libgossip_members{`, `member_id="node-1"`, `libgossip_member_state{`, `state="left"`, `libgossip_probe_rtt_seconds_bucket{`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

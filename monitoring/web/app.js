@@ -73,7 +73,7 @@
     const rad = n > 48 ? 5 : n > 16 ? 9 : 15;
     v.members.forEach((m, i) => {
       const g = svg("g", { class: m.state + (m.observer ? " observer" : ""), "data-member": m.id, "data-state": m.state });
-      const t = svg("title", {}); t.textContent = m.id + " · " + m.state + " · " + m.addr;
+      const t = svg("title", {}); t.textContent = m.id + " · " + m.state + " · " + m.addr + (m.rtt_ms !== undefined ? " · rtt " + m.rtt_ms + " ms" : "");
       g.append(t, svg("circle", { class: "halo", cx: pos[i][0], cy: pos[i][1], r: rad + 3 }),
         svg("circle", { class: "node", cx: pos[i][0], cy: pos[i][1], r: rad }));
       if (n <= 16) {
@@ -91,6 +91,11 @@
     const top = el("div", "top");
     top.append(el("span", "id", m.id + (m.observer ? " ★" : "")), el("span", "badge " + m.state, m.state));
     d.append(top, el("div", "addr", m.addr + " · inc " + m.incarnation));
+    if (m.rtt_ms !== undefined) {
+      const r = el("div", "rtt");
+      r.append(document.createTextNode("probe round trip "), el("b", "", m.rtt_ms < 10 ? m.rtt_ms.toFixed(2) : m.rtt_ms.toFixed(0)), document.createTextNode(" ms"));
+      d.appendChild(r);
+    }
     const meta = el("div", "meta");
     const keys = Object.keys(m.meta || {}).sort();
     if (!keys.length) meta.appendChild(el("span", "chip", "no metadata"));

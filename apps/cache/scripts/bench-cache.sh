@@ -15,6 +15,7 @@ OUT=${OUT:-BENCHMARKS.md}
 for tool in redis-server redis-benchmark; do
   command -v $tool >/dev/null || { echo "bench-cache: $tool not found (apt-get install redis-server redis-tools)"; exit 1; }
 done
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p out
 (cd apps/cache && CGO_ENABLED=0 go build -o ../../out/libgossip-cache ./cmd/libgossip-cache)
 bin=out/libgossip-cache
@@ -75,7 +76,7 @@ section=$(mktemp)
   echo
   echo "Written by \`make bench-cache\` (apps/cache/scripts/bench-cache.sh); rerun it, do not edit by hand."
   echo
-  echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) logical CPUs, $(uname -sm); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) logical CPUs, $(uname -sm); load average before the run: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Command: \`redis-benchmark -t set,get -n $N -c $CLIENTS -P $PIPELINE -q\` and the same with \`-P 1\`, one run each, against"
   echo "  (a) redis-server $redis_version (no persistence), (b) one libgossip-cache node, (c) a 3-node"
   echo "  libgossip-cache cluster (R=2, W=2, every SET acknowledged by two nodes) through one node; all on 127.0.0.1, one after another."

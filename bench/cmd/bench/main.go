@@ -5,7 +5,19 @@
 //	go run ./bench/cmd/bench -out BENCHMARKS.md -svg bench/pareto.svg
 //
 // The default set takes about 15 minutes on two cores. -short runs every
-// scenario tiny, in seconds, to check the harness.
+// scenario tiny, in seconds, to check the harness. The rewrite keeps the
+// heavy-loss section of the file as it is.
+//
+// With -loss it runs the heavy-loss matrix instead (bench.DefaultLossPlan,
+// about 2 hours; -loss-n, -loss-settings, -loss-cases and -runs select a
+// part of it), rewrites only that section of -out, between its markers,
+// appending it if the file has none, and rewrites the frontier plot
+// -frontier:
+//
+//	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-n 64 -loss-settings fast -loss-cases 30+30s -runs 1
+//
+// -loss -json FILE also saves the raw results; -loss -from-json FILE
+// renders the section and the plot again from them without running.
 package main
 
 import (
@@ -18,7 +30,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/libgossip/libgossip/bench"
 )
@@ -37,8 +52,42 @@ func run(args []string, progress io.Writer) error {
 	jsonOut := fs.String("json", "", "also write the raw results as JSON to this file")
 	short := fs.Bool("short", false, "run the tiny plan (seconds) instead of the default set")
 	runs := fs.Int("runs", 0, "repetitions of every case (default: the plan's)")
+	loss := fs.Bool("loss", false, "run the heavy-loss matrix and rewrite only its section of -out")
+	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
+	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s (default fast,lan)")
+	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
+	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
+	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
+	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *loss {
+		lp := bench.DefaultLossPlan()
+		if *runs > 0 {
+			lp.Runs = *runs
+		}
+		if *lossWindow > 0 {
+			lp.Window = *lossWindow
+		}
+		var err error
+		if lp.Sizes, err = pickSizes(*lossN, lp.Sizes); err != nil {
+			return err
+		}
+		if *lossSettings != "" {
+			lp.Settings = bench.LossSettings()
+		}
+		if lp.Settings, err = pick(*lossSettings, lp.Settings, func(s bench.LossSetting) string { return s.Name }); err != nil {
+			return err
+		}
+		if lp.Scenarios, err = pick(*lossCases, lp.Scenarios, func(s bench.LossScenario) string { return s.Name }); err != nil {
+			return err
+		}
+		cmd := "go run ./bench/cmd/bench " + strings.Join(args, " ")
+		if *fromJSON != "" {
+			return renderLoss(*fromJSON, *out, *frontier, cmd, progress)
+		}
+		return runLoss(lp, *out, *frontier, *jsonOut, cmd, progress)
 	}
 	p := bench.DefaultPlan()
 	if *short {
@@ -65,7 +114,13 @@ func run(args []string, progress io.Writer) error {
 	if err := res.WriteSVG(&pic); err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out, md.Bytes(), 0o644); err != nil {
+	doc := md.Bytes()
+	if old, err := os.ReadFile(*out); err == nil {
+		if sec := bench.LossSection(old); sec != nil {
+			doc = bench.ReplaceLossSection(doc, sec)
+		}
+	}
+	if err := os.WriteFile(*out, doc, 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(*svg, pic.Bytes(), 0o644); err != nil {
@@ -82,4 +137,117 @@ func run(args []string, progress io.Writer) error {
 	}
 	fmt.Fprintf(progress, "wrote %s and %s in %s\n", *out, *svg, res.Wall.Round(1e9))
 	return nil
+}
+
+// runLoss executes lp and rewrites the loss section of out.
+func runLoss(lp bench.LossPlan, out, svg, jsonOut, cmd string, progress io.Writer) error {
+	if lp.Window < 30*time.Second || lp.Window > 60*time.Second {
+		fmt.Fprintf(progress, "note: loss window %s is outside the 30s-60s the report is meant for\n", lp.Window)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := lp.Execute(ctx, progress)
+	if err != nil {
+		return err
+	}
+	res.Cmd = cmd
+	if jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := writeLoss(res, out, svg, cmd); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "rewrote the loss section of %s in %s\n", out, res.Wall.Round(time.Second))
+	return nil
+}
+
+// renderLoss rewrites the loss section of out and the frontier svg from
+// results saved with -json, without running anything.
+func renderLoss(from, out, svg, cmd string, progress io.Writer) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res bench.LossResults
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("-from-json %s: %w", from, err)
+	}
+	if err := writeLoss(&res, out, svg, cmd); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "rewrote the loss section of %s from %s\n", out, from)
+	return nil
+}
+
+// writeLoss writes the frontier svg (unless svg is empty) and the loss
+// section of out.
+func writeLoss(res *bench.LossResults, out, svg, cmd string) error {
+	rel := ""
+	if svg != "" {
+		var pic bytes.Buffer
+		if err := res.WriteSVG(&pic); err != nil {
+			return err
+		}
+		if err := os.WriteFile(svg, pic.Bytes(), 0o644); err != nil {
+			return err
+		}
+		r, err := filepath.Rel(filepath.Dir(out), svg)
+		if err != nil {
+			r = svg
+		}
+		rel = filepath.ToSlash(r)
+	}
+	var sec bytes.Buffer
+	if err := res.WriteMarkdown(&sec, rel, cmd); err != nil {
+		return err
+	}
+	old, err := os.ReadFile(out)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return os.WriteFile(out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644)
+}
+
+// pickSizes parses a comma-separated list of sizes; empty keeps def.
+func pickSizes(list string, def []int) ([]int, error) {
+	if list == "" {
+		return def, nil
+	}
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 4 {
+			return nil, fmt.Errorf("-loss-n: bad size %q (need an integer of at least 4)", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// pick keeps the items of all named in the comma-separated list, in the
+// list's order; empty keeps all.
+func pick[T any](list string, all []T, name func(T) string) ([]T, error) {
+	if list == "" {
+		return all, nil
+	}
+	var out []T
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		i := slices.IndexFunc(all, func(t T) bool { return name(t) == f })
+		if i < 0 {
+			var names []string
+			for _, t := range all {
+				names = append(names, name(t))
+			}
+			return nil, fmt.Errorf("unknown name %q (have %s)", f, strings.Join(names, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
 }

@@ -32,6 +32,7 @@ type ConflictError struct {
 	Current uint64 // the key's version when the command applied; 0: absent
 }
 
+// Error names the key and its current version.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s: key %q is at version %d", ErrConflict, e.Key, e.Current)
 }

@@ -36,6 +36,20 @@ func (n *Node) remoteOwner(v *view, args [][]byte) string {
 	return reps[0]
 }
 
+// ownedHere reports whether args is a single-key command whose key this
+// node coordinates.
+func (n *Node) ownedHere(v *view, args [][]byte) bool {
+	if len(args) < 2 {
+		return false
+	}
+	o, ok := ops[strings.ToLower(string(args[0]))]
+	if !ok || !arityOK(o.arity, len(args)) {
+		return false
+	}
+	reps := v.replicas(string(args[1]), n.cfg.Replicas)
+	return len(reps) > 0 && reps[0] == n.self
+}
+
 // ExecBatch runs pipelined commands (resp.BatchExecutor): each run of
 // consecutive commands owned by the same other member goes there in as
 // few requests as the reply bound allows; the rest run here, in order.
@@ -46,6 +60,28 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, emit f
 		j := i + 1
 		for owner != "" && j < len(cmds) && n.remoteOwner(v, cmds[j]) == owner {
 			j++
+		}
+		if owner == "" {
+			// A run of single-key commands owned here: run them in order,
+			// replicate their writes at once.
+			for j = i; j < len(cmds) && n.ownedHere(v, cmds[j]); j++ {
+			}
+			if j-i < 2 {
+				emit(n.Exec(ctx, proto, cmds[i]))
+				i++
+				continue
+			}
+			replies := make([][]byte, j-i)
+			repl := make([]*pending, j-i)
+			for k := i; k < j; k++ {
+				replies[k-i], repl[k-i] = n.coordinateAsync(ctx, proto, cmds[k])
+			}
+			n.runAll(ctx, replies, repl)
+			for _, r := range replies {
+				emit(r)
+			}
+			i = j
+			continue
 		}
 		if j == i+1 {
 			emit(n.Exec(ctx, proto, cmds[i]))
@@ -87,16 +123,19 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 		return nil, err
 	}
 	var replies [][]byte
+	var repl []*pending
 	size := 0
 	for _, r := range reqs {
-		reply, err := n.serveExec(ctx, r)
+		proto, args, err := n.decodeExec(r)
 		if err != nil {
 			return nil, err
 		}
-		replies = append(replies, reply)
+		reply, fn := n.coordinateAsync(ctx, proto, args)
+		replies, repl = append(replies, reply), append(repl, fn)
 		if size += len(reply); size >= batchReplyBytes {
 			break
 		}
 	}
+	n.runAll(ctx, replies, repl)
 	return peer.EncodeBatch(replies), nil
 }

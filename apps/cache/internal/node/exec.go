@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
 	"github.com/libgossip/libgossip/apps/cache/internal/resp"
@@ -83,8 +84,22 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 	return errReply(errUnreachable)
 }
 
-// coordinate runs a single-key command here, replicating a write.
+// coordinate runs a single-key command here and returns its reply once
+// W replicas have a write.
 func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte {
+	reply, w := n.coordinateAsync(ctx, proto, args)
+	if w != nil && !n.replicate(ctx, []*pending{w})[0] {
+		return errReply(resp.ErrNoReplicas)
+	}
+	return reply
+}
+
+// coordinateAsync runs a single-key command here. A write is applied to
+// the local store before it returns, and returned as pending (nil for a
+// command that wrote nothing) for replicate to send to the other
+// replicas. Callers with several writes replicate them together:
+// replicas keep the newest version whatever the order.
+func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([]byte, *pending) {
 	name := strings.ToLower(string(args[0]))
 	o := ops[name]
 	reads := o.reads || (name == "set" && setReads(args))
@@ -100,19 +115,40 @@ func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte 
 	}
 	reply, next := o.fn(&c)
 	if next == nil {
-		return reply
+		return reply, nil
 	}
 	if next.Deleted {
 		next.Value = nil
+	} else {
+		// The value may alias a whole request buffer (a client's command,
+		// a forwarded batch); store its own copy so the byte bound holds.
+		next.Value = bytes.Clone(next.Value)
 	}
 	next.Version = n.version()
 	if len(next.Value) > n.cfg.Limits.MaxBulk {
-		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
 	}
-	if !n.write(ctx, string(args[1]), *next) {
-		return errReply(resp.ErrNoReplicas)
+	return reply, n.write(string(args[1]), *next)
+}
+
+// runAll replicates a batch's writes together and turns the replies of
+// writes that W replicas did not acknowledge into NOREPLICAS.
+func (n *Node) runAll(ctx context.Context, replies [][]byte, ws []*pending) {
+	var list []*pending
+	var idx []int
+	for i, w := range ws {
+		if w != nil {
+			list, idx = append(list, w), append(idx, i)
+		}
 	}
-	return reply
+	if len(list) == 0 {
+		return
+	}
+	for k, ok := range n.replicate(ctx, list) {
+		if !ok {
+			replies[idx[k]] = errReply(resp.ErrNoReplicas)
+		}
+	}
 }
 
 // read returns key's newest entry: the local copy, or, when there is
@@ -185,67 +221,92 @@ func (n *Node) read(ctx context.Context, key string) (store.Entry, bool) {
 	return best, true
 }
 
-// write stores e here and on key's other replicas and reports whether W
-// of them (capped at the replicas there are) have it. Replicas that
-// missed it get a hint.
-func (n *Node) write(ctx context.Context, key string, e store.Entry) bool {
+// pending is a write applied here and still to be sent to the key's
+// other replicas.
+type pending struct {
+	key    string
+	e      store.Entry
+	v      *view
+	others []string
+	acks   int // replicas that have it
+	need   int // W, capped at the replicas there are
+}
+
+// write stores e here and returns it as pending for replicate.
+func (n *Node) write(key string, e store.Entry) *pending {
 	n.store.Apply(key, e)
 	v := n.view.Load()
 	reps := v.replicas(key, n.cfg.Replicas)
-	acks := 0
-	var others []string
+	w := &pending{key: key, e: e, v: v, need: min(n.cfg.WriteAcks, len(reps))}
 	for _, r := range reps {
 		if r == n.self {
-			acks++
+			w.acks++
 		} else {
-			others = append(others, r)
+			w.others = append(w.others, r)
 		}
 	}
-	need := min(n.cfg.WriteAcks, len(reps))
-	if len(others) == 0 {
-		return acks >= need
+	return w
+}
+
+// replicate sends pending writes to their other replicas, one request a
+// replica (in parallel), and reports for each whether W replicas have
+// it. Replicas that missed a write get a hint.
+func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
+	byTarget := map[string][]*pending{}
+	for _, w := range ws {
+		for _, r := range w.others {
+			byTarget[r] = append(byTarget[r], w)
+		}
 	}
-	payload := peer.EncodeEntries([]peer.KeyEntry{{Key: key, Entry: e}})
-	send := func(r string) bool {
-		m, ok := v.members[r]
+	send := func(r string, group []*pending) bool {
+		m, ok := group[0].v.members[r]
 		if !ok {
 			return false
 		}
+		es := make([]peer.KeyEntry, len(group))
+		for i, w := range group {
+			es[i] = peer.KeyEntry{Key: w.key, Entry: w.e}
+		}
 		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
 		defer cancel()
-		_, err := n.pool.Call(cctx, m.peer, reqApply, payload)
+		_, err := n.pool.Call(cctx, m.peer, reqApply, peer.EncodeEntries(es))
 		return err == nil
 	}
-	if len(others) == 1 {
-		if send(others[0]) {
-			acks++
-		} else {
-			n.hints.add(others[0], key)
-		}
-	} else {
-		ch := make(chan string, len(others))
-		for _, r := range others {
-			go func() {
-				if send(r) {
-					ch <- ""
-				} else {
-					ch <- r
-				}
-			}()
-		}
-		for range others {
-			if r := <-ch; r == "" {
-				acks++
+	var mu sync.Mutex
+	done := func(r string, group []*pending, ok bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, w := range group {
+			if ok {
+				w.acks++
 			} else {
-				n.hints.add(r, key)
+				n.hints.add(r, w.key)
 			}
 		}
 	}
-	if acks < need {
-		n.m.writeFailures.Add(1)
-		return false
+	if len(byTarget) == 1 {
+		for r, g := range byTarget {
+			done(r, g, send(r, g))
+		}
+	} else {
+		var wg sync.WaitGroup
+		for r, g := range byTarget {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				done(r, g, send(r, g))
+			}()
+		}
+		wg.Wait()
 	}
-	return true
+	out := make([]bool, len(ws))
+	for i, w := range ws {
+		out[i] = w.acks >= w.need
+		if !out[i] {
+			n.m.writeFailures.Add(1)
+		}
+	}
+	return out
 }
 
 // multi splits MGET, DEL and EXISTS over their keys.

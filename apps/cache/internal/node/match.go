@@ -1,74 +1,76 @@
 package node
 
 // match reports whether s matches the Redis glob pattern p: * any run,
-// ? one byte, [abc], [^a-z] classes, \ escapes.
+// ? one byte, [abc] and [^a-z] classes, \ escapes. It backtracks only to
+// the last *, so it takes O(len(p)·len(s)) time on any pattern (a
+// hostile KEYS pattern cannot make it exponential).
 func match(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 0 && p[0] == '*' {
-				p = p[1:]
+	px, sx := 0, 0
+	starP, starS := -1, 0
+	for sx < len(s) {
+		if px < len(p) {
+			if p[px] == '*' {
+				starP, starS = px, sx
+				px++
+				continue
 			}
-			if len(p) == 0 {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if match(p, s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if len(s) == 0 {
-				return false
-			}
-		case '[':
-			if len(s) == 0 {
-				return false
-			}
-			q := p[1:]
-			neg := len(q) > 0 && q[0] == '^'
-			if neg {
-				q = q[1:]
-			}
-			hit := false
-			for len(q) > 0 && q[0] != ']' {
-				switch {
-				case q[0] == '\\' && len(q) > 1:
-					hit = hit || q[1] == s[0]
-					q = q[2:]
-				case len(q) > 2 && q[1] == '-' && q[2] != ']':
-					lo, hi := q[0], q[2]
-					if lo > hi {
-						lo, hi = hi, lo
-					}
-					hit = hit || (lo <= s[0] && s[0] <= hi)
-					q = q[3:]
-				default:
-					hit = hit || q[0] == s[0]
-					q = q[1:]
-				}
-			}
-			if hit == neg {
-				return false
-			}
-			if len(q) > 0 {
-				q = q[1:] // the ']'
-			}
-			p = q
-			s = s[1:]
-			continue
-		case '\\':
-			if len(p) > 1 {
-				p = p[1:]
-			}
-			fallthrough
-		default:
-			if len(s) == 0 || p[0] != s[0] {
-				return false
+			if w, ok := matchOne(p[px:], s[sx]); ok {
+				px += w
+				sx++
+				continue
 			}
 		}
-		p, s = p[1:], s[1:]
+		if starP < 0 {
+			return false
+		}
+		starS++
+		px, sx = starP+1, starS
 	}
-	return len(s) == 0
+	for px < len(p) && p[px] == '*' {
+		px++
+	}
+	return px == len(p)
+}
+
+// matchOne matches byte c against the token at the start of p (not a
+// *) and returns the token's width.
+func matchOne(p string, c byte) (int, bool) {
+	switch p[0] {
+	case '?':
+		return 1, true
+	case '\\':
+		if len(p) > 1 {
+			return 2, p[1] == c
+		}
+		return 1, c == '\\'
+	case '[':
+		i := 1
+		neg := i < len(p) && p[i] == '^'
+		if neg {
+			i++
+		}
+		hit := false
+		for i < len(p) && p[i] != ']' {
+			switch {
+			case p[i] == '\\' && i+1 < len(p):
+				hit = hit || p[i+1] == c
+				i += 2
+			case i+2 < len(p) && p[i+1] == '-' && p[i+2] != ']':
+				lo, hi := p[i], p[i+2]
+				if lo > hi {
+					lo, hi = hi, lo
+				}
+				hit = hit || (lo <= c && c <= hi)
+				i += 3
+			default:
+				hit = hit || p[i] == c
+				i++
+			}
+		}
+		if i < len(p) {
+			i++ // the ']'
+		}
+		return i, hit != neg
+	}
+	return 1, p[0] == c
 }

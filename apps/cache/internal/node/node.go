@@ -54,6 +54,7 @@ type Node struct {
 	peerAddr, respAddr     string
 
 	view    atomic.Pointer[view]
+	viewMu  sync.Mutex    // serializes refreshView
 	kick    chan struct{} // a membership change: rebalance
 	ctx     context.Context
 	stop    context.CancelFunc

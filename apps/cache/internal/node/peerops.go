@@ -73,15 +73,25 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 
 // serveExec runs a forwarded single-key command as its coordinator.
 func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
-	proto, args, err := peer.DecodeExec(payload)
+	proto, args, err := n.decodeExec(payload)
 	if err != nil {
 		return nil, err
 	}
+	return n.coordinate(ctx, proto, args), nil
+}
+
+// decodeExec decodes a forwarded command and checks that it is a
+// single-key command with the right arity.
+func (n *Node) decodeExec(payload []byte) (int, [][]byte, error) {
+	proto, args, err := peer.DecodeExec(payload)
+	if err != nil {
+		return 0, nil, err
+	}
 	o, ok := ops[string(lower(args[0]))]
 	if !ok || !arityOK(o.arity, len(args)) {
-		return nil, fmt.Errorf("%w: %q is not a single-key command", peer.ErrMalformed, args[0])
+		return 0, nil, fmt.Errorf("%w: %q is not a single-key command", peer.ErrMalformed, args[0])
 	}
-	return n.coordinate(ctx, proto, args), nil
+	return proto, args, nil
 }
 
 func lower(b []byte) []byte {

@@ -56,6 +56,8 @@ func memberOf(v gossip.NodeView) (member, bool) {
 // refreshView rebuilds the view from gossip's live members when they
 // changed, and wakes the rebalancer.
 func (n *Node) refreshView() {
+	n.viewMu.Lock()
+	defer n.viewMu.Unlock()
 	m := map[string]member{n.self: {peer: n.peerAddr, resp: n.respAddr, boot: n.boot}}
 	for _, v := range n.gossip.LiveMembers() {
 		if v.ID == n.self {

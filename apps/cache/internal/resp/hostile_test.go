@@ -177,3 +177,19 @@ func TestMaxClients(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestCloseRightAfterServe: Close straight after Serve returns (redcon's
+// accept loop may not have started) and leaks nothing.
+func TestCloseRightAfterServe(t *testing.T) {
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewServer(echoExec{}, Limits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s.Serve(ln)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -49,6 +49,7 @@ type Server struct {
 	ctx   context.Context
 	stop  context.CancelFunc
 	rs    *redcon.Server
+	ln    net.Listener
 	wg    sync.WaitGroup
 	ids   atomic.Int64
 	start time.Time
@@ -96,7 +97,7 @@ func (s *Server) Serve(ln net.Listener) {
 	if s.lim.IdleTimeout > 0 {
 		rs.SetIdleClose(s.lim.IdleTimeout)
 	}
-	s.rs = rs
+	s.rs, s.ln = rs, ln
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -108,12 +109,14 @@ func (s *Server) Serve(ln net.Listener) {
 // loop. Handlers still running finish on their own.
 func (s *Server) Close() error {
 	s.stop()
-	var err error
-	if s.rs != nil {
-		err = s.rs.Close()
+	if s.ln != nil {
+		// Closed here, not only through redcon: redcon's Close does nothing
+		// when its accept loop has not started yet.
+		_ = s.ln.Close()
+		_ = s.rs.Close()
 	}
 	s.wg.Wait()
-	return err
+	return nil
 }
 
 func (s *Server) accept(c redcon.Conn) bool {

@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"math"
+	"strings"
+)
+
+// frontierPoint is one implementation at one setting under one condition.
+type frontierPoint struct {
+	setting     string
+	detect, fph Stat // detect max (s), false failures per member-hour
+	// missing counts members, over the runs, that never detected the
+	// crash: detect is then a lower bound.
+	missing int
+}
+
+// frontierPanel is one condition at one size: per implementation, its
+// points in the plan's settings order.
+type frontierPanel struct {
+	title string
+	pts   map[string][]frontierPoint
+}
+
+func (res *LossResults) frontier() []frontierPanel {
+	p := res.Plan
+	var out []frontierPanel
+	idx := map[string]int{}
+	for ci, c := range p.Cases() {
+		if len(res.Runs[ci]) == 0 {
+			continue
+		}
+		key := fmt.Sprintf("%d/%s", c.N, c.Scenario.Name)
+		k, ok := idx[key]
+		if !ok {
+			k = len(out)
+			idx[key] = k
+			out = append(out, frontierPanel{title: fmt.Sprintf("%s, N = %d", c.Scenario.Title, c.N), pts: map[string][]frontierPoint{}})
+		}
+		for name, rs := range res.Runs[ci] {
+			if len(rs) == 0 {
+				continue
+			}
+			out[k].pts[name] = append(out[k].pts[name], frontierPoint{setting: c.Setting.Name,
+				detect: collect(rs, func(r LossRunResult) float64 { return r.Detect.Max }),
+				fph:    collect(rs, LossRunResult.FalsePerMemberHour),
+				missing: func() int {
+					m := 0
+					for _, r := range rs {
+						m += r.Detect.Missing
+					}
+					return m
+				}()})
+		}
+	}
+	return out
+}
+
+// WriteSVG plots the frontier: one panel per condition and size, detection
+// max (s, after the condition) against false failures per member-hour
+// (during it, on a log(1+x) scale so that zero shows), one line per
+// implementation through its settings, each point labelled with its
+// setting. A point where some member never detected the crash is a lower
+// bound: drawn hollow and labelled with ≥.
+func (res *LossResults) WriteSVG(w io.Writer) error {
+	const PW, PH, L, R, T, B, cols = 330.0, 250.0, 50.0, 15.0, 30.0, 40.0, 3
+	panels := res.frontier()
+	rows := (len(panels) + cols - 1) / cols
+	W, H := PW*float64(min(max(len(panels), 1), cols)), 50+PH*float64(max(rows, 1))
+	names := res.names()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
+	sb.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
+	fmt.Fprintf(&sb, `<text x="10" y="18" font-size="13">Detection max (s) against false failures per member-hour, per condition; lower left is better</text>`+"\n")
+	colors := map[string]string{"libgossip": "#1f77b4", "memberlist": "#ff7f0e"}
+	color := func(n string) string {
+		if c := colors[n]; c != "" {
+			return c
+		}
+		return "#2ca02c"
+	}
+	lx := 10.0
+	for _, n := range names {
+		fmt.Fprintf(&sb, `<rect x="%.1f" y="28" width="10" height="10" fill="%s"/><text x="%.1f" y="37">%s</text>`+"\n", lx, color(n), lx+14, html.EscapeString(n))
+		lx += 110
+	}
+	sx := func(x float64) float64 { return math.Log10(1 + max(x, 0)) }
+	for k, pn := range panels {
+		ox, oy := PW*float64(k%cols), 50+PH*float64(k/cols)
+		xmax, ymax := 1.0, 0.0
+		for _, pts := range pn.pts {
+			for _, pt := range pts {
+				xmax = max(xmax, math.Ceil(sx(pt.fph.Max)))
+				ymax = max(ymax, pt.detect.Max)
+			}
+		}
+		ymax = max(math.Ceil(ymax/5)*5, 5)
+		px := func(x float64) float64 { return ox + L + sx(x)/xmax*(PW-L-R) }
+		py := func(y float64) float64 { return oy + PH - B - y/ymax*(PH-T-B) }
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="12">%s</text>`+"\n", ox+L, oy+T-10, html.EscapeString(pn.title))
+		fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", px(0), py(0), ox+PW-R, py(0))
+		fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", px(0), oy+T, px(0), py(0))
+		for e := 0.0; e <= xmax; e++ {
+			v := math.Pow(10, e) - 1
+			if e > 0 {
+				v = math.Pow(10, e)
+			}
+			x := px(v)
+			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", x, oy+T, x, py(0), x, py(0)+14, v)
+		}
+		for y := 0.0; y <= ymax; y += ymax / 5 {
+			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%g</text>`+"\n", px(0), py(y), ox+PW-R, py(y), px(0)-4, py(y)+4, y)
+		}
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">false failures per member-hour</text>`+"\n", ox+L+(PW-L-R)/2, py(0)+30)
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">detect max (s)</text>`+"\n", ox+14, oy+(PH-B+T)/2, ox+14, oy+(PH-B+T)/2)
+		for _, n := range names {
+			pts := pn.pts[n]
+			var line []string
+			for _, pt := range pts {
+				x, y := px(pt.fph.Med), py(pt.detect.Med)
+				line = append(line, fmt.Sprintf("%.1f,%.1f", x, y))
+				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.5"/>`+"\n", x, py(pt.detect.Min), x, py(pt.detect.Max), color(n))
+				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.5"/>`+"\n", px(pt.fph.Min), y, px(pt.fph.Max), y, color(n))
+				fill, label := color(n), pt.setting
+				if pt.missing > 0 { // a lower bound: hollow, marked ≥
+					fill, label = "white", "≥ "+label
+				}
+				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x, y, fill, color(n), x+5, y-5, color(n), html.EscapeString(label))
+			}
+			if len(line) > 1 {
+				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", strings.Join(line, " "), color(n))
+			}
+		}
+	}
+	sb.WriteString("</svg>\n")
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+func implNamesOf(impls []Impl) []string {
+	if len(impls) == 0 {
+		return []string{LibGossip{}.Name(), Memberlist{}.Name()}
+	}
+	out := make([]string, len(impls))
+	for i, im := range impls {
+		out[i] = im.Name()
+	}
+	return out
+}

@@ -1,0 +1,172 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// The loss section of BENCHMARKS.md lies between these two lines; `make
+// bench-loss` rewrites it and `make bench` keeps it as it is.
+const (
+	LossBegin = "<!-- bench-loss:begin -->"
+	LossEnd   = "<!-- bench-loss:end -->"
+)
+
+// LossSection returns the loss section of doc, markers included, or nil.
+func LossSection(doc []byte) []byte {
+	i := bytes.Index(doc, []byte(LossBegin))
+	if i < 0 {
+		return nil
+	}
+	j := bytes.Index(doc[i:], []byte(LossEnd))
+	if j < 0 {
+		return nil
+	}
+	end := i + j + len(LossEnd)
+	if end < len(doc) && doc[end] == '\n' {
+		end++
+	}
+	return doc[i:end]
+}
+
+// ReplaceLossSection returns doc with its loss section replaced by sec, or
+// with sec appended (after a blank line) if doc has none.
+func ReplaceLossSection(doc, sec []byte) []byte {
+	old := LossSection(doc)
+	if old == nil {
+		out := bytes.TrimRight(doc, "\n")
+		if len(out) > 0 {
+			out = append(append([]byte(nil), out...), "\n\n"...)
+		}
+		return append(out, sec...)
+	}
+	i := bytes.Index(doc, old)
+	out := append([]byte(nil), doc[:i]...)
+	out = append(out, sec...)
+	return append(out, doc[i+len(old):]...)
+}
+
+type lossRow struct {
+	name, verb string
+	f          func(LossRunResult) float64
+	missing    func(LossRunResult) int
+	sickOnly   bool
+}
+
+var lossRows = []lossRow{
+	{name: "members whose view was not whole before the window", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.ConvergeMissing) }},
+	{name: "false failure declarations", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalseFailures) }},
+	{name: "members falsely failed", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalselyFailed) }},
+	{name: "false failures per member-hour", verb: "%.1f", f: LossRunResult.FalsePerMemberHour},
+	{name: "suspicions of healthy members", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.Suspicions) }},
+	{name: "refutations", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.Refutations) }},
+	{name: "views whole after loss stops, max (s)", verb: "%.2f", f: func(r LossRunResult) float64 { return r.Heal.Max }, missing: func(r LossRunResult) int { return r.Heal.Missing }},
+	{name: "then: detect a crash, max (s)", verb: "%.2f", f: func(r LossRunResult) float64 { return r.Detect.Max }, missing: func(r LossRunResult) int { return r.Detect.Missing }},
+	{name: "sick member failed by (share of healthy)", verb: "%.2f", f: func(r LossRunResult) float64 { return r.SickFailedShare }, sickOnly: true},
+	{name: "failures declared by the sick member", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FailedBySick) }, sickOnly: true},
+	{name: "stream dials refused", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.DialsRefused) }},
+}
+
+// names returns the implementations' names: Impls, or those of
+// Plan.Impls.
+func (res *LossResults) names() []string {
+	if len(res.Impls) > 0 {
+		return res.Impls
+	}
+	return implNamesOf(res.Plan.Impls)
+}
+
+// WriteMarkdown writes the loss section of BENCHMARKS.md, markers
+// included; svgPath is the frontier plot's path relative to the Markdown
+// file ("" leaves it out) and cmd the command line that produced it. Only
+// cases with results appear.
+func (res *LossResults) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
+	var b bytes.Buffer
+	p := res.Plan
+	names := res.names()
+	b.WriteString(LossBegin + "\n")
+	b.WriteString("## Heavy loss: false failures and healing\n\n")
+	from := ""
+	if res.Cmd != "" && res.Cmd != cmd {
+		from = fmt.Sprintf(" from the saved results of `%s`", res.Cmd)
+	}
+	fmt.Fprintf(&b, "Written by `%s`%s (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd, from)
+	fmt.Fprintf(&b, "- Date: %s\n- Machine: %s\n- Go: %s\n", res.Start.UTC().Format(time.RFC3339), Machine(), runtime.Version())
+	fmt.Fprintf(&b, "- Wall time: %s; %d repetition(s) of every case, one implementation at a time, alternating which runs first.\n", res.Wall.Round(time.Second), p.Runs)
+	fmt.Fprintf(&b, "- Loss window %s; heal limit %s. Every cell is `median (min–max)` over the repetitions; a ratio is libgossip's median over memberlist's.\n\n", p.Window, p.HealLimit)
+	b.WriteString(`N members form a cluster on 127.0.0.1 (real sockets, the same fault
+injector in front of both libraries); then a condition holds for the window
+and is lifted. Nobody crashes, so every failure declaration of a healthy
+member by a healthy member is false. Every condition adds 5 ms + [0, 5 ms)
+latency to each packet. "Stream dials fail" fails that share of every
+member's outgoing TCP dials (bench.DialFaults, in front of package fault's
+wrappers). The sick member loses 80% of what it sends and receives and of
+its streams; its own failure is expected and counted apart. Suspicions and
+refutations of memberlist come from its log lines ("Suspect … has failed",
+"Refuting a suspect/dead message"); libgossip's from its events. Views are
+whole when every member counts exactly the N members again, measured from
+the end of the window; false failures are counted from the start of the
+window until then. After that, with no loss, a healthy member crashes and
+the time until every other member declared it failed is the detection
+figure of the frontier plot (a member that still counts the victim failed
+from the loss never declares it again and is counted missing at the heal
+limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
+50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
+lan = each library's LAN defaults.
+
+`)
+	if svgPath != "" {
+		fmt.Fprintf(&b, "![detection max against false failures per member-hour, per condition](%s)\n\n", svgPath)
+	}
+	cases := p.Cases()
+	for ci, c := range cases {
+		if len(res.Runs[ci]) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "### %s, %s settings, N = %d\n\n", c.Scenario.Title, c.Setting.Name, c.N)
+		fmt.Fprintf(&b, "| figure | %s | ratio |\n|---|%s---|\n", strings.Join(names, " | "), strings.Repeat("---|", len(names)))
+		for _, rw := range lossRows {
+			if rw.sickOnly && c.Scenario.SickLoss == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s |", rw.name)
+			var st []Stat
+			for _, n := range names {
+				rs := res.Runs[ci][n]
+				s := collect(rs, rw.f)
+				st = append(st, s)
+				cell := s.format(rw.verb)
+				m := 0
+				if rw.missing != nil {
+					for _, r := range rs {
+						m += rw.missing(r)
+					}
+				}
+				if m > 0 {
+					cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
+				}
+				fmt.Fprintf(&b, " %s |", cell)
+			}
+			r := "–"
+			if len(st) == 2 {
+				r = ratio(st[0], st[1])
+			}
+			fmt.Fprintf(&b, " %s |\n", r)
+		}
+		b.WriteString("\n")
+	}
+	if len(res.Errors) > 0 {
+		b.WriteString("Runs that failed to start:\n\n")
+		for _, e := range res.Errors {
+			fmt.Fprintf(&b, "- %s\n", e)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(LossEnd + "\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
