@@ -143,7 +143,9 @@ func call(out io.Writer, method, url string, body []byte, v any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	cl := &http.Client{Timeout: 30 * time.Second}
+	defer cl.CloseIdleConnections()
+	res, err := cl.Do(req)
 	if err != nil {
 		return err
 	}
