@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	_ "time/tzdata" // time zones in a FROM scratch image, the same on every member
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
 	"github.com/libgossip/libgossip/apps/job/internal/node"
