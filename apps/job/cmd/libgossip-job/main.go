@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	_ "time/tzdata" // time zones in a FROM scratch image, the same on every member
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
 	"github.com/libgossip/libgossip/apps/job/internal/node"
@@ -143,7 +144,9 @@ func call(out io.Writer, method, url string, body []byte, v any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	cl := &http.Client{Timeout: 30 * time.Second}
+	defer cl.CloseIdleConnections()
+	res, err := cl.Do(req)
 	if err != nil {
 		return err
 	}

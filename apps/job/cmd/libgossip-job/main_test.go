@@ -11,7 +11,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
+
+func TestMain(m *testing.M) { gossiptest.VerifyNone(m) }
 
 // The binary runs a one-member cluster; the client commands add a job,
 // list it, run it now, show its history and delete it.
