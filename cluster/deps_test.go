@@ -47,6 +47,17 @@ func TestDependencies(t *testing.T) {
 		mod+"gossip/...", mod+"net/...", mod+"utils/...") {
 		lower[p] = true
 	}
+	// What the OTel API itself imports: the global providers of
+	// go.opentelemetry.io/otel bring go-logr (its error logger) and
+	// go.opentelemetry.io/auto/sdk (the hook for auto-instrumentation).
+	// Neither is the SDK; otelAPI still refuses otel/sdk and exporters.
+	for _, p := range goList(t, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}",
+		"go.opentelemetry.io/otel", "go.opentelemetry.io/otel/metric", "go.opentelemetry.io/otel/trace",
+		"go.opentelemetry.io/otel/propagation") {
+		if !strings.HasPrefix(p, "go.opentelemetry.io/otel/sdk") && !strings.HasPrefix(p, "go.opentelemetry.io/otel/exporters") {
+			lower[p] = true
+		}
+	}
 	// hashicorp/raft, raft-boltdb and their own imports (empty until
 	// the module requires them).
 	raftDeps := map[string]bool{}

@@ -44,4 +44,17 @@
 //		if lease.Self { /* lead, stamping work with lease.Token */ }
 //	}
 //	err = el.Shutdown(ctx)
+//
+// # Telemetry
+//
+// OpenTelemetry instruments on WithMeterProvider (default the global
+// provider, a no-op unless the program sets one), each with attribute
+// libgossip.election.name:
+//
+//   - libgossip.election.leader_changes ({change}, counter, attribute
+//     self = true when this member became the leader): lease changes
+//     this member saw (a new leader, a new token, or no leader).
+//   - libgossip.election.token ({token}, gauge): the fencing token of the
+//     current lease as this member sees it, 0 without a leader; reported
+//     only between Start and Shutdown.
 package election

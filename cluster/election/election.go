@@ -10,6 +10,7 @@ import (
 
 	"github.com/libgossip/libgossip/cluster/internal/membermeta"
 	"github.com/libgossip/libgossip/gossip"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Errors returned by an Election.
@@ -32,6 +33,8 @@ type options struct {
 	interval  time.Duration
 	log       *slog.Logger
 	onError   func(error)
+
+	meterProvider metric.MeterProvider
 }
 
 // Option configures an Election.
@@ -83,6 +86,7 @@ type Election struct {
 	changes chan Lease
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	tel     *telemetry
 }
 
 // New returns an election named name over node. It starts nothing.
@@ -107,8 +111,13 @@ func New(node *gossip.Node, name string, opts ...Option) (*Election, error) {
 	if o.onError == nil {
 		o.onError = func(err error) { log.Warn("election background error", "err", err) }
 	}
-	return &Election{node: node, name: name, key: TagPrefix + name, o: o, log: log,
-		m: NewMachine(id, 0), changes: make(chan Lease, 1), stop: make(chan struct{})}, nil
+	e := &Election{node: node, name: name, key: TagPrefix + name, o: o, log: log,
+		m: NewMachine(id, 0), changes: make(chan Lease, 1), stop: make(chan struct{})}
+	var err error
+	if e.tel, err = newTelemetry(o.meterProvider, e); err != nil {
+		return nil, fmt.Errorf("election: instruments: %w", err)
+	}
+	return e, nil
 }
 
 // Start publishes this member's candidacy (unless it observes) and starts
@@ -207,6 +216,7 @@ func (e *Election) step(bad map[string]string, published *uint64) {
 		return
 	}
 	e.log.Info("election leader changed", "leader", lease.Leader, "token", lease.Token, "self", lease.Self)
+	e.tel.changed(lease.Self)
 	for sent := false; !sent; {
 		select {
 		case e.changes <- lease:
@@ -241,6 +251,7 @@ func (e *Election) Shutdown(ctx context.Context) error {
 	st := e.state
 	e.state = 2
 	e.mu.Unlock()
+	_ = e.tel.reg.Unregister()
 	if st != 1 {
 		return nil
 	}

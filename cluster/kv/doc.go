@@ -58,6 +58,16 @@
 //   - The store lives in memory: a restarted member starts empty and
 //     catches up from its peers.
 //
+// Instruments (OpenTelemetry, on WithMeterProvider, default the global
+// provider):
+//
+//   - libgossip.kv.keys ({key}, gauge): entries held, tombstones included.
+//   - libgossip.kv.bytes (By, gauge): bytes charged against MaxTotalSize.
+//   - libgossip.kv.merges ({entry}, counter, attribute result = applied,
+//     stale or refused): remote entries merged into the store.
+//   - libgossip.kv.syncs ({exchange}, counter, attribute result = ok or
+//     error): anti-entropy exchanges this member started.
+//
 // Security: the RPC channel authenticates nobody unless WithTLS is set;
 // without it any host that reaches the port can write entries.
 package kv

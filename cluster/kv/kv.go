@@ -51,6 +51,8 @@ type KV struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	ins *instruments
 }
 
 // New returns a KV for node, which the caller starts (and shuts down)
@@ -106,6 +108,9 @@ func New(node *gossip.Node, opts ...Option) (*KV, error) {
 	if err != nil {
 		return nil, err
 	}
+	if k.ins, err = newInstruments(o.meterProvider, k); err != nil {
+		return nil, fmt.Errorf("kv: instruments: %w", err)
+	}
 	return k, nil
 }
 
@@ -150,6 +155,7 @@ func (k *KV) Start(ctx context.Context) error {
 // waits for the KV's goroutines or the end of ctx. It leaves the node
 // running (and the metadata key in place).
 func (k *KV) Shutdown(ctx context.Context) error {
+	_ = k.ins.reg.Unregister()
 	k.mu.Lock()
 	if k.state != 1 {
 		k.state = 2
@@ -365,8 +371,11 @@ func (k *KV) syncWith(addr string) {
 	ctx, cancel := context.WithTimeout(k.ctx, max(k.opts.syncInterval, 2*time.Second))
 	defer cancel()
 	if err := k.exchange(ctx, addr); err != nil {
+		k.ins.syncs.Add(ctx, 1, resultError)
 		k.opts.onError(fmt.Errorf("kv: exchange with %s: %w", addr, err))
+		return
 	}
+	k.ins.syncs.Add(ctx, 1, resultOK)
 }
 
 func (k *KV) exchange(ctx context.Context, addr string) error {

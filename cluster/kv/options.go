@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // MetaKey is the member metadata key under which a KV advertises its RPC
@@ -25,6 +27,8 @@ type options struct {
 	seed         uint64
 	log          *slog.Logger
 	onError      func(error)
+
+	meterProvider metric.MeterProvider
 }
 
 // Option configures a KV.

@@ -24,6 +24,9 @@ type Request struct {
 	Ack bool
 
 	replyTo string
+	// traceparent and tracestate carry the origin's span context (W3C
+	// trace context), empty when it has none.
+	traceparent, tracestate string
 }
 
 // Filter selects the members a query reaches. A member matches when its
@@ -132,6 +135,9 @@ func encodeRequest(r Request) []byte {
 	if r.Ack {
 		flags = 1
 	}
+	if r.traceparent != "" {
+		flags |= flagTrace
+	}
 	e.b = append(e.b, flags, byte(len(r.Filter.IDs)))
 	for _, id := range r.Filter.IDs {
 		e.str(id)
@@ -142,8 +148,17 @@ func encodeRequest(r Request) []byte {
 		e.str(v)
 	}
 	e.str(string(r.Payload))
+	if r.traceparent != "" {
+		e.str(r.traceparent)
+		e.str(r.tracestate)
+	}
 	return e.b
 }
+
+// flagTrace marks a request whose payload is followed by the origin's
+// traceparent and tracestate. Requests without it (from members before
+// tracing) decode as before.
+const flagTrace = 2
 
 // decodeRequest decodes a broadcast query; errors wrap ErrMalformed.
 func decodeRequest(p []byte) (Request, error) {
@@ -169,10 +184,15 @@ func decodeRequest(p []byte) (Request, error) {
 	if pl := d.raw("payload", MaxPayload); len(pl) > 0 {
 		r.Payload = pl
 	}
+	if flags&flagTrace != 0 {
+		r.traceparent = d.str("traceparent", maxTraceField)
+		r.tracestate = d.str("tracestate", maxTraceField)
+	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("trailing bytes")
 	}
-	if d.err == nil && (r.Name == "" || r.From == "" || r.replyTo == "" || r.Timeout <= 0 || flags > 1) {
+	if d.err == nil && (r.Name == "" || r.From == "" || r.replyTo == "" || r.Timeout <= 0 || flags > 1|flagTrace ||
+		(flags&flagTrace != 0 && r.traceparent == "")) {
 		d.fail("missing field")
 	}
 	if d.err != nil {

@@ -22,4 +22,22 @@
 // until the query's timeout. Without WithTLS anyone who reaches the
 // listener can forge a response for a pending query id (ids are random
 // 64-bit numbers, so they must first learn one).
+//
+// Telemetry (OpenTelemetry; WithMeterProvider and WithTracerProvider,
+// default the global providers, no-ops unless the program sets them):
+//
+//   - libgossip.query.sent ({query}, counter): queries this member sent.
+//   - libgossip.query.responses ({response}, counter, attribute result =
+//     ok or error): responses its queries received, each member once.
+//   - libgossip.query.duration (s, histogram): how long a query collected
+//     responses, from send to timeout, Close or Shutdown.
+//   - Span libgossip.query (client) on the origin, from Query to the end
+//     of collection, child of the span in Query's context; span
+//     libgossip.query.handle (server) on each responder around its
+//     handler and reply. The origin's span context travels inside the
+//     query as a W3C traceparent (and tracestate) after the payload,
+//     marked by a flag bit, so the handle span is its child. A query
+//     without it decodes as before; a member built before this field
+//     refuses a traced query as malformed, so upgrade every member before
+//     installing a tracer provider.
 package query

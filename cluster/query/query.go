@@ -18,6 +18,8 @@ import (
 	"github.com/libgossip/libgossip/cluster/internal/membermeta"
 	"github.com/libgossip/libgossip/cluster/internal/rpc"
 	"github.com/libgossip/libgossip/gossip"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Errors of this package. Callers test them with errors.Is.
@@ -70,6 +72,8 @@ type options struct {
 	maxHandlers          int
 	log                  *slog.Logger
 	onError              func(error)
+	meterProvider        metric.MeterProvider
+	tracerProvider       trace.TracerProvider
 }
 
 // Option configures a Querier.
@@ -131,6 +135,7 @@ type Querier struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	tel    *telemetry
 }
 
 // New returns a Querier for node. It opens nothing.
@@ -168,6 +173,9 @@ func New(node *gossip.Node, opts ...Option) (*Querier, error) {
 	q.srv, err = rpc.NewServer(q.serve, frame, rpc.WithTLS(o.serverTLS), rpc.WithMaxConns(o.maxConns, o.perSource))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if q.tel, err = newTelemetry(o); err != nil {
+		return nil, fmt.Errorf("query: instruments: %w", err)
 	}
 	return q, nil
 }
@@ -266,6 +274,8 @@ type Pending struct {
 	acked map[string]bool
 	timer *time.Timer
 	q     *Querier
+	span  trace.Span
+	start time.Time
 }
 
 // Close stops collecting before the timeout.
@@ -286,6 +296,7 @@ func (p *Pending) finish() {
 	p.timer.Stop()
 	close(p.acks)
 	close(p.resps)
+	p.end()
 }
 
 // deliver hands an ack or a response over without blocking; it reports
@@ -311,6 +322,11 @@ func (p *Pending) deliver(r reply) bool {
 		return false
 	}
 	p.seen[r.From] = true
+	if r.Err != "" {
+		p.q.tel.responses.Add(context.Background(), 1, respError)
+	} else {
+		p.q.tel.responses.Add(context.Background(), 1, respOK)
+	}
 	select {
 	case p.resps <- Response{From: r.From, Payload: bytes.Clone(r.Payload), Err: r.Err}:
 		return true
@@ -344,12 +360,15 @@ func (q *Querier) Query(ctx context.Context, name string, payload []byte, p Para
 		return nil, ErrNotRunning
 	}
 	id := q.rng.Uint64()
-	pd := &Pending{ID: id, acks: acks, resps: resps, q: q, seen: map[string]bool{}, acked: map[string]bool{}}
+	r := Request{ID: id, Name: name, Payload: bytes.Clone(payload), From: q.id, Filter: p.Filter, Timeout: p.Timeout, Ack: p.Ack, replyTo: q.opts.advertise}
+	sctx, span := q.tel.tracer.Start(ctx, "libgossip.query", trace.WithSpanKind(trace.SpanKindClient), queryAttrs(r))
+	inject(sctx, &r)
+	pd := &Pending{ID: id, acks: acks, resps: resps, q: q, seen: map[string]bool{}, acked: map[string]bool{}, span: span, start: time.Now()}
 	pd.Acks, pd.Responses = acks, resps
 	q.pending[id] = pd
 	pd.timer = time.AfterFunc(p.Timeout, pd.Close)
 	q.mu.Unlock()
-	r := Request{ID: id, Name: name, Payload: bytes.Clone(payload), From: q.id, Filter: p.Filter, Timeout: p.Timeout, Ack: p.Ack, replyTo: q.opts.advertise}
+	q.tel.sent.Add(ctx, 1)
 	if err := q.node.Broadcast(append(bytes.Clone(broadcastPrefix), encodeRequest(r)...)); err != nil {
 		pd.Close()
 		return nil, fmt.Errorf("query: broadcast: %w", err)
@@ -481,10 +500,14 @@ func (q *Querier) receive(r Request) {
 		}()
 		ctx, cancel := context.WithTimeout(q.ctx, r.Timeout)
 		defer cancel()
+		ctx, span := q.tel.tracer.Start(extract(ctx, r), "libgossip.query.handle", trace.WithSpanKind(trace.SpanKindServer), queryAttrs(r))
+		var herr error
+		defer func() { handled(span, herr) }()
 		if r.Ack {
 			q.send(ctx, r.replyTo, reply{ID: r.ID, From: q.id, Ack: true})
 		}
 		out, err := h(ctx, r)
+		herr = err
 		rp := reply{ID: r.ID, From: q.id, Payload: out}
 		if err != nil {
 			rp.Err, rp.Payload = truncate(err.Error(), 1024), nil

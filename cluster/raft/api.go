@@ -7,6 +7,8 @@ import (
 	"time"
 
 	hraft "github.com/hashicorp/raft"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Result is what a committed command returned.
@@ -27,7 +29,10 @@ type Result struct {
 // ctx error mean the outcome is unknown: the command may have been
 // committed, so a caller that retries must make its commands idempotent.
 // Apply blocks until then or until ctx ends.
-func (s *Server) Apply(ctx context.Context, cmd []byte) (Result, error) {
+func (s *Server) Apply(ctx context.Context, cmd []byte) (res Result, err error) {
+	start := time.Now()
+	ctx, span := s.tel.tracer.Start(ctx, "libgossip.raft.apply", trace.WithAttributes(attribute.Int("libgossip.raft.command_bytes", len(cmd))))
+	defer func() { s.tel.applied(ctx, span, start, res, err) }()
 	r, err := s.running()
 	if err != nil {
 		return Result{}, err

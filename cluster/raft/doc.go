@@ -64,4 +64,25 @@
 // in one goroutine per Server; Shutdown stops raft, closes every raft
 // connection (inbound ones included, which raft's own TCP layer leaves
 // open) and waits for all goroutines, its own and raft's.
+//
+// # Telemetry
+//
+// OpenTelemetry instruments and spans, on WithMeterProvider and
+// WithTracerProvider (default the global providers, no-ops unless the
+// program sets them):
+//
+//   - libgossip.raft.leadership_changes ({change}, counter, attribute
+//     leader = true when this server became leader, false when it
+//     stopped).
+//   - libgossip.raft.apply.duration (s, histogram, attribute result = ok
+//     or error): Apply from call to commit or error.
+//   - libgossip.raft.last_contact (s, gauge): time since a follower last
+//     heard from a leader (hashicorp/raft's LastContact); 0 on the leader;
+//     absent before any contact.
+//   - libgossip.raft.commit_index ({entry}, gauge): the latest index this
+//     server knows committed.
+//   - Span libgossip.raft.apply around Apply, child of the span in its
+//     context, with the command's index.
+//
+// The gauges are observed only between Start and Shutdown.
 package raft

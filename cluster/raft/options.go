@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults of the options.
@@ -38,6 +41,9 @@ type options struct {
 	maxPerIP      int
 	log           *slog.Logger
 	onError       func(error)
+
+	meterProvider  metric.MeterProvider
+	tracerProvider trace.TracerProvider
 }
 
 func defaultOptions() options {

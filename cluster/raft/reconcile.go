@@ -44,6 +44,7 @@ func (s *Server) watchLeadership(r *hraft.Raft) {
 		case <-s.stop:
 			return
 		case v := <-r.LeaderCh():
+			s.tel.leadership(v)
 			if v {
 				s.log.Info("raft leadership acquired")
 			} else {

@@ -49,6 +49,8 @@ type Server struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup // reconcile and leadership goroutines
 	calls    sync.WaitGroup // goroutines waiting on raft futures
+
+	tel *telemetry
 }
 
 // New validates the options and returns a Server that will store its
@@ -92,8 +94,13 @@ func New(node *gossip.Node, fsm FSM, dataDir string, opts ...Option) (*Server, e
 	if err := hraft.ValidateConfig(c); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &Server{node: node, fsm: fsm, dataDir: dataDir, o: o, id: id, log: log, hconf: c,
-		leaderCh: make(chan bool, 1), kick: make(chan struct{}, 1), stop: make(chan struct{})}, nil
+	s := &Server{node: node, fsm: fsm, dataDir: dataDir, o: o, id: id, log: log, hconf: c,
+		leaderCh: make(chan bool, 1), kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	var err error
+	if s.tel, err = newTelemetry(o, s); err != nil {
+		return nil, fmt.Errorf("raft: instruments: %w", err)
+	}
+	return s, nil
 }
 
 // Start opens the stores under the data directory, listens for raft on its
@@ -209,6 +216,7 @@ func (s *Server) publishTag() error {
 // gossip Node still runs, so that the leader treats it as gone. Shutdown
 // does not leave the raft configuration. Shutdown after Shutdown is a no-op.
 func (s *Server) Shutdown(ctx context.Context) error {
+	_ = s.tel.reg.Unregister()
 	s.mu.Lock()
 	if s.state != 1 {
 		s.state = 2
