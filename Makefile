@@ -1,5 +1,5 @@
 # libgossip — the two commands that matter first: `make demo` and `make test`.
-.PHONY: demo test bench bench-loss bench-go fuzz lint sim python c cache bench-cache
+.PHONY: demo test bench bench-loss bench-go fuzz lint sim python c cache bench-cache agent chaos job job-chaos
 
 demo:
 	cd examples && go run ./demo $(ARGS)
@@ -46,7 +46,24 @@ c:
 cache:
 	mkdir -p out && cd apps/cache && CGO_ENABLED=0 go build -o ../../out/libgossip-cache ./cmd/libgossip-cache
 
+# The job scheduler's static binary: out/libgossip-job.
+job:
+	mkdir -p out && cd apps/job && CGO_ENABLED=0 go build -o ../../out/libgossip-job ./cmd/libgossip-job
+
+# The job scheduler's full chaos run: 5 members, 10 jobs @every 1s for 100 s,
+# the leader killed every 10 s (about 2 minutes).
+job-chaos:
+	cd apps/job && LIBGOSSIP_CHAOS=1 go test -race -count=1 -run TestChaos -v -timeout 20m ./internal/node
+
 # redis-benchmark against redis-server, one cache node and a 3-node cache
 # cluster; rewrites the cache section of BENCHMARKS.md (N=... for fewer requests).
 bench-cache:
 	apps/cache/scripts/bench-cache.sh
+
+# The agent's static binary: bin/libgossip (see docs/agent.md).
+agent:
+	cd apps/agent && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ../../bin/libgossip ./cmd/libgossip
+
+# Fault injection on 5 agent containers (Docker); writes docs/chaos.md.
+chaos: agent
+	apps/agent/chaos/run.sh

@@ -65,6 +65,13 @@ type Params struct {
 	ProbeTimeout   time.Duration
 	GossipInterval time.Duration
 	Fanout         int
+	// SuspicionMult, if above zero, replaces both libraries'
+	// SuspicionMult (memberlist's default 4, libgossip's LAN preset's).
+	SuspicionMult int `json:",omitempty"`
+	// FlapThreshold, if not zero, replaces libgossip's FlapThreshold
+	// (negative: flap damping off); memberlist has no such rule and
+	// ignores it.
+	FlapThreshold int `json:",omitempty"`
 }
 
 // Matched returns the matched pair of settings for probe interval p:

@@ -12,6 +12,9 @@ import (
 type frontierPoint struct {
 	setting     string
 	detect, fph Stat // detect max (s), false failures per member-hour
+	// missing counts members, over the runs, that never detected the
+	// crash: detect is then a lower bound.
+	missing int
 }
 
 // frontierPanel is one condition at one size: per implementation, its
@@ -42,7 +45,14 @@ func (res *LossResults) frontier() []frontierPanel {
 			}
 			out[k].pts[name] = append(out[k].pts[name], frontierPoint{setting: c.Setting.Name,
 				detect: collect(rs, func(r LossRunResult) float64 { return r.Detect.Max }),
-				fph:    collect(rs, LossRunResult.FalsePerMemberHour)})
+				fph:    collect(rs, LossRunResult.FalsePerMemberHour),
+				missing: func() int {
+					m := 0
+					for _, r := range rs {
+						m += r.Detect.Missing
+					}
+					return m
+				}()})
 		}
 	}
 	return out
@@ -52,13 +62,14 @@ func (res *LossResults) frontier() []frontierPanel {
 // max (s, after the condition) against false failures per member-hour
 // (during it, on a log(1+x) scale so that zero shows), one line per
 // implementation through its settings, each point labelled with its
-// setting.
+// setting. A point where some member never detected the crash is a lower
+// bound: drawn hollow and labelled with ≥.
 func (res *LossResults) WriteSVG(w io.Writer) error {
 	const PW, PH, L, R, T, B, cols = 330.0, 250.0, 50.0, 15.0, 30.0, 40.0, 3
 	panels := res.frontier()
 	rows := (len(panels) + cols - 1) / cols
 	W, H := PW*float64(min(max(len(panels), 1), cols)), 50+PH*float64(max(rows, 1))
-	names := implNamesOf(res.Plan.Impls)
+	names := res.names()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
 	sb.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
@@ -112,7 +123,11 @@ func (res *LossResults) WriteSVG(w io.Writer) error {
 				line = append(line, fmt.Sprintf("%.1f,%.1f", x, y))
 				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.5"/>`+"\n", x, py(pt.detect.Min), x, py(pt.detect.Max), color(n))
 				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.5"/>`+"\n", px(pt.fph.Min), y, px(pt.fph.Max), y, color(n))
-				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x, y, color(n), x+5, y-5, color(n), html.EscapeString(pt.setting))
+				fill, label := color(n), pt.setting
+				if pt.missing > 0 { // a lower bound: hollow, marked ≥
+					fill, label = "white", "≥ "+label
+				}
+				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x, y, fill, color(n), x+5, y-5, color(n), html.EscapeString(label))
 			}
 			if len(line) > 1 {
 				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", strings.Join(line, " "), color(n))

@@ -32,6 +32,12 @@ func (LibGossip) Config(p Params) gossip.Config {
 	if p.Fanout > 0 {
 		cfg.GossipFanout = p.Fanout
 	}
+	if p.SuspicionMult > 0 {
+		cfg.SuspicionMult = p.SuspicionMult
+	}
+	if p.FlapThreshold != 0 {
+		cfg.FlapThreshold = p.FlapThreshold
+	}
 	return cfg
 }
 

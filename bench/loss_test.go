@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -60,6 +61,19 @@ func TestLossSection(t *testing.T) {
 	got = ReplaceLossSection(withTail, sec("two"))
 	if want := "# Benchmarks\n\ntable\n\n" + string(sec("two")) + "## after\n"; string(got) != want {
 		t.Errorf("replace: got %q, want %q", got, want)
+	}
+	other := "<!-- cache:begin -->\ncache\n<!-- cache:end -->\n"
+	both := ReplaceSection(got, []byte(other))
+	secs := Sections(both)
+	if len(secs) != 2 || !bytes.Equal(secs[0], sec("two")) || string(secs[1]) != other {
+		t.Errorf("Sections = %q, want the loss and the cache sections", secs)
+	}
+	carried := []byte("# Benchmarks, rewritten\n")
+	for _, s := range secs {
+		carried = ReplaceSection(carried, s)
+	}
+	if want := "# Benchmarks, rewritten\n\n" + string(sec("two")) + "\n" + other; string(carried) != want {
+		t.Errorf("carried over: got %q, want %q", carried, want)
 	}
 	if LossSection(doc) != nil || LossSection([]byte(LossBegin+" no end")) != nil {
 		t.Errorf("LossSection found a section where there is none")
@@ -155,7 +169,7 @@ func TestLossReport(t *testing.T) {
 		for k, name := range []string{"libgossip", "memberlist"} {
 			for run := range 2 {
 				res.Runs[ci][name] = append(res.Runs[ci][name], LossRunResult{Impl: name, N: 64, WindowSeconds: 30,
-					FalseFailures: 10 * k * (run + 1), Detect: Spread{Max: float64(2 + k + run)}, Heal: Spread{Max: 1, Missing: run}})
+					FalseFailures: 10 * k * (run + 1), Detect: Spread{Max: float64(2 + k + run), Missing: k * run}, Heal: Spread{Max: 1, Missing: run}})
 			}
 		}
 	}
@@ -173,11 +187,27 @@ func TestLossReport(t *testing.T) {
 	if strings.Contains(md.String(), "50% loss") || strings.Contains(md.String(), "sick member failed") {
 		t.Errorf("markdown shows cases that did not run:\n%s", md.String())
 	}
+	// a report rendered from saved results is the same report
+	saved, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back LossResults
+	if err := json.Unmarshal(saved, &back); err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := back.WriteMarkdown(&again, "bench/frontier.svg", "cmd"); err != nil {
+		t.Fatal(err)
+	}
+	if again.String() != md.String() {
+		t.Errorf("report from saved results differs:\n%s\nwant:\n%s", again.String(), md.String())
+	}
 	if err := res.WriteSVG(&pic); err != nil {
 		t.Fatal(err)
 	}
 	dec := xml.NewDecoder(&pic)
-	polylines, labels := 0, 0
+	polylines, labels, lower := 0, 0, 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -192,13 +222,39 @@ func TestLossReport(t *testing.T) {
 				polylines++
 			}
 		case xml.CharData:
-			if s := string(e); s == "fast" || s == "lan" {
+			switch string(e) {
+			case "fast", "lan":
 				labels++
+			case "≥ fast", "≥ lan":
+				lower++
 			}
 		}
 	}
-	// one panel (N = 64, 30+30s), one line per library through fast and lan
-	if polylines != 2 || labels != 4 {
-		t.Errorf("frontier SVG: %d lines and %d setting labels, want 2 and 4", polylines, labels)
+	// one panel (N = 64, 30+30s), one line per library through fast and
+	// lan; memberlist's points are lower bounds (a member missed the crash)
+	if polylines != 2 || labels != 2 || lower != 2 {
+		t.Errorf("frontier SVG: %d lines, %d setting labels and %d lower bounds, want 2, 2 and 2", polylines, labels, lower)
+	}
+}
+
+func TestParamsReachConfig(t *testing.T) {
+	p := FastParams()
+	p.SuspicionMult, p.FlapThreshold = 5, -1
+	lg := LibGossip{}.Config(p)
+	if lg.SuspicionMult != 5 || lg.FlapThreshold != -1 || lg.ProbeInterval != 200*time.Millisecond || lg.GossipInterval != 50*time.Millisecond {
+		t.Errorf("LibGossip.Config(%+v) = SuspicionMult %d, FlapThreshold %d, probe %v, gossip %v", p, lg.SuspicionMult, lg.FlapThreshold, lg.ProbeInterval, lg.GossipInterval)
+	}
+	if d := (LibGossip{}).Config(Params{}); d.FlapThreshold != gossip.LANConfig().FlapThreshold || d.SuspicionMult != gossip.LANConfig().SuspicionMult {
+		t.Errorf("LibGossip.Config(zero) changed the LAN preset's damping or suspicion: %+v", d)
+	}
+	if ml := (Memberlist{}).Config(p); ml.SuspicionMult != 5 || ml.ProbeTimeout != 100*time.Millisecond {
+		t.Errorf("Memberlist.Config(%+v) = SuspicionMult %d, probe timeout %v", p, ml.SuspicionMult, ml.ProbeTimeout)
+	}
+	names := map[string]bool{}
+	for _, s := range LossSettings() {
+		if names[s.Name] {
+			t.Errorf("LossSettings: %q twice", s.Name)
+		}
+		names[s.Name] = true
 	}
 }

@@ -10,17 +10,29 @@ import (
 
 // LossSetting is a named set of protocol settings for the loss runs.
 type LossSetting struct {
-	// Name is "fast" or "lan" (flags and tables).
-	Name   string `json:"name"`
+	// Name is one of LossSettings' names (flags and tables).
+	Name string `json:"name"`
+	// Params are the settings (zero fields: each library's LAN default).
 	Params Params `json:"params"`
 }
 
-// LossSettings are the settings the loss runs can use, from fastest to
-// slowest: "fast" (FastParams), "500ms" (Matched(500ms)), "lan" (each
-// library's LAN defaults) and "2s" (Matched(2s)). The default plan runs
-// fast and lan; the others add points to the frontier.
+// LossSettings are the settings the loss runs can use: "fast"
+// (FastParams), "500ms" (Matched(500ms)), "lan" (each library's LAN
+// defaults) and "2s" (Matched(2s)); then variants of fast: "fast-s1" and
+// "fast-s4" (SuspicionMult 1 and 4 in both libraries) and "fast-nodamp"
+// (libgossip's flap damping off; for memberlist, which has none, the same
+// as fast). The default plan runs fast and lan; the others add points to
+// the frontier.
 func LossSettings() []LossSetting {
-	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)}}
+	with := func(f func(*Params)) Params {
+		p := FastParams()
+		f(&p)
+		return p
+	}
+	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)},
+		{"fast-s1", with(func(p *Params) { p.SuspicionMult = 1 })},
+		{"fast-s4", with(func(p *Params) { p.SuspicionMult = 4 })},
+		{"fast-nodamp", with(func(p *Params) { p.FlapThreshold = -1 })}}
 }
 
 // LossPlan is the matrix of `make bench-loss`: every size × setting ×
@@ -29,10 +41,12 @@ func LossSettings() []LossSetting {
 // for the CPU.
 type LossPlan struct {
 	// Impls are the implementations compared. Default LibGossip and
-	// Memberlist.
-	Impls []Impl
+	// Memberlist. Not saved in JSON: LossResults.Impls keeps their names.
+	Impls []Impl `json:"-"`
 	// Runs is the number of repetitions of every case. Default 3.
-	Runs      int
+	Runs int
+	// Sizes are the cluster sizes, Settings the protocol settings and
+	// Scenarios the conditions; the matrix is their product.
 	Sizes     []int
 	Settings  []LossSetting
 	Scenarios []LossScenario
@@ -75,7 +89,9 @@ func (p LossPlan) Cases() []LossCase {
 
 // LossResults are everything a LossPlan measured.
 type LossResults struct {
-	Plan  LossPlan
+	// Plan is the plan as run (Impls and Runs filled in).
+	Plan LossPlan
+	// Start is when the plan started; Wall how long it took.
 	Start time.Time
 	Wall  time.Duration
 	// Runs holds the results per case (index into Plan.Cases) and
@@ -83,6 +99,11 @@ type LossResults struct {
 	Runs map[int]map[string][]LossRunResult
 	// Errors are runs that could not be started.
 	Errors []string
+	// Impls are the names of Plan.Impls, in order.
+	Impls []string
+	// Cmd is the command line that measured the results, if its caller
+	// set it; a report rendered later from saved results names it.
+	Cmd string `json:",omitempty"`
 }
 
 // Execute runs p, writing one progress line per run to progress.
@@ -93,7 +114,7 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 	if p.Runs == 0 {
 		p.Runs = 3
 	}
-	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}}
+	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}, Impls: implNamesOf(p.Impls)}
 	for run := range p.Runs {
 		for ci, c := range p.Cases() {
 			order := p.Impls
@@ -117,9 +138,9 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 					res.Runs[ci] = map[string][]LossRunResult{}
 				}
 				res.Runs[ci][impl.Name()] = append(res.Runs[ci][impl.Name()], r)
-				fmt.Fprintf(progress, "%-10s %-22v run %d: false failures %d (%d members) suspicions %d refutations %d heal %.2fs%s (%.0fs)\n",
+				fmt.Fprintf(progress, "%-10s %-22v run %d: false failures %d (%d members) suspicions %d refutations %d heal %.2fs%s detect %.2fs (%.0fs)\n",
 					impl.Name(), c, run+1, r.FalseFailures, r.FalselyFailed, r.Suspicions, r.Refutations, r.Heal.Max,
-					missingNote(r.Heal.Missing), time.Since(t).Seconds())
+					missingNote(r.Heal.Missing), r.Detect.Max, time.Since(t).Seconds())
 			}
 		}
 	}

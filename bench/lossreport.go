@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -17,26 +18,59 @@ const (
 )
 
 // LossSection returns the loss section of doc, markers included, or nil.
-func LossSection(doc []byte) []byte {
-	i := bytes.Index(doc, []byte(LossBegin))
+func LossSection(doc []byte) []byte { return section(doc, LossBegin, LossEnd) }
+
+func section(doc []byte, begin, end string) []byte {
+	i := bytes.Index(doc, []byte(begin))
 	if i < 0 {
 		return nil
 	}
-	j := bytes.Index(doc[i:], []byte(LossEnd))
+	j := bytes.Index(doc[i:], []byte(end))
 	if j < 0 {
 		return nil
 	}
-	end := i + j + len(LossEnd)
-	if end < len(doc) && doc[end] == '\n' {
-		end++
+	e := i + j + len(end)
+	if e < len(doc) && doc[e] == '\n' {
+		e++
 	}
-	return doc[i:end]
+	return doc[i:e]
 }
 
-// ReplaceLossSection returns doc with its loss section replaced by sec, or
-// with sec appended (after a blank line) if doc has none.
-func ReplaceLossSection(doc, sec []byte) []byte {
-	old := LossSection(doc)
+// markerRE matches a section's begin marker and names the section.
+var markerRE = regexp.MustCompile(`<!-- ([a-z0-9-]+):begin -->`)
+
+// Sections returns every marked section of doc — from a line
+// "<!-- NAME:begin -->" to its "<!-- NAME:end -->", markers included —
+// in order. Other commands (make bench-loss, make bench-cache) own them;
+// make bench carries them over when it rewrites the file.
+func Sections(doc []byte) [][]byte {
+	var out [][]byte
+	rest := doc
+	for {
+		m := markerRE.FindSubmatchIndex(rest)
+		if m == nil {
+			return out
+		}
+		name := string(rest[m[2]:m[3]])
+		sec := section(rest[m[0]:], "<!-- "+name+":begin -->", "<!-- "+name+":end -->")
+		if sec == nil {
+			return out
+		}
+		out = append(out, sec)
+		rest = rest[m[0]+len(sec):]
+	}
+}
+
+// ReplaceSection returns doc with the section named by sec's begin marker
+// replaced by sec, or with sec appended (after a blank line) if doc has no
+// such section. sec must start with a begin marker.
+func ReplaceSection(doc, sec []byte) []byte {
+	m := markerRE.FindSubmatch(sec)
+	if m == nil {
+		return doc
+	}
+	name := string(m[1])
+	old := section(doc, "<!-- "+name+":begin -->", "<!-- "+name+":end -->")
 	if old == nil {
 		out := bytes.TrimRight(doc, "\n")
 		if len(out) > 0 {
@@ -50,6 +84,9 @@ func ReplaceLossSection(doc, sec []byte) []byte {
 	return append(out, doc[i+len(old):]...)
 }
 
+// ReplaceLossSection is ReplaceSection for the loss section.
+func ReplaceLossSection(doc, sec []byte) []byte { return ReplaceSection(doc, sec) }
+
 type lossRow struct {
 	name, verb string
 	f          func(LossRunResult) float64
@@ -58,6 +95,7 @@ type lossRow struct {
 }
 
 var lossRows = []lossRow{
+	{name: "members whose view was not whole before the window", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.ConvergeMissing) }},
 	{name: "false failure declarations", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalseFailures) }},
 	{name: "members falsely failed", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.FalselyFailed) }},
 	{name: "false failures per member-hour", verb: "%.1f", f: LossRunResult.FalsePerMemberHour},
@@ -70,6 +108,15 @@ var lossRows = []lossRow{
 	{name: "stream dials refused", verb: "%.0f", f: func(r LossRunResult) float64 { return float64(r.DialsRefused) }},
 }
 
+// names returns the implementations' names: Impls, or those of
+// Plan.Impls.
+func (res *LossResults) names() []string {
+	if len(res.Impls) > 0 {
+		return res.Impls
+	}
+	return implNamesOf(res.Plan.Impls)
+}
+
 // WriteMarkdown writes the loss section of BENCHMARKS.md, markers
 // included; svgPath is the frontier plot's path relative to the Markdown
 // file ("" leaves it out) and cmd the command line that produced it. Only
@@ -77,16 +124,14 @@ var lossRows = []lossRow{
 func (res *LossResults) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
 	var b bytes.Buffer
 	p := res.Plan
-	names := make([]string, 0, len(p.Impls))
-	for _, i := range p.Impls {
-		names = append(names, i.Name())
-	}
-	if len(names) == 0 {
-		names = []string{LibGossip{}.Name(), Memberlist{}.Name()}
-	}
+	names := res.names()
 	b.WriteString(LossBegin + "\n")
 	b.WriteString("## Heavy loss: false failures and healing\n\n")
-	fmt.Fprintf(&b, "Written by `%s` (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd)
+	from := ""
+	if res.Cmd != "" && res.Cmd != cmd {
+		from = fmt.Sprintf(" from the saved results of `%s`", res.Cmd)
+	}
+	fmt.Fprintf(&b, "Written by `%s`%s (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd, from)
 	fmt.Fprintf(&b, "- Date: %s\n- Machine: %s\n- Go: %s\n", res.Start.UTC().Format(time.RFC3339), Machine(), runtime.Version())
 	fmt.Fprintf(&b, "- Wall time: %s; %d repetition(s) of every case, one implementation at a time, alternating which runs first.\n", res.Wall.Round(time.Second), p.Runs)
 	fmt.Fprintf(&b, "- Loss window %s; heal limit %s. Every cell is `median (min–max)` over the repetitions; a ratio is libgossip's median over memberlist's.\n\n", p.Window, p.HealLimit)
@@ -104,9 +149,13 @@ whole when every member counts exactly the N members again, measured from
 the end of the window; false failures are counted from the start of the
 window until then. After that, with no loss, a healthy member crashes and
 the time until every other member declared it failed is the detection
-figure of the frontier plot. Settings: fast = probe 200 ms, timeout 100 ms, gossip
+figure of the frontier plot (a member that still counts the victim failed
+from the loss never declares it again and is counted missing at the heal
+limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
-lan = each library's LAN defaults.
+lan = each library's LAN defaults; fast-s1 and fast-s4 = fast with
+SuspicionMult 1 or 4 in both; fast-nodamp = fast with libgossip's flap
+damping off (memberlist has none).
 
 `)
 	if svgPath != "" {

@@ -46,6 +46,9 @@ func (Memberlist) Config(p Params) *memberlist.Config {
 	if p.Fanout > 0 {
 		c.GossipNodes = p.Fanout
 	}
+	if p.SuspicionMult > 0 {
+		c.SuspicionMult = p.SuspicionMult
+	}
 	return c
 }
 

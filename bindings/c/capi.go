@@ -13,7 +13,7 @@ import (
 )
 
 // Version is the library version reported by gossip_version.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // handles is the one registry of every object given to C. A C API needs
 // process-wide state: C holds plain integers and every entry point must find

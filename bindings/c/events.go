@@ -49,8 +49,57 @@ func deliverEvent(g *gate, fn C.gossip_event_fn, user C.uintptr_t, e core.Event,
 	if !e.Time.IsZero() {
 		ev.time_ms = C.int64_t(e.Time.UnixMilli())
 	}
+	ev.origin = cOrigin(e.Origin)
+	if acc := cAccusers(e.Accusers); acc != nil {
+		defer acc.free()
+		ev.accusers = acc.ptr
+		ev.accusers_len = C.size_t(acc.n)
+	}
 	C.lg_call_event(fn, user, ev, C.uint64_t(h))
 	return true
+}
+
+// cOrigin maps a core origin to its GOSSIP_ORIGIN_* constant; an origin
+// this binding does not know becomes GOSSIP_ORIGIN_UNKNOWN.
+func cOrigin(o core.EventOrigin) C.int {
+	switch o {
+	case core.OriginLocal:
+		return C.GOSSIP_ORIGIN_LOCAL
+	case core.OriginGossip:
+		return C.GOSSIP_ORIGIN_GOSSIP
+	}
+	return C.GOSSIP_ORIGIN_UNKNOWN
+}
+
+// cStrArray is a C array of C strings allocated with malloc.
+type cStrArray struct {
+	ptr **C.lg_cchar
+	n   int
+}
+
+// cAccusers copies at most GOSSIP_MAX_ACCUSERS ids into a C array, or
+// returns nil when there are none. The caller frees it after the callback.
+func cAccusers(ids []string) *cStrArray {
+	if len(ids) > C.GOSSIP_MAX_ACCUSERS {
+		ids = ids[:C.GOSSIP_MAX_ACCUSERS]
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ptr := (**C.lg_cchar)(C.calloc(C.size_t(len(ids)), C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	arr := unsafe.Slice(ptr, len(ids))
+	for i, id := range ids {
+		arr[i] = C.CString(id)
+	}
+	return &cStrArray{ptr: ptr, n: len(ids)}
+}
+
+// free releases the strings and the array.
+func (a *cStrArray) free() {
+	for _, p := range unsafe.Slice(a.ptr, a.n) {
+		C.free(unsafe.Pointer(p))
+	}
+	C.free(unsafe.Pointer(a.ptr))
 }
 
 // deliverPacket calls a core's send callback with C copies of m, through g

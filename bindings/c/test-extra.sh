@@ -16,7 +16,7 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O1 -g -I"$pref
 echo "--- building libgossip (c-shared, c-archive)"
 ./build.sh "$prefix" >/dev/null
 
-for t in test_capi test_lifecycle; do
+for t in test_capi test_lifecycle test_events; do
   echo "--- C tests: $t (shared library)"
   $CC "${CFLAGS[@]}" "tests/$t.c" -L"$prefix/lib" -lgossip -lpthread \
     -Wl,-rpath,"$prefix/lib" -o "$prefix/$t"

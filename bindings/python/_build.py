@@ -17,7 +17,7 @@ import tarfile
 import zipfile
 
 NAME = "libgossip"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
 PKG = os.path.join(HERE, NAME)
 LIBS = ("libgossip.so", "libgossip.dylib")

@@ -6,7 +6,7 @@
 //
 // The default set takes about 15 minutes on two cores. -short runs every
 // scenario tiny, in seconds, to check the harness. The rewrite keeps the
-// heavy-loss section of the file as it is.
+// marked sections other commands own (heavy loss, cache) as they are.
 //
 // With -loss it runs the heavy-loss matrix instead (bench.DefaultLossPlan,
 // about 2 hours; -loss-n, -loss-settings, -loss-cases and -runs select a
@@ -15,6 +15,9 @@
 // -frontier:
 //
 //	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-n 64 -loss-settings fast -loss-cases 30+30s -runs 1
+//
+// -loss -json FILE also saves the raw results; -loss -from-json FILE
+// renders the section and the plot again from them without running.
 package main
 
 import (
@@ -51,8 +54,9 @@ func run(args []string, progress io.Writer) error {
 	runs := fs.Int("runs", 0, "repetitions of every case (default: the plan's)")
 	loss := fs.Bool("loss", false, "run the heavy-loss matrix and rewrite only its section of -out")
 	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
-	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s (default fast,lan)")
+	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp (default fast,lan)")
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
+	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	if err := fs.Parse(args); err != nil {
@@ -79,7 +83,11 @@ func run(args []string, progress io.Writer) error {
 		if lp.Scenarios, err = pick(*lossCases, lp.Scenarios, func(s bench.LossScenario) string { return s.Name }); err != nil {
 			return err
 		}
-		return runLoss(lp, *out, *frontier, *jsonOut, "go run ./bench/cmd/bench "+strings.Join(args, " "), progress)
+		cmd := "go run ./bench/cmd/bench " + strings.Join(args, " ")
+		if *fromJSON != "" {
+			return renderLoss(*fromJSON, *out, *frontier, cmd, progress)
+		}
+		return runLoss(lp, *out, *frontier, *jsonOut, cmd, progress)
 	}
 	p := bench.DefaultPlan()
 	if *short {
@@ -108,8 +116,8 @@ func run(args []string, progress io.Writer) error {
 	}
 	doc := md.Bytes()
 	if old, err := os.ReadFile(*out); err == nil {
-		if sec := bench.LossSection(old); sec != nil {
-			doc = bench.ReplaceLossSection(doc, sec)
+		for _, sec := range bench.Sections(old) {
+			doc = bench.ReplaceSection(doc, sec)
 		}
 	}
 	if err := os.WriteFile(*out, doc, 0o644); err != nil {
@@ -142,6 +150,44 @@ func runLoss(lp bench.LossPlan, out, svg, jsonOut, cmd string, progress io.Write
 	if err != nil {
 		return err
 	}
+	res.Cmd = cmd
+	if jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := writeLoss(res, out, svg, cmd); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "rewrote the loss section of %s in %s\n", out, res.Wall.Round(time.Second))
+	return nil
+}
+
+// renderLoss rewrites the loss section of out and the frontier svg from
+// results saved with -json, without running anything.
+func renderLoss(from, out, svg, cmd string, progress io.Writer) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var res bench.LossResults
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("-from-json %s: %w", from, err)
+	}
+	if err := writeLoss(&res, out, svg, cmd); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "rewrote the loss section of %s from %s\n", out, from)
+	return nil
+}
+
+// writeLoss writes the frontier svg (unless svg is empty) and the loss
+// section of out.
+func writeLoss(res *bench.LossResults, out, svg, cmd string) error {
 	rel := ""
 	if svg != "" {
 		var pic bytes.Buffer
@@ -165,20 +211,7 @@ func runLoss(lp bench.LossPlan, out, svg, jsonOut, cmd string, progress io.Write
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	if err := os.WriteFile(out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644); err != nil {
-		return err
-	}
-	if jsonOut != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(progress, "rewrote the loss section of %s in %s\n", out, res.Wall.Round(time.Second))
-	return nil
+	return os.WriteFile(out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644)
 }
 
 // pickSizes parses a comma-separated list of sizes; empty keeps def.

@@ -130,6 +130,23 @@ typedef uint64_t gossip_view_t;
 #define GOSSIP_EVENT_LEFT 6     /* a member left gracefully */
 #define GOSSIP_EVENT_CONFLICT 7 /* two live members claim one id */
 #define GOSSIP_EVENT_USER 8     /* a user broadcast arrived */
+#define GOSSIP_EVENT_REFUTED 9  /* this member refuted a suspicion or death
+                                   of itself (raised its incarnation) */
+
+/** Event origins (gossip_event.origin): what made this member observe the
+ * event. 0 is never produced by the library; it is what a zeroed event
+ * holds. */
+#define GOSSIP_ORIGIN_UNKNOWN 0
+/** This member's own timers and probes (a failure declared when its own
+ * suspicion timeout ran out, a suspicion raised after its own probe failed)
+ * or a call of its owner (meet, set_meta, ...). */
+#define GOSSIP_ORIGIN_LOCAL 1
+/** A message from another member (a failure or suspicion learned from
+ * gossip, an announcement, a broadcast). */
+#define GOSSIP_ORIGIN_GOSSIP 2
+
+/** The most accusers a gossip_event lists. */
+#define GOSSIP_MAX_ACCUSERS 16
 
 /** Pass as now_ms to gossip_core_* to use the system clock. */
 #define GOSSIP_NOW (-1)
@@ -212,8 +229,16 @@ gossip_status gossip_view_meta_keys(gossip_view_t v, char ***keys, size_t *n);
 
 /**
  * gossip_event describes one membership change or user broadcast. It and
- * every pointer and handle in it are valid only during the callback; copy
- * what you keep (gossip_view_clone for the member).
+ * every pointer and handle in it (the accusers array and its strings
+ * included) are valid only during the callback; copy what you keep
+ * (gossip_view_clone for the member).
+ *
+ * ABI: the library allocates every gossip_event and only passes a pointer
+ * to callbacks; programs never allocate one or take its size. New fields are
+ * therefore only ever appended at the end, and a program compiled against
+ * an older header (which reads only the fields it knows) keeps working
+ * unchanged with a newer library. origin, accusers and accusers_len were
+ * appended in version 0.2.0 (gossip_version()).
  */
 typedef struct gossip_event {
     int type;             /* GOSSIP_EVENT_* */
@@ -225,6 +250,18 @@ typedef struct gossip_event {
     const uint8_t *payload; /* GOSSIP_EVENT_USER: the broadcast's bytes */
     size_t payload_len;
     int64_t time_ms;      /* the now of the call that produced the event */
+    int origin;           /* GOSSIP_ORIGIN_*: own timer/call or gossip */
+    /* The ids of the members that suspected or declared the member failed,
+     * for GOSSIP_EVENT_SUSPECT, _FAILED and _REFUTED, in the order their
+     * accusations arrived (this member's own id when it accused); at most
+     * GOSSIP_MAX_ACCUSERS. A failure declared by this member's own timer
+     * (origin GOSSIP_ORIGIN_LOCAL) lists every accuser its suspicion
+     * collected; one learned from gossip lists the member that declared it.
+     * accusers is NULL when accusers_len is 0. The array and its strings are
+     * owned by the library and valid only during the callback: copy them,
+     * never free them. */
+    const char *const *accusers;
+    size_t accusers_len;
 } gossip_event;
 
 /** Receives events. user is the pointer given at registration. */

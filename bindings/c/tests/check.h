@@ -40,13 +40,13 @@ static int checks;
         CHECK(st_ == GOSSIP_OK, "%s returned %s", #call, gossip_status_name(st_)); \
     } while (0)
 
-static int64_t mono_ms(void) {
+static inline int64_t mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms) {
+static inline void sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }

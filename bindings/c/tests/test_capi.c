@@ -520,6 +520,9 @@ typedef struct watch {
     pthread_mutex_t mu;
     int joins, failed, left, updates;
     char failed_id[64];
+    int failed_origin;          /* of the first failure */
+    size_t failed_naccusers;
+    char failed_accuser[64];    /* its first accuser */
 } watch;
 
 static void on_node_event(void *user, const gossip_event *ev) {
@@ -530,7 +533,12 @@ static void on_node_event(void *user, const gossip_event *ev) {
     case GOSSIP_EVENT_UPDATE: w->updates++; break;
     case GOSSIP_EVENT_LEFT: w->left++; break;
     case GOSSIP_EVENT_FAILED:
-        w->failed++;
+        if (w->failed++ == 0) {
+            w->failed_origin = ev->origin;
+            w->failed_naccusers = ev->accusers_len;
+            snprintf(w->failed_accuser, sizeof w->failed_accuser, "%s",
+                     ev->accusers_len > 0 ? ev->accusers[0] : "");
+        }
         snprintf(w->failed_id, sizeof w->failed_id, "%s", ev->id);
         break;
     }
@@ -611,6 +619,13 @@ static void test_node_cluster(const char *scheme) {
     while (watch_get(&w[0], &w[0].failed) == 0 && mono_ms() - crash < 15000) sleep_ms(20);
     CHECK(watch_get(&w[0], &w[0].failed) > 0 && strcmp(w[0].failed_id, "node-3") == 0,
           "%s: failure of node-3 not seen (failed=%d)", scheme, w[0].failed);
+    pthread_mutex_lock(&w[0].mu);
+    CHECK(w[0].failed_origin == GOSSIP_ORIGIN_LOCAL || w[0].failed_origin == GOSSIP_ORIGIN_GOSSIP,
+          "%s: failure origin %d", scheme, w[0].failed_origin);
+    CHECK(w[0].failed_naccusers >= 1 && w[0].failed_naccusers <= GOSSIP_MAX_ACCUSERS &&
+              (strcmp(w[0].failed_accuser, "node-1") == 0 || strcmp(w[0].failed_accuser, "node-2") == 0),
+          "%s: failure accusers %zu, first %s", scheme, w[0].failed_naccusers, w[0].failed_accuser);
+    pthread_mutex_unlock(&w[0].mu);
     printf("node cluster (%s): formed, failure of node-3 seen after %lld ms\n", scheme,
            (long long)(mono_ms() - crash));
 

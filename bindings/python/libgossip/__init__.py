@@ -47,12 +47,12 @@ from ._errors import (GossipError, InternalError, InvalidArgumentError, InvalidH
                       MalformedError, NetworkError, NotFoundError, StateError, TimeoutError)
 from ._events import EventStream
 from ._node import Node, gossip_node
-from ._view import Config, Event, EventType, NodeView, State, Stats, node_view
+from ._view import Config, Event, EventOrigin, EventType, NodeView, State, Stats, node_view
 
 __all__ = [
     "GossipError", "InvalidArgumentError", "InvalidHandleError", "MalformedError",
     "StateError", "NetworkError", "TimeoutError", "NotFoundError", "InternalError",
-    "State", "EventType", "Event", "EventStream", "Config", "Stats",
+    "State", "EventType", "EventOrigin", "Event", "EventStream", "Config", "Stats",
     "node_view", "NodeView", "gossip_core", "GossipCore", "gossip_node", "Node",
     "version", "library_path", "wait_for", "GOSSIP_NOW",
 ]

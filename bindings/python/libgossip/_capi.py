@@ -16,6 +16,11 @@ import os
 import sys
 import threading
 
+# The oldest C library whose struct gossip_event matches CEvent: an older
+# one lacks the origin and accuser fields, so it is refused at load time
+# rather than read past the end of its events.
+MIN_VERSION = (0, 2, 0)
+
 c_status = ctypes.c_int
 c_handle = ctypes.c_uint64
 
@@ -35,6 +40,10 @@ class CEvent(ctypes.Structure):
         ("payload", ctypes.POINTER(ctypes.c_uint8)),
         ("payload_len", ctypes.c_size_t),
         ("time_ms", ctypes.c_int64),
+        # appended in libgossip 0.2.0 (see MIN_VERSION)
+        ("origin", ctypes.c_int),
+        ("accusers", ctypes.POINTER(ctypes.c_char_p)),
+        ("accusers_len", ctypes.c_size_t),
     ]
 
 
@@ -151,6 +160,15 @@ def candidates():
     return out
 
 
+def _version_tuple(v):
+    """Parses "1.2.3" into (1, 2, 3); unparsable parts count as 0."""
+    out = []
+    for part in v.split(".")[:3]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        out.append(int(digits) if digits else 0)
+    return tuple(out)
+
+
 def lib():
     """Returns the loaded library, loading it on first use."""
     global _lib
@@ -172,6 +190,11 @@ def lib():
                     fn = getattr(dll, fname)
                     fn.argtypes = args
                     fn.restype = res
+                ver = dll.gossip_version().decode()
+                if _version_tuple(ver) < MIN_VERSION:
+                    errors.append("%s: version %s, need %s or newer" % (
+                        path, ver, ".".join(map(str, MIN_VERSION))))
+                    continue
                 _lib = dll
                 break
             else:

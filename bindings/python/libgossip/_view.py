@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import ctypes
 import enum
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _capi
 from ._convert import enc, take_string
 from ._errors import call, raise_for
 
-__all__ = ["State", "EventType", "node_view", "NodeView", "Event", "Config", "Stats"]
+__all__ = ["State", "EventType", "EventOrigin", "node_view", "NodeView", "Event", "Config", "Stats"]
 
 
 class State(enum.IntEnum):
@@ -32,6 +32,22 @@ class EventType(enum.IntEnum):
     LEFT = 6
     CONFLICT = 7
     USER = 8
+    REFUTED = 9
+    """This member refuted a suspicion or death of itself (it raised its
+    incarnation); ``node`` is its own view after the refutation."""
+
+
+class EventOrigin(enum.IntEnum):
+    """What made this member observe an event (GOSSIP_ORIGIN_*)."""
+    UNKNOWN = 0
+    """Never produced by the library (an origin this binding does not know)."""
+    LOCAL = 1
+    """This member's own timers and probes (a failure declared when its own
+    suspicion timeout ran out, a suspicion raised after its own probe
+    failed) or a call of its owner (meet, set_meta...)."""
+    GOSSIP = 2
+    """A message from another member (a failure or suspicion learned from
+    gossip, an announcement, a broadcast)."""
 
 
 class node_view:
@@ -166,22 +182,35 @@ def views(arr: Any, n: ctypes.c_size_t) -> List[node_view]:
 
 class Event:
     """A membership change or user broadcast: ``type`` (EventType),
-    ``node`` (node_view after the change), ``payload`` (bytes, for USER)
-    and ``time`` (seconds since the epoch of the call that produced it)."""
+    ``node`` (node_view after the change), ``payload`` (bytes, for USER),
+    ``time`` (seconds since the epoch of the call that produced it),
+    ``origin`` (EventOrigin: LOCAL when this member's own timer, probe or
+    call produced it, GOSSIP when learned from another member) and
+    ``accusers`` (for SUSPECT, FAILED and REFUTED: the ids of the members
+    that suspected or declared the member failed, in the order their
+    accusations arrived, this member's own id when it accused; at most 16;
+    a failure declared by this member's own timer lists every accuser its
+    suspicion collected, one learned from gossip the member that declared
+    it; empty otherwise)."""
 
-    __slots__ = ("type", "node", "payload", "time")
+    __slots__ = ("type", "node", "payload", "time", "origin", "accusers")
 
     type: Union[EventType, int]
     node: node_view
     payload: bytes
     time: float
+    origin: EventOrigin
+    accusers: Tuple[str, ...]
 
     def __init__(self, type: Union[EventType, int], node: node_view, payload: bytes = b"",
-                 time: float = 0.0) -> None:
+                 time: float = 0.0, origin: EventOrigin = EventOrigin.UNKNOWN,
+                 accusers: Sequence[str] = ()) -> None:
         self.type = type
         self.node = node
         self.payload = payload
         self.time = time
+        self.origin = origin
+        self.accusers = tuple(accusers)
 
     @classmethod
     def from_c(cls, ev: Any) -> "Event":
@@ -193,10 +222,19 @@ class Event:
             t = EventType(e.type)
         except ValueError:
             t = e.type
-        return cls(t, node_view.from_c(e.member), payload, e.time_ms / 1000.0)
+        try:
+            origin = EventOrigin(e.origin)
+        except ValueError:
+            origin = EventOrigin.UNKNOWN
+        accusers = tuple(e.accusers[i].decode("utf-8", "replace")
+                         for i in range(e.accusers_len) if e.accusers[i] is not None)
+        return cls(t, node_view.from_c(e.member), payload, e.time_ms / 1000.0, origin, accusers)
 
     def __repr__(self) -> str:
         name = self.type.name.lower() if isinstance(self.type, EventType) else self.type
+        if self.accusers:
+            return "Event(%s %s@%s accused by %s)" % (name, self.node.id, self.node.address,
+                                                     ",".join(self.accusers))
         return "Event(%s %s@%s)" % (name, self.node.id, self.node.address)
 
 

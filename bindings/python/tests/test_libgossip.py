@@ -239,6 +239,12 @@ class NodeCluster(unittest.TestCase):
                     return any(e.type == libgossip.EventType.FAILED and e.node.id == "node-3"
                                for e in events[0])
             self.assertTrue(libgossip.wait_for(failed, 15))
+            with lock:
+                fail = next(e for e in events[0]
+                            if e.type == libgossip.EventType.FAILED and e.node.id == "node-3")
+            self.assertIn(fail.origin, (libgossip.EventOrigin.LOCAL, libgossip.EventOrigin.GOSSIP))
+            self.assertTrue(fail.accusers and set(fail.accusers) <= {"node-1", "node-2"},
+                            fail.accusers)
 
             nodes[1].leave()
             def left():

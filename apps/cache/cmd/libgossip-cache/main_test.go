@@ -201,7 +201,7 @@ func TestChaosKillRestart(t *testing.T) {
 				if i >= total {
 					return
 				}
-				if i == total*6/10 {
+				if i >= total*6/10 {
 					<-gate
 				}
 				k := fmt.Sprintf("chaos:%d", i)

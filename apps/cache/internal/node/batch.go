@@ -2,7 +2,7 @@ package node
 
 import (
 	"context"
-	"strings"
+	"github.com/libgossip/libgossip/apps/cache/internal/resp"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
 )
@@ -22,7 +22,7 @@ func (n *Node) remoteOwner(v *view, args [][]byte) string {
 	if len(args) < 2 {
 		return ""
 	}
-	o, ok := ops[strings.ToLower(string(args[0]))]
+	o, ok := ops[resp.Name(args[0])]
 	if !ok || !arityOK(o.arity, len(args)) {
 		return ""
 	}
@@ -42,7 +42,7 @@ func (n *Node) ownedHere(v *view, args [][]byte) bool {
 	if len(args) < 2 {
 		return false
 	}
-	o, ok := ops[strings.ToLower(string(args[0]))]
+	o, ok := ops[resp.Name(args[0])]
 	if !ok || !arityOK(o.arity, len(args)) {
 		return false
 	}

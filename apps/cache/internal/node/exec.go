@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"strings"
 	"sync"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
@@ -27,7 +26,7 @@ const errUnreachable = "CLUSTERDOWN no replica of the key is reachable"
 
 // Exec runs one client command and returns its reply (resp.Executor).
 func (n *Node) Exec(ctx context.Context, proto int, args [][]byte) []byte {
-	name := strings.ToLower(string(args[0]))
+	name := resp.Name(args[0])
 	switch name {
 	case "mget", "del", "exists":
 		if len(args) < 2 {
@@ -88,7 +87,17 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 // W replicas have a write.
 func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte {
 	reply, w := n.coordinateAsync(ctx, proto, args)
-	if w != nil && !n.replicate(ctx, []*pending{w})[0] {
+	if w == nil {
+		return reply
+	}
+	if len(w.others) == 0 {
+		if w.acks < w.need {
+			n.m.writeFailures.Add(1)
+			return errReply(resp.ErrNoReplicas)
+		}
+		return reply
+	}
+	if !n.replicate(ctx, []*pending{w})[0] {
 		return errReply(resp.ErrNoReplicas)
 	}
 	return reply
@@ -100,7 +109,7 @@ func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte 
 // replicas. Callers with several writes replicate them together:
 // replicas keep the newest version whatever the order.
 func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([]byte, *pending) {
-	name := strings.ToLower(string(args[0]))
+	name := resp.Name(args[0])
 	o := ops[name]
 	reads := o.reads || (name == "set" && setReads(args))
 	c := call{args: args, proto: proto, nowMS: n.store.NowMS()}
@@ -252,6 +261,19 @@ func (n *Node) write(key string, e store.Entry) *pending {
 // replica (in parallel), and reports for each whether W replicas have
 // it. Replicas that missed a write get a hint.
 func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
+	out := make([]bool, len(ws))
+	remote := false
+	for _, w := range ws {
+		remote = remote || len(w.others) > 0
+	}
+	if !remote {
+		for i, w := range ws {
+			if out[i] = w.acks >= w.need; !out[i] {
+				n.m.writeFailures.Add(1)
+			}
+		}
+		return out
+	}
 	byTarget := map[string][]*pending{}
 	for _, w := range ws {
 		for _, r := range w.others {
@@ -299,7 +321,6 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		}
 		wg.Wait()
 	}
-	out := make([]bool, len(ws))
 	for i, w := range ws {
 		out[i] = w.acks >= w.need
 		if !out[i] {

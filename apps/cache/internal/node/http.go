@@ -1,6 +1,7 @@
 package node
 
 import (
+	_ "embed"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,11 +10,18 @@ import (
 	"github.com/libgossip/libgossip/apps/cache/internal/resp"
 )
 
+//go:embed static/dashboard.html
+var dashboard []byte
+
 // httpHandler serves /v1/keys/{key} (GET, PUT with the value as body and
 // an optional ?ttl= in seconds, DELETE), /v1/members (the key count each
-// member owns) and /metrics.
+// member owns), /dashboard (those counts as a page) and /metrics.
 func (n *Node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /dashboard", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(dashboard)
+	})
 	mux.HandleFunc("GET /v1/keys/{key}", func(w http.ResponseWriter, r *http.Request) {
 		n.httpExec(w, r, 3, "get", r.PathValue("key"))
 	})

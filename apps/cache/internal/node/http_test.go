@@ -54,6 +54,10 @@ func TestHTTPAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &m); code != 200 || err != nil || len(m.Owned) != 2 || m.Self != "n0" {
 		t.Fatalf("members: %d %q %v", code, body, err)
 	}
+	code, body = do("GET", base+"/dashboard", "")
+	if code != 200 || !strings.Contains(body, `fetch("/v1/members")`) {
+		t.Fatalf("dashboard: %d %.80q", code, body)
+	}
 	code, body = do("GET", base+"/metrics", "")
 	if code != 200 || !strings.Contains(body, "libgossip_cache_members 2\n") || !strings.Contains(body, "# TYPE libgossip_cache_commands_total counter") {
 		t.Fatalf("metrics: %d %q", code, body)

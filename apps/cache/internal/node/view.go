@@ -24,6 +24,9 @@ type view struct {
 
 // replicas returns key's preference list: up to R distinct members.
 func (v *view) replicas(key string, r int) []string {
+	if len(v.ids) == 1 {
+		return v.ids // callers only read it
+	}
 	reps, err := v.ring.GetN(key, r)
 	if err != nil {
 		return nil

@@ -97,3 +97,30 @@ func command(args [][]byte) []byte {
 	}
 	return AppendError(nil, "ERR unknown subcommand '"+sanitize(string(args[1]))+"'. Try COMMAND HELP.")
 }
+
+// known maps each command's lower-case name to itself.
+var known = func() map[string]string {
+	m := make(map[string]string, len(Commands))
+	for _, c := range Commands {
+		m[c.Name] = c.Name
+	}
+	return m
+}()
+
+// Name returns the lower-case form of a command name; for the commands
+// in Commands it does not allocate.
+func Name(b []byte) string {
+	var buf [16]byte
+	if len(b) <= len(buf) {
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		if s, ok := known[string(buf[:len(b)])]; ok {
+			return s
+		}
+	}
+	return strings.ToLower(string(b))
+}

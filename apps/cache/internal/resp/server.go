@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,7 +150,7 @@ func (s *Server) handle(c redcon.Conn, cmd redcon.Command) {
 	cmds := append([]redcon.Command{cmd}, c.ReadPipeline()...)
 	s.commands.Add(int64(len(cmds)))
 	for i := 0; i < len(cmds); {
-		name := strings.ToLower(string(cmds[i].Args[0]))
+		name := Name(cmds[i].Args[0])
 		cl.LastCmd = name
 		if isConnCommand(name) {
 			s.connCommand(c, cl, name, cmds[i].Args)
@@ -162,7 +161,7 @@ func (s *Server) handle(c redcon.Conn, cmd redcon.Command) {
 			continue
 		}
 		j := i + 1
-		for j < len(cmds) && !isConnCommand(strings.ToLower(string(cmds[j].Args[0]))) {
+		for j < len(cmds) && !isConnCommand(Name(cmds[j].Args[0])) {
 			j++
 		}
 		ok := true

@@ -29,6 +29,10 @@
 //     outage is shorter than the job's Deadline; after that the CatchUp
 //     policy decides, and the decision is recorded.
 //
+// A failure is what the action reports (exit status, HTTP error) or its
+// job's Timeout killing it; an unknown outcome is an executor that died, was
+// shut down mid-run or no longer knows the run.
+//
 // "Exactly once" therefore means exactly one committed start per scheduled
 // run and attempt. It does not mean the side effect happened exactly once:
 // an action that crashes midway has run partly, and is repeated only for an

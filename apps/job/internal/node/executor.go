@@ -117,6 +117,12 @@ func (e *executor) run(req dispatchReq, er *execRun) {
 	}
 	e.set(er, job.Answer{Phase: job.PhaseRunning, Token: r.Token})
 	out, err := e.perform(req.Spec, r)
+	if e.ctx.Err() != nil {
+		// Interrupted by this member's shutdown: the outcome is unknown, not
+		// a failure, so it is not reported. The leader finds the executor
+		// gone (or not knowing the run) and applies the unknown-outcome rule.
+		return
+	}
 	a := job.Answer{Phase: job.PhaseDone, Token: r.Token, OK: err == nil, Output: job.Tail(out)}
 	if err != nil {
 		a.Error = job.Tail(err.Error())

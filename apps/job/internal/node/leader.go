@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
@@ -102,33 +103,60 @@ func (n *Node) tick(ctx context.Context, srv *raft.Server) {
 			}
 		}
 	})
+	// Jobs proceed in parallel (raft batches concurrent commands); the
+	// actions of one job stay in order.
+	byJob := map[string][]job.Action{}
+	var order []string
 	for _, a := range actions {
-		if ctx.Err() != nil {
-			return
+		if byJob[a.Job] == nil {
+			order = append(order, a.Job)
 		}
-		var err error
-		switch a.Kind {
-		case job.ActDispatch:
-			c := job.Command{Op: job.OpDispatch, Job: a.Job, At: a.At, Attempt: a.Attempt, Reason: a.Reason}
-			_, err = n.dispatch(ctx, srv, specs[a.Job], c, members, load)
-			if errors.Is(err, ErrNoExecutor) {
-				continue // wait: the deadline and catch-up policy decide later
+		byJob[a.Job] = append(byJob[a.Job], a)
+	}
+	var (
+		wg     sync.WaitGroup
+		loadMu sync.Mutex
+	)
+	for _, name := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, a := range byJob[name] {
+				if ctx.Err() != nil || !n.act(ctx, srv, a, specs[name], runs, members, load, &loadMu) {
+					return
+				}
 			}
-		case job.ActSkip:
-			_, err = n.apply(ctx, srv, job.Command{Op: job.OpSkip, Job: a.Job, At: a.At, Reason: a.Reason})
-		case job.ActLost:
-			_, err = n.apply(ctx, srv, job.Command{Op: job.OpLost, Job: a.Job, At: a.At, Token: a.Token, Reason: a.Reason})
-		case job.ActQuery:
-			n.query(srv, specs[a.Job], runs[job.RunID(a.Job, a.At)])
+		}()
+	}
+	wg.Wait()
+}
+
+// act applies one action; it reports false when this member cannot go on
+// leading (the job's remaining actions wait for the next tick).
+func (n *Node) act(ctx context.Context, srv *raft.Server, a job.Action, s job.Spec, runs map[string]job.Run, members []member, load map[string]float64, loadMu *sync.Mutex) bool {
+	var err error
+	switch a.Kind {
+	case job.ActDispatch:
+		c := job.Command{Op: job.OpDispatch, Job: a.Job, At: a.At, Attempt: a.Attempt, Reason: a.Reason}
+		_, err = n.dispatchLocked(ctx, srv, s, c, members, load, loadMu)
+		if errors.Is(err, ErrNoExecutor) {
+			return true // wait: the deadline and catch-up policy decide later
 		}
-		if err != nil {
-			n.o.onErr(err)
-			var nl *raft.NotLeaderError
-			if errors.As(err, &nl) || errors.Is(err, raft.ErrNotRunning) || errors.Is(err, raft.ErrLeadershipLost) {
-				return
-			}
+	case job.ActSkip:
+		_, err = n.apply(ctx, srv, job.Command{Op: job.OpSkip, Job: a.Job, At: a.At, Reason: a.Reason})
+	case job.ActLost:
+		_, err = n.apply(ctx, srv, job.Command{Op: job.OpLost, Job: a.Job, At: a.At, Token: a.Token, Reason: a.Reason})
+	case job.ActQuery:
+		n.query(srv, s, runs[job.RunID(a.Job, a.At)])
+	}
+	if err != nil {
+		n.o.onErr(err)
+		var nl *raft.NotLeaderError
+		if errors.As(err, &nl) || errors.Is(err, raft.ErrNotRunning) || errors.Is(err, raft.ErrLeadershipLost) {
+			return false
 		}
 	}
+	return true
 }
 
 // apply proposes c through raft with the leader's clock and returns the
@@ -192,7 +220,18 @@ func pick(s job.Spec, runID string, members []member, load map[string]float64) (
 // dispatch records a run (attempt) with an executor, then sends it. The
 // record comes first: its raft index is the run's fencing token.
 func (n *Node) dispatch(ctx context.Context, srv *raft.Server, s job.Spec, c job.Command, members []member, load map[string]float64) (*job.Run, error) {
+	var mu sync.Mutex
+	return n.dispatchLocked(ctx, srv, s, c, members, load, &mu)
+}
+
+// dispatchLocked is dispatch with load shared under mu.
+func (n *Node) dispatchLocked(ctx context.Context, srv *raft.Server, s job.Spec, c job.Command, members []member, load map[string]float64, mu *sync.Mutex) (*job.Run, error) {
+	mu.Lock()
 	m, err := pick(s, job.RunID(c.Job, c.At), members, load)
+	if err == nil {
+		load[m.id]++ // counted now, so parallel picks spread
+	}
+	mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +243,6 @@ func (n *Node) dispatch(ctx context.Context, srv *raft.Server, s job.Spec, c job
 	if r.Status != job.Dispatched {
 		return r, nil // skipped by the concurrency policy
 	}
-	load[m.id]++
 	n.send(m.api, s, *r)
 	return r, nil
 }

@@ -92,7 +92,8 @@ func New(g *gossip.Node, dataDir string, opts ...Option) (*Node, error) {
 // ID returns this member's id.
 func (n *Node) ID() string { return n.g.LocalNode().ID }
 
-// Addr returns the API address once started.
+// Addr returns the API address other members dial, once started: the bound
+// address, with an unspecified host replaced by the gossip member's host.
 func (n *Node) Addr() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -130,7 +131,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("node: listen: %w", err)
 	}
 	n.ln = newLimitListener(ln, n.o.maxConns)
-	n.addr = ln.Addr().String()
+	n.addr = advertise(ln.Addr().String(), n.g.LocalNode().Addr)
 	meta := n.g.LocalNode().Meta
 	if meta == nil {
 		meta = map[string]string{}
@@ -220,4 +221,21 @@ func (n *Node) leaderAPI() string {
 		return ""
 	}
 	return n.apiOf(id)
+}
+
+// advertise returns the address other members dial for a listener bound to
+// bound: an unspecified host (0.0.0.0, ::) is replaced by the gossip
+// member's host.
+func advertise(bound, gossipAddr string) string {
+	host, port, err := net.SplitHostPort(bound)
+	if err != nil {
+		return bound
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		return bound
+	}
+	if gh, _, err := net.SplitHostPort(gossipAddr); err == nil && gh != "" {
+		return net.JoinHostPort(gh, port)
+	}
+	return bound
 }

@@ -128,3 +128,18 @@ func TestNewValidates(t *testing.T) {
 		t.Error("New accepted an empty data dir")
 	}
 }
+
+func TestAdvertise(t *testing.T) {
+	tests := []struct{ bound, gossip, want string }{
+		{"127.0.0.1:80", "10.0.0.1:7946", "127.0.0.1:80"},
+		{"0.0.0.0:80", "10.0.0.1:7946", "10.0.0.1:80"},
+		{"[::]:80", "[fd00::1]:7946", "[fd00::1]:80"},
+		{"0.0.0.0:80", "m1", "0.0.0.0:80"},
+		{"junk", "10.0.0.1:7946", "junk"},
+	}
+	for _, tt := range tests {
+		if got := advertise(tt.bound, tt.gossip); got != tt.want {
+			t.Errorf("advertise(%q, %q) = %q, want %q", tt.bound, tt.gossip, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package node
+
+import (
+	"testing"
+	"time"
+
+	"github.com/libgossip/libgossip/apps/job/internal/job"
+)
+
+// An executor that dies mid-run and comes back without memory of the run:
+// the leader asks it, learns nothing, and records the non-idempotent run
+// lost (never started again); the idempotent one gets a second attempt.
+func TestExecutorRestartedMidRun(t *testing.T) {
+	for _, idem := range []bool{false, true} {
+		t.Run(map[bool]string{false: "not idempotent", true: "idempotent"}[idem], func(t *testing.T) {
+			c := newCluster(t, 3)
+			c.startN(3)
+			lead := c.leader(60 * time.Second)
+			var victim *tmember
+			for _, m := range c.up() {
+				if m != lead {
+					victim = m
+				}
+			}
+			s := newSink(t)
+			s.pause(victim.id)
+			spec := httpJob("slow", s.srv.URL)
+			spec.Timeout, spec.Idempotent, spec.Retries = 2*time.Second, idem, 1
+			// Only the victim may run it.
+			spec.Tags = map[string]string{"job_api": victim.n.Addr()}
+			putJob(t, "http://"+lead.n.Addr(), spec)
+			var id string
+			select {
+			case id = <-s.paused:
+			case <-time.After(60 * time.Second):
+				t.Fatal("the run never reached the sink")
+			}
+			spec.Disabled = true
+			putJob(t, "http://"+lead.n.Addr(), spec)
+			c.kill(victim.id)
+			c.start(victim.id, lead.id)
+			spec.Tags = nil // let the retry run anywhere
+			putJob(t, "http://"+lead.n.Addr(), spec)
+			var last job.Run
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("last state of the run: %+v", last)
+				}
+			})
+			waitFor(t, 20*time.Second, "the run settled", func() bool {
+				var r job.Run
+				lead.n.FSM().View(func(l *job.Ledger) {
+					if p := l.Runs[id]; p != nil {
+						r = *p
+					}
+				})
+				last = r
+				if idem {
+					return r.Attempt == 2 && r.Status == job.Succeeded && r.Starts == 2
+				}
+				return r.Status == job.Lost && r.Starts == 1
+			})
+			s.mu.Lock()
+			n := len(s.seen[id])
+			s.mu.Unlock()
+			if want := map[bool]int{false: 1, true: 2}[idem]; n != want {
+				t.Fatalf("the sink saw run %s %d times, want %d", id, n, want)
+			}
+		})
+	}
+}
