@@ -16,6 +16,13 @@
 //
 //	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-n 64 -loss-settings fast -loss-cases 30+30s -runs 1
 //
+// -lan runs only the LAN lifecycle cases at the given sizes (no sweep,
+// flip-flop or scale runs) and prints their tables instead of rewriting
+// any file; -impls picks the implementations, -steady lengthens the steady
+// window and -cpuprofile writes a CPU profile of each steady window:
+//
+//	go run ./bench/cmd/bench -lan 256 -runs 1 -impls libgossip -steady 20s -cpuprofile /tmp/lg
+//
 // -loss -json FILE also saves the raw results; -loss -from-json FILE
 // renders the section and the plot again from them without running.
 package main
@@ -30,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,8 +67,40 @@ func run(args []string, progress io.Writer) error {
 	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
+	lan := fs.String("lan", "", "comma-separated sizes: run only these LAN cases and print their tables (no file is rewritten)")
+	impls := fs.String("impls", "", "comma-separated implementations among libgossip, memberlist (default both)")
+	steady := fs.Duration("steady", 0, "length of the steady window (default: the plan's)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of every steady window to PREFIX.IMPL.N.SEED.pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *lan != "" {
+		p := bench.DefaultPlan()
+		sizes, err := pickSizes(*lan, nil)
+		if err != nil {
+			return err
+		}
+		p = p.LANOnly(sizes)
+		if *runs > 0 {
+			p.Runs = *runs
+		}
+		if *steady > 0 {
+			p.Steady = *steady
+		}
+		all := []bench.Impl{bench.LibGossip{}, bench.Memberlist{}}
+		if p.Impls, err = pick(*impls, all, bench.Impl.Name); err != nil {
+			return err
+		}
+		if *cpuprofile != "" {
+			p.OnSteady = steadyProfile(*cpuprofile, progress)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		res, err := p.Execute(ctx, progress)
+		if err != nil {
+			return err
+		}
+		return res.WriteCaseTables(os.Stdout)
 	}
 	if *loss {
 		lp := bench.DefaultLossPlan()
@@ -250,4 +290,28 @@ func pick[T any](list string, all []T, name func(T) string) ([]T, error) {
 		out = append(out, all[i])
 	}
 	return out, nil
+}
+
+// steadyProfile returns a Plan.OnSteady that writes a CPU profile of each
+// steady window to prefix.IMPL.N.SEED.pprof.
+func steadyProfile(prefix string, progress io.Writer) func(string, int, uint64) func() {
+	return func(impl string, n int, seed uint64) func() {
+		name := fmt.Sprintf("%s.%s.%d.%d.pprof", prefix, impl, n, seed)
+		f, err := os.Create(name)
+		if err != nil {
+			fmt.Fprintln(progress, "cpuprofile:", err)
+			return func() {}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(progress, "cpuprofile:", err)
+			f.Close()
+			return func() {}
+		}
+		return func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fmt.Fprintln(progress, "cpuprofile:", err)
+			}
+		}
+	}
 }
