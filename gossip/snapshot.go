@@ -43,7 +43,7 @@ func (n *Node) publishSnapshot(c *core.Core) {
 	switch {
 	case prev == nil || changed || s.stats.Members != prev.stats.Members || stale:
 		n.membersRead.Store(false)
-		s.members, s.builtAt = c.Members(), now
+		s.members, s.builtAt = trimMeta(c.Members()), now
 	case sameView(s.local, prev.local):
 		s.members, s.builtAt = prev.members, prev.builtAt
 	default:
@@ -52,10 +52,22 @@ func (n *Node) publishSnapshot(c *core.Core) {
 		if ok {
 			s.members[i] = s.local
 		} else {
-			s.members, s.builtAt = c.Members(), now
+			s.members, s.builtAt = trimMeta(c.Members()), now
 		}
 	}
 	n.snap.Store(s)
+}
+
+// trimMeta drops the empty Meta maps of vs: a snapshot lives as long as
+// the membership does not change, and most members carry no metadata.
+// Members and LocalNode hand out a map of their own (cloneView) anyway.
+func trimMeta(vs []NodeView) []NodeView {
+	for i := range vs {
+		if len(vs[i].Meta) == 0 {
+			vs[i].Meta = nil
+		}
+	}
+	return vs
 }
 
 // sameView reports whether a and b show the same member in the same state.

@@ -19,7 +19,8 @@
 // -lan runs only the LAN lifecycle cases at the given sizes (no sweep,
 // flip-flop or scale runs) and prints their tables instead of rewriting
 // any file; -impls picks the implementations, -steady lengthens the steady
-// window and -cpuprofile writes a CPU profile of each steady window:
+// window, -cpuprofile writes a CPU profile of each steady window and
+// -memprofile a heap profile at its end:
 //
 //	go run ./bench/cmd/bench -lan 256 -runs 1 -impls libgossip -steady 20s -cpuprofile /tmp/lg
 //
@@ -37,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -71,6 +73,7 @@ func run(args []string, progress io.Writer) error {
 	impls := fs.String("impls", "", "comma-separated implementations among libgossip, memberlist (default both)")
 	steady := fs.Duration("steady", 0, "length of the steady window (default: the plan's)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of every steady window to PREFIX.IMPL.N.SEED.pprof")
+	memprofile := fs.String("memprofile", "", "write a heap profile at the end of every steady window to PREFIX.IMPL.N.SEED.heap")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,8 +94,8 @@ func run(args []string, progress io.Writer) error {
 		if p.Impls, err = pick(*impls, all, bench.Impl.Name); err != nil {
 			return err
 		}
-		if *cpuprofile != "" {
-			p.OnSteady = steadyProfile(*cpuprofile, progress)
+		if *cpuprofile != "" || *memprofile != "" {
+			p.OnSteady = steadyProfile(*cpuprofile, *memprofile, progress)
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
@@ -293,25 +296,56 @@ func pick[T any](list string, all []T, name func(T) string) ([]T, error) {
 }
 
 // steadyProfile returns a Plan.OnSteady that writes a CPU profile of each
-// steady window to prefix.IMPL.N.SEED.pprof.
-func steadyProfile(prefix string, progress io.Writer) func(string, int, uint64) func() {
+// steady window to cpu.IMPL.N.SEED.pprof and a heap profile at its end to
+// mem.IMPL.N.SEED.heap (an empty prefix writes none).
+func steadyProfile(cpu, mem string, progress io.Writer) func(string, int, uint64) func() {
 	return func(impl string, n int, seed uint64) func() {
-		name := fmt.Sprintf("%s.%s.%d.%d.pprof", prefix, impl, n, seed)
-		f, err := os.Create(name)
-		if err != nil {
-			fmt.Fprintln(progress, "cpuprofile:", err)
-			return func() {}
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(progress, "cpuprofile:", err)
-			f.Close()
-			return func() {}
+		suffix := fmt.Sprintf(".%s.%d.%d", impl, n, seed)
+		stop := func() {}
+		if cpu != "" {
+			stop = startCPUProfile(cpu+suffix+".pprof", progress)
 		}
 		return func() {
-			pprof.StopCPUProfile()
-			if err := f.Close(); err != nil {
-				fmt.Fprintln(progress, "cpuprofile:", err)
+			stop()
+			if mem != "" {
+				writeHeapProfile(mem+suffix+".heap", progress)
 			}
 		}
+	}
+}
+
+// startCPUProfile starts a CPU profile into name and returns its stop.
+func startCPUProfile(name string, progress io.Writer) func() {
+	f, err := os.Create(name)
+	if err != nil {
+		fmt.Fprintln(progress, "cpuprofile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(progress, "cpuprofile:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(progress, "cpuprofile:", err)
+		}
+	}
+}
+
+// writeHeapProfile writes the live heap, after a collection, to name.
+func writeHeapProfile(name string, progress io.Writer) {
+	f, err := os.Create(name)
+	if err != nil {
+		fmt.Fprintln(progress, "memprofile:", err)
+		return
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fmt.Fprintln(progress, "memprofile:", err)
+	}
+	if err := f.Close(); err != nil {
+		fmt.Fprintln(progress, "memprofile:", err)
 	}
 }
