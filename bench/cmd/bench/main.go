@@ -79,7 +79,7 @@ func run(args []string, progress io.Writer) error {
 	}
 	if *lan != "" {
 		p := bench.DefaultPlan()
-		sizes, err := pickSizes(*lan, nil)
+		sizes, err := pickSizes("-lan", *lan, nil)
 		if err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func run(args []string, progress io.Writer) error {
 			lp.Window = *lossWindow
 		}
 		var err error
-		if lp.Sizes, err = pickSizes(*lossN, lp.Sizes); err != nil {
+		if lp.Sizes, err = pickSizes("-loss-n", *lossN, lp.Sizes); err != nil {
 			return err
 		}
 		if *lossSettings != "" {
@@ -257,8 +257,9 @@ func writeLoss(res *bench.LossResults, out, svg, cmd string) error {
 	return os.WriteFile(out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644)
 }
 
-// pickSizes parses a comma-separated list of sizes; empty keeps def.
-func pickSizes(list string, def []int) ([]int, error) {
+// pickSizes parses the comma-separated list of sizes of flag name; empty
+// keeps def.
+func pickSizes(name, list string, def []int) ([]int, error) {
 	if list == "" {
 		return def, nil
 	}
@@ -266,7 +267,7 @@ func pickSizes(list string, def []int) ([]int, error) {
 	for _, f := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 4 {
-			return nil, fmt.Errorf("-loss-n: bad size %q (need an integer of at least 4)", f)
+			return nil, fmt.Errorf("%s: bad size %q (need an integer of at least 4)", name, f)
 		}
 		out = append(out, n)
 	}
