@@ -90,7 +90,7 @@ func (n *Node) handle(c *core.Core, in input) {
 }
 
 // drain hands the core's pending output to the senders and its events to
-// subscribers. Events mark the membership changed for the next snapshot.
+// subscribers.
 func (n *Node) drain(c *core.Core) {
 	if !c.HasReady() {
 		n.checkJoined(c)
@@ -102,13 +102,15 @@ func (n *Node) drain(c *core.Core) {
 	}
 	n.emit(rd.Events)
 	n.checkJoined(c)
-	if len(rd.Events) > 0 {
-		n.changed = true
-	}
 }
 
+// emit logs and publishes events. Any but a user broadcast marks the
+// membership changed for the next snapshot.
 func (n *Node) emit(events []Event) {
 	for _, e := range events {
+		if e.Type != EventUser {
+			n.changed = true
+		}
 		n.logEvent(e)
 		n.subs.publish(e)
 	}

@@ -59,7 +59,10 @@ type sender struct {
 }
 
 func newSender(n *Node) *sender {
-	return &sender{n: n, queues: map[lane]*destQueue{}, handoff: make(chan *destQueue, keepSenders)}
+	// Every queue in handoff was handed to a sender that parked and has
+	// not taken it yet, so it never holds more than opts.senders: the
+	// protocol goroutine's send never blocks.
+	return &sender{n: n, queues: map[lane]*destQueue{}, handoff: make(chan *destQueue, n.opts.senders)}
 }
 
 // enqueue queues data for to. It never blocks.
@@ -94,8 +97,6 @@ func (s *sender) enqueue(to string, data []byte, reliable bool) {
 		return
 	}
 	if s.parked > 0 {
-		// At most keepSenders are parked, so the buffered send never
-		// blocks.
 		s.parked--
 		q.busy = true
 		s.handoff <- q
