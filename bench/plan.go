@@ -44,6 +44,19 @@ type Plan struct {
 	// ScaleN are the simulator sizes; ScaleSeeds the seeds per size.
 	ScaleN     []int
 	ScaleSeeds int
+	// OnSteady is passed to Run (RunOptions.OnSteady).
+	OnSteady func(impl string, n int, seed uint64) (end func()) `json:"-"`
+}
+
+// LANOnly keeps only the LAN lifecycle cases at sizes (all of the plan's
+// when empty) and drops the sweep, flip-flop and scale runs: a quick
+// measurement of a few LAN figures.
+func (p Plan) LANOnly(sizes []int) Plan {
+	if len(sizes) > 0 {
+		p.Sizes = sizes
+	}
+	p.Sweep, p.FlipFlop, p.ScaleN = nil, FlipFlopOptions{}, nil
+	return p
 }
 
 // DefaultPlan is the set `go run ./bench/cmd/bench` runs: about 15 minutes
@@ -171,7 +184,7 @@ func (p Plan) Execute(ctx context.Context, progress io.Writer) (*Results, error)
 	one := func(run, ci int, c Case, impl Impl) {
 		t := time.Now()
 		r, err := Run(ctx, impl, RunOptions{N: c.N, Params: Matched(c.Probe), Seed: uint64(run + 1),
-			Steady: p.Steady, Settle: p.Settle, Loss: c.Loss, LossWindow: p.LossWindow, Limit: p.Limit, ConvergeLimit: p.ConvergeLimit})
+			Steady: p.Steady, Settle: p.Settle, Loss: c.Loss, LossWindow: p.LossWindow, Limit: p.Limit, ConvergeLimit: p.ConvergeLimit, OnSteady: p.OnSteady})
 		if ctx.Err() == nil {
 			record(run, ci, c, impl, r, err, time.Since(t))
 		}

@@ -345,3 +345,20 @@ func (res *Results) paretoTargets(b *bytes.Buffer) {
 	}
 	b.WriteString("\n")
 }
+
+// WriteCaseTables writes only the lifecycle table of every case that ran,
+// each under a heading, with the plan's runs: the output of a quick
+// measurement (Plan.LANOnly) that should not rewrite BENCHMARKS.md.
+func (res *Results) WriteCaseTables(w io.Writer) error {
+	var b bytes.Buffer
+	names := implNames(res.Plan)
+	for ci, c := range res.Plan.Cases() {
+		if len(res.Runs[ci]) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "## %v, %d run(s)\n\n", c, res.Plan.Runs)
+		res.caseTable(&b, ci, c, names)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}

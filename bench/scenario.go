@@ -38,6 +38,10 @@ type RunOptions struct {
 	// that one-off traffic (libgossip's catch-up syncs after joining, the
 	// failure's dissemination) has ended. Default 3s.
 	Settle time.Duration
+	// OnSteady, when set, is called as the steady window starts; the
+	// function it returns is called as the window ends. It is for
+	// measurement knobs (a CPU profile of the steady state alone).
+	OnSteady func(impl string, n int, seed uint64) (end func())
 }
 
 func (o *RunOptions) fill() {
@@ -372,8 +376,14 @@ func Run(ctx context.Context, impl Impl, o RunOptions) (RunResult, error) {
 		return r, err
 	}
 	c.rec.forget()
+	end := func() {}
+	if o.OnSteady != nil {
+		end = o.OnSteady(impl.Name(), o.N, o.Seed)
+	}
 	cnt0, cpu0, w0 := c.counters(), cpuTime(), time.Now()
-	if err := pause(ctx, o.Steady); err != nil {
+	err = pause(ctx, o.Steady)
+	end()
+	if err != nil {
 		return r, err
 	}
 	cnt, cpu, secs := c.counters().Sub(cnt0), cpuTime()-cpu0, time.Since(w0).Seconds()

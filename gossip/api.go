@@ -49,13 +49,17 @@ func (n *Node) Leave(ctx context.Context) error {
 
 // Members returns every member known, including this one and members dead
 // or left but not yet reaped, sorted by ID. Before Start it returns nil.
-// It reads the latest published snapshot (at most one gossip interval old,
-// and current after any membership change) and never waits for the
-// protocol goroutine. The caller owns the slice and its maps.
+// It reads the latest published snapshot (current after any join, state
+// change, metadata change or removal; an incarnation that rises with no
+// such change shows within a gossip interval of a call to Members) and
+// never waits for the protocol goroutine. The caller owns the slice and its maps.
 func (n *Node) Members() []NodeView {
 	s := n.snap.Load()
 	if s == nil {
 		return nil
+	}
+	if !n.membersRead.Load() {
+		n.membersRead.Store(true)
 	}
 	out := slices.Clone(s.members)
 	for i := range out {

@@ -30,23 +30,23 @@ func (n *Node) loop(c *core.Core) {
 	timer := clk.NewTimer(time.Hour)
 	defer timer.Stop()
 	c.Tick(clk.Now())
-	lastSnap, dirty := clk.Now(), false
+	lastSnap := clk.Now()
 	for {
-		dirty = n.drain(c) || dirty
+		n.drain(c)
 		now := clk.Now()
 		// Publish membership changes at once, but rebuild the snapshot
 		// at most every snapshotEvery (a join burst changes it per
 		// packet), and at least every gossip interval for the counters.
 		since := now.Sub(lastSnap)
-		if (dirty && since >= snapshotEvery) || since >= n.cfg.GossipInterval {
+		if (n.changed && since >= snapshotEvery) || since >= n.cfg.GossipInterval {
 			n.publishSnapshot(c)
-			lastSnap, dirty, since = now, false, 0
+			lastSnap, since = now, 0
 		}
 		wait := time.Hour
 		if d := c.NextDeadline(); !d.IsZero() {
 			wait = max(d.Sub(now), 0)
 		}
-		if dirty {
+		if n.changed {
 			wait = min(wait, snapshotEvery-since)
 		}
 		timer.Reset(wait)
@@ -56,7 +56,7 @@ func (n *Node) loop(c *core.Core) {
 			return
 		case fn := <-n.reqs:
 			fn(c) // drains and publishes before the caller returns
-			lastSnap, dirty = clk.Now(), false
+			lastSnap = clk.Now()
 		case in := <-n.inbound:
 			n.handle(c, in)
 		case <-timer.C():
@@ -90,12 +90,11 @@ func (n *Node) handle(c *core.Core, in input) {
 }
 
 // drain hands the core's pending output to the senders and its events to
-// subscribers. It reports whether there were events (the membership
-// changed).
-func (n *Node) drain(c *core.Core) bool {
+// subscribers.
+func (n *Node) drain(c *core.Core) {
 	if !c.HasReady() {
 		n.checkJoined(c)
-		return false
+		return
 	}
 	rd := c.Ready()
 	for _, o := range rd.Messages {
@@ -103,11 +102,15 @@ func (n *Node) drain(c *core.Core) bool {
 	}
 	n.emit(rd.Events)
 	n.checkJoined(c)
-	return len(rd.Events) > 0
 }
 
+// emit logs and publishes events. Any but a user broadcast marks the
+// membership changed for the next snapshot.
 func (n *Node) emit(events []Event) {
 	for _, e := range events {
+		if e.Type != EventUser {
+			n.changed = true
+		}
 		n.logEvent(e)
 		n.subs.publish(e)
 	}

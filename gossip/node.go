@@ -59,7 +59,11 @@ type Node struct {
 	wg       sync.WaitGroup        // every goroutine of a started Node
 	out      *sender               // per-destination outbound queues
 	snap     atomic.Pointer[snapshot]
-	packetSz int // the transport's packet size
+	changed  bool // events since the last snapshot (protocol goroutine only)
+	// membersRead is set by Members when a snapshot's member list is read:
+	// the next snapshot a gossip interval after it was built rebuilds it.
+	membersRead atomic.Bool
+	packetSz    int // the transport's packet size
 
 	subs subscriptions
 

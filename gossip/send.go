@@ -31,17 +31,25 @@ type destQueue struct {
 	waiting bool // it is in sender.waiting
 }
 
+// keepSenders is how many sender goroutines stay parked, waiting for the
+// next burst, when there is nothing to send: enough for one gossip round's
+// destinations, so that a steady cluster starts no goroutine per packet.
+const keepSenders = 4
+
 // sender owns the outbound queues and the goroutines that write them. The
 // protocol goroutine only enqueues (never blocks); up to opts.senders
-// goroutines, started on demand and gone when there is nothing to send,
-// each serve one destination at a time.
+// goroutines, each serving one destination at a time, are started on
+// demand; when there is nothing to send, up to keepSenders of them park
+// until the next message and the others exit.
 type sender struct {
 	n *Node
 
 	mu      sync.Mutex
 	queues  map[lane]*destQueue
 	waiting []*destQueue // queues with messages and no sender, oldest first
-	workers int
+	workers int          // sender goroutines, parked ones included
+	parked  int          // senders waiting on handoff
+	handoff chan *destQueue
 	total   int
 	closed  bool
 	idle    chan struct{} // closed when nothing is queued or being written
@@ -51,7 +59,10 @@ type sender struct {
 }
 
 func newSender(n *Node) *sender {
-	return &sender{n: n, queues: map[lane]*destQueue{}}
+	// Every queue in handoff was handed to a sender that parked and has
+	// not taken it yet, so it never holds more than opts.senders: the
+	// protocol goroutine's send never blocks.
+	return &sender{n: n, queues: map[lane]*destQueue{}, handoff: make(chan *destQueue, n.opts.senders)}
 }
 
 // enqueue queues data for to. It never blocks.
@@ -85,6 +96,12 @@ func (s *sender) enqueue(to string, data []byte, reliable bool) {
 	if q.busy || q.waiting {
 		return
 	}
+	if s.parked > 0 {
+		s.parked--
+		q.busy = true
+		s.handoff <- q
+		return
+	}
 	if s.workers < s.n.opts.senders {
 		q.busy = true
 		s.workers++
@@ -98,39 +115,45 @@ func (s *sender) enqueue(to string, data []byte, reliable bool) {
 
 // next gives up q (rotating it behind waiting queues if it still has
 // messages) and returns the queue the calling sender serves next, or nil
-// when the sender should exit. s.mu must be held.
-func (s *sender) next(q *destQueue) *destQueue {
+// when the sender should park (park true) or exit. s.mu must be held.
+func (s *sender) next(q *destQueue) (nq *destQueue, park bool) {
 	q.busy = false
 	if s.closed {
 		s.workers--
-		return nil
+		return nil, false
 	}
 	if len(q.msgs) == 0 {
 		delete(s.queues, q.lane)
 	} else if len(s.waiting) == 0 {
 		q.busy = true
-		return q
+		return q, false
 	} else {
 		q.waiting = true
 		s.waiting = append(s.waiting, q)
 	}
 	if len(s.waiting) == 0 {
-		s.workers--
-		if s.workers == 0 && s.idle != nil {
+		park = s.parked < keepSenders
+		if park {
+			s.parked++
+		} else {
+			s.workers--
+		}
+		if s.workers == s.parked && s.idle != nil {
 			close(s.idle)
 			s.idle = nil
 		}
-		return nil
+		return nil, park
 	}
-	nq := s.waiting[0]
+	nq = s.waiting[0]
 	s.waiting[0] = nil
 	s.waiting = s.waiting[1:]
 	nq.waiting, nq.busy = false, true
-	return nq
+	return nq, false
 }
 
 // work sends the messages of q, then of whichever queue waits longest,
-// until nothing is left.
+// until nothing is left; then it parks until handed another queue, or
+// exits.
 func (s *sender) work(q *destQueue) {
 	defer s.n.wg.Done()
 	for q != nil {
@@ -152,8 +175,16 @@ func (s *sender) work(q *destQueue) {
 			}
 		}
 		s.mu.Lock()
-		q = s.next(q)
+		var park bool
+		q, park = s.next(q)
 		s.mu.Unlock()
+		if park {
+			select {
+			case q = <-s.handoff:
+			case <-s.n.done:
+				return
+			}
+		}
 	}
 }
 
@@ -161,7 +192,7 @@ func (s *sender) work(q *destQueue) {
 // or ctx ends.
 func (s *sender) waitIdle(ctx context.Context) error {
 	s.mu.Lock()
-	if s.workers == 0 || s.closed {
+	if s.workers == s.parked || s.closed {
 		s.mu.Unlock()
 		return nil
 	}

@@ -16,6 +16,14 @@
 //
 //	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-n 64 -loss-settings fast -loss-cases 30+30s -runs 1
 //
+// -lan runs only the LAN lifecycle cases at the given sizes (no sweep,
+// flip-flop or scale runs) and prints their tables instead of rewriting
+// any file; -impls picks the implementations, -steady lengthens the steady
+// window, -cpuprofile writes a CPU profile of each steady window and
+// -memprofile a heap profile at its end:
+//
+//	go run ./bench/cmd/bench -lan 256 -runs 1 -impls libgossip -steady 20s -cpuprofile /tmp/lg
+//
 // -loss -json FILE also saves the raw results; -loss -from-json FILE
 // renders the section and the plot again from them without running.
 package main
@@ -30,6 +38,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,8 +69,41 @@ func run(args []string, progress io.Writer) error {
 	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
+	lan := fs.String("lan", "", "comma-separated sizes: run only these LAN cases and print their tables (no file is rewritten)")
+	impls := fs.String("impls", "", "comma-separated implementations among libgossip, memberlist (default both)")
+	steady := fs.Duration("steady", 0, "length of the steady window (default: the plan's)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of every steady window to PREFIX.IMPL.N.SEED.pprof")
+	memprofile := fs.String("memprofile", "", "write a heap profile at the end of every steady window to PREFIX.IMPL.N.SEED.heap")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *lan != "" {
+		p := bench.DefaultPlan()
+		sizes, err := pickSizes("-lan", *lan, nil)
+		if err != nil {
+			return err
+		}
+		p = p.LANOnly(sizes)
+		if *runs > 0 {
+			p.Runs = *runs
+		}
+		if *steady > 0 {
+			p.Steady = *steady
+		}
+		all := []bench.Impl{bench.LibGossip{}, bench.Memberlist{}}
+		if p.Impls, err = pick(*impls, all, bench.Impl.Name); err != nil {
+			return err
+		}
+		if *cpuprofile != "" || *memprofile != "" {
+			p.OnSteady = steadyProfile(*cpuprofile, *memprofile, progress)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		res, err := p.Execute(ctx, progress)
+		if err != nil {
+			return err
+		}
+		return res.WriteCaseTables(os.Stdout)
 	}
 	if *loss {
 		lp := bench.DefaultLossPlan()
@@ -71,7 +114,7 @@ func run(args []string, progress io.Writer) error {
 			lp.Window = *lossWindow
 		}
 		var err error
-		if lp.Sizes, err = pickSizes(*lossN, lp.Sizes); err != nil {
+		if lp.Sizes, err = pickSizes("-loss-n", *lossN, lp.Sizes); err != nil {
 			return err
 		}
 		if *lossSettings != "" {
@@ -214,8 +257,9 @@ func writeLoss(res *bench.LossResults, out, svg, cmd string) error {
 	return os.WriteFile(out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644)
 }
 
-// pickSizes parses a comma-separated list of sizes; empty keeps def.
-func pickSizes(list string, def []int) ([]int, error) {
+// pickSizes parses the comma-separated list of sizes of flag name; empty
+// keeps def.
+func pickSizes(name, list string, def []int) ([]int, error) {
 	if list == "" {
 		return def, nil
 	}
@@ -223,7 +267,7 @@ func pickSizes(list string, def []int) ([]int, error) {
 	for _, f := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 4 {
-			return nil, fmt.Errorf("-loss-n: bad size %q (need an integer of at least 4)", f)
+			return nil, fmt.Errorf("%s: bad size %q (need an integer of at least 4)", name, f)
 		}
 		out = append(out, n)
 	}
@@ -250,4 +294,59 @@ func pick[T any](list string, all []T, name func(T) string) ([]T, error) {
 		out = append(out, all[i])
 	}
 	return out, nil
+}
+
+// steadyProfile returns a Plan.OnSteady that writes a CPU profile of each
+// steady window to cpu.IMPL.N.SEED.pprof and a heap profile at its end to
+// mem.IMPL.N.SEED.heap (an empty prefix writes none).
+func steadyProfile(cpu, mem string, progress io.Writer) func(string, int, uint64) func() {
+	return func(impl string, n int, seed uint64) func() {
+		suffix := fmt.Sprintf(".%s.%d.%d", impl, n, seed)
+		stop := func() {}
+		if cpu != "" {
+			stop = startCPUProfile(cpu+suffix+".pprof", progress)
+		}
+		return func() {
+			stop()
+			if mem != "" {
+				writeHeapProfile(mem+suffix+".heap", progress)
+			}
+		}
+	}
+}
+
+// startCPUProfile starts a CPU profile into name and returns its stop.
+func startCPUProfile(name string, progress io.Writer) func() {
+	f, err := os.Create(name)
+	if err != nil {
+		fmt.Fprintln(progress, "cpuprofile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(progress, "cpuprofile:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(progress, "cpuprofile:", err)
+		}
+	}
+}
+
+// writeHeapProfile writes the live heap, after a collection, to name.
+func writeHeapProfile(name string, progress io.Writer) {
+	f, err := os.Create(name)
+	if err != nil {
+		fmt.Fprintln(progress, "memprofile:", err)
+		return
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fmt.Fprintln(progress, "memprofile:", err)
+	}
+	if err := f.Close(); err != nil {
+		fmt.Fprintln(progress, "memprofile:", err)
+	}
 }
