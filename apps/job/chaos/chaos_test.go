@@ -215,9 +215,12 @@ func runChaos(t *testing.T, procs []*proc, sink string, begin time.Time) []fault
 		case target == nil && paused.IsZero() && now.After(begin.Add(pauseAt)):
 			// Pick a member that does not lead, and watch the sink for a
 			// run it begins.
-			l := leaderOf(procs[0])
+			l, err := leader(procs, "", 30*time.Second)
+			if err != nil {
+				t.Fatalf("no leader before the pause: %v\n%s", err, logsTail(procs))
+			}
 			for _, p := range procs {
-				if p.id != l && p.up() {
+				if p != l && p.up() {
 					target = p
 				}
 			}
