@@ -1,12 +1,9 @@
 package chaos
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -270,89 +267,4 @@ func runChaos(t *testing.T, procs []*proc, sink string, begin time.Time) []fault
 		faults = append(faults, fault{kind: "pause", node: target.id, at: paused, end: time.Now()})
 	}
 	return faults
-}
-
-// putJob adds or updates a job with the real CLI.
-func putJob(t *testing.T, bin, dir, api string, s job.Spec) {
-	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, s.Name+".json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(bin, "put", "-api", api, path).CombinedOutput(); err != nil {
-		t.Fatalf("put %s: %v\n%s", s.Name, err, out)
-	}
-}
-
-// sameRuns reports whether two histories record the same runs.
-func sameRuns(a, b []job.Run) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].ID() != b[i].ID() || a[i].Status != b[i].Status || a[i].Token != b[i].Token || a[i].Starts != b[i].Starts {
-			return false
-		}
-	}
-	return true
-}
-
-// poll calls cond every 100ms until it holds or d passes.
-func poll(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	tk := time.NewTicker(100 * time.Millisecond)
-	defer tk.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		<-tk.C
-	}
-	return true
-}
-
-// logsTail returns the last lines of every member's log.
-func logsTail(procs []*proc) string {
-	var sb strings.Builder
-	for _, p := range procs {
-		b, _ := os.ReadFile(filepath.Join(p.dir, "agent.log"))
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		fmt.Fprintf(&sb, "--- %s (%d starts)\n%s\n", p.id, p.starts, strings.Join(lines[max(0, len(lines)-15):], "\n"))
-	}
-	return sb.String()
-}
-
-// report prints the counts.
-func report(t *testing.T, c tally, faults []fault) {
-	kills, pauses := 0, 0
-	for _, f := range faults {
-		if f.kind == "kill" {
-			kills++
-		} else {
-			pauses++
-		}
-	}
-	t.Logf("faults: %d leader kills (SIGKILL + restart), %d executor pauses (SIGSTOP mid-run, %v)", kills, pauses, pauseFor)
-	t.Logf("schedule: %d scheduled runs, %d recorded, %d missing", c.scheduled, c.recorded, c.gaps)
-	t.Logf("history: %d started, %d succeeded, %d failed, %d lost (%d of them never reached the sink), %d skipped, %d active",
-		c.started, c.succeeded, c.failed, c.lost, c.lostNoSink, c.skipped, c.active)
-	t.Logf("sink: %d lines, %d duplicate starts; ledger: %d runs started twice; %d sink lines without a committed start",
-		c.sinkLines, c.sinkDups, c.ledgerDups, c.sinkNotStarted)
-	t.Logf("missed: %d (%d outside the failover window); late over %v: %d in a failover window, %d outside",
-		c.missed, c.missedOutside, documented.normal, c.lateInWindow, c.lateOutside)
-	t.Logf("faulted members running jobs again within %v of their fault's end (and failover): %d of %d", resumeAfter, len(faults)-c.notResumed, len(faults))
-	t.Logf("start lateness: p50 %v p99 %v max %v", pct(c.lateness, 50).Round(time.Millisecond), pct(c.lateness, 99).Round(time.Millisecond), pct(c.lateness, 100).Round(time.Millisecond))
-	for k, n := range c.reasons {
-		t.Logf("  %4d runs %s", n, k)
-	}
-	var fo []string
-	for _, d := range c.failovers {
-		fo = append(fo, d.Round(time.Millisecond).String())
-	}
-	t.Logf("failover (leader kill to first dispatch by the new leader): p50 %v max %v [%s]",
-		pct(c.failovers, 50).Round(time.Millisecond), pct(c.failovers, 100).Round(time.Millisecond), strings.Join(fo, " "))
 }

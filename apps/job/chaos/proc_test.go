@@ -167,3 +167,14 @@ func leader(procs []*proc, not string, d time.Duration) (*proc, error) {
 		}
 	}
 }
+
+// logsTail returns the last lines of every member's log.
+func logsTail(procs []*proc) string {
+	var sb strings.Builder
+	for _, p := range procs {
+		b, _ := os.ReadFile(filepath.Join(p.dir, "agent.log"))
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		fmt.Fprintf(&sb, "--- %s (%d starts)\n%s\n", p.id, p.starts, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+	}
+	return sb.String()
+}
