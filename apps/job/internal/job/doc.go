@@ -27,7 +27,8 @@
 //     (catch-up or concurrency policy). Nothing is dropped silently.
 //   - A run starts late, not never, while no leader exists, as long as the
 //     outage is shorter than the job's Deadline; after that the CatchUp
-//     policy decides, and the decision is recorded.
+//     policy decides, and the decision is recorded. docs/job.md gives the
+//     failover window (how late, for which runs) and its measure.
 //
 // A failure is what the action reports (exit status, HTTP error) or its
 // job's Timeout killing it; an unknown outcome is an executor that died, was

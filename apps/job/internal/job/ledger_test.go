@@ -160,6 +160,23 @@ func TestLedgerRules(t *testing.T) {
 			f.must(start(r, "n1"))
 			return f.apply(dispatch("a", 1, 2, "n2"))
 		}, ErrState, ""},
+		{"finish after lost refused: a stopped executor wakes", plain, func(f *fixture) (*Run, error) {
+			r := f.must(dispatch("a", 1, 1, "n1"))
+			r = f.must(start(r, "n1"))
+			f.must(Command{Op: OpLost, Job: "a", At: at(1), Token: r.Token, Reason: "executor died mid-run"})
+			return f.apply(finish(r, true))
+		}, ErrState, ""},
+		{"finish with the token of an attempt retried since", idem, func(f *fixture) (*Run, error) {
+			r := f.must(dispatch("a", 1, 1, "n1"))
+			r = f.must(start(r, "n1"))
+			f.must(dispatch("a", 1, 2, "n2"))
+			return f.apply(finish(r, true))
+		}, ErrFenced, ""},
+		{"start with the token of a dispatch sent again since", plain, func(f *fixture) (*Run, error) {
+			r := f.must(dispatch("a", 1, 1, "n1"))
+			f.must(dispatch("a", 1, 1, "n1")) // same member, new token
+			return f.apply(start(r, "n1"))
+		}, ErrFenced, ""},
 		{"first dispatch must be attempt 1", plain, func(f *fixture) (*Run, error) {
 			return f.apply(dispatch("a", 1, 2, "n1"))
 		}, ErrState, ""},

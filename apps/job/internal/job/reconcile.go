@@ -175,7 +175,8 @@ type Phase string
 // Executor phases of a run.
 const (
 	PhaseUnknown    Phase = "unknown"     // never seen (or forgotten: restarted)
-	PhaseNotStarted Phase = "not_started" // received, but its start was refused or unconfirmed: the action never began
+	PhaseStarting   Phase = "starting"    // received; its start is being reported: the action begins only if the start is confirmed
+	PhaseNotStarted Phase = "not_started" // received, but its start was refused or unconfirmed: the action never began (final)
 	PhaseRunning    Phase = "running"     // the action is running
 	PhaseDone       Phase = "done"        // finished; the outcome is in the answer
 )
@@ -191,14 +192,16 @@ type Answer struct {
 
 // Resolve turns an executor's answer about a running run into the command
 // that settles it, or reports false when nothing is to be done yet (it is
-// still running). An answer for another token is treated as unknown.
+// still running, or still reporting its start: a start confirmed after an
+// answer of "not started" would begin an action the leader had sent
+// elsewhere). An answer for another token is treated as unknown.
 func Resolve(s Spec, r Run, ans Answer, now time.Time) (Command, bool) {
 	c := Command{Job: r.Job, At: r.At, Token: r.Token, Now: now, Executor: r.Executor}
 	if ans.Token != r.Token {
 		ans.Phase = PhaseUnknown
 	}
 	switch ans.Phase {
-	case PhaseRunning:
+	case PhaseRunning, PhaseStarting:
 		return Command{}, false
 	case PhaseDone:
 		c.Op, c.OK, c.Output, c.Error = OpFinish, ans.OK, ans.Output, ans.Error

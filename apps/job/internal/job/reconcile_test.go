@@ -169,6 +169,7 @@ func TestResolve(t *testing.T) {
 		{"still running", plain, Answer{Phase: PhaseRunning, Token: 7}, ""},
 		{"done ok", plain, Answer{Phase: PhaseDone, Token: 7, OK: true}, "finish ok"},
 		{"done failed", plain, Answer{Phase: PhaseDone, Token: 7}, "finish failed"},
+		{"still reporting its start", plain, Answer{Phase: PhaseStarting, Token: 7}, ""},
 		{"not started", plain, Answer{Phase: PhaseNotStarted, Token: 7}, "dispatch #1 not-started"},
 		{"unknown, not idempotent", plain, Answer{Phase: PhaseUnknown}, "lost"},
 		{"unknown, idempotent", idem, Answer{Phase: PhaseUnknown}, "dispatch #2"},

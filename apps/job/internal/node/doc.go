@@ -16,7 +16,9 @@
 // once the start is committed. It reports the finish the same way, retrying
 // until the leader answers. The leader asks an executor about a run that
 // overran its timeout (POST /v1/internal/query) and settles it with
-// job.Resolve.
+// job.Resolve; while the executor is still reporting the start it answers
+// "starting" (the leader waits), and "not started" only once it gave up,
+// after which it never begins the action.
 //
 // A new leader waits for raft's Barrier, then reconciles at once: runs sent
 // to a dead member before they started are sent again with a new token;

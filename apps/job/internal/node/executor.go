@@ -79,7 +79,7 @@ func (e *executor) accept(req dispatchReq) error {
 			e.order = e.order[1:]
 		}
 	}
-	er := &execRun{token: req.Run.Token, ans: job.Answer{Phase: job.PhaseNotStarted, Token: req.Run.Token}}
+	er := &execRun{token: req.Run.Token, ans: job.Answer{Phase: job.PhaseStarting, Token: req.Run.Token}}
 	e.runs[id] = er
 	e.active++
 	e.n.wg.Add(1)
@@ -109,10 +109,13 @@ func (e *executor) run(req dispatchReq, er *execRun) {
 	defer func() { e.mu.Lock(); e.active--; e.mu.Unlock() }()
 	r, self := req.Run, e.n.ID()
 	c := job.Command{Op: job.OpStart, Job: r.Job, At: r.At, Token: r.Token, Executor: self}
-	// The action begins only once the start is committed. An unconfirmed
-	// start leaves the run "not started" here, which the leader may verify.
+	// The action begins only once the start is committed. Until the report
+	// settles, a query gets "starting" (the leader waits); an unconfirmed
+	// start leaves the run "not started" for good, which the leader may
+	// verify and send again: nothing begins here after that answer.
 	deadline := time.Now().Add(e.n.o.dispatchTimeout / 2)
 	if !e.report(c, req.Leader, deadline) {
+		e.set(er, job.Answer{Phase: job.PhaseNotStarted, Token: r.Token})
 		return
 	}
 	e.set(er, job.Answer{Phase: job.PhaseRunning, Token: r.Token})
