@@ -87,17 +87,7 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 // W replicas have a write.
 func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte {
 	reply, w := n.coordinateAsync(ctx, proto, args)
-	if w == nil {
-		return reply
-	}
-	if len(w.others) == 0 {
-		if w.acks < w.need {
-			n.m.writeFailures.Add(1)
-			return errReply(resp.ErrNoReplicas)
-		}
-		return reply
-	}
-	if !n.replicate(ctx, []*pending{w})[0] {
+	if w != nil && !n.replicate(ctx, []*pending{w})[0] {
 		return errReply(resp.ErrNoReplicas)
 	}
 	return reply
@@ -105,24 +95,38 @@ func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte 
 
 // coordinateAsync runs a single-key command here. A write is applied to
 // the local store before it returns, and returned as pending (nil for a
-// command that wrote nothing) for replicate to send to the other
-// replicas. Callers with several writes replicate them together:
-// replicas keep the newest version whatever the order.
+// command that wrote nothing or that no other replica needs) for
+// replicate to send to the other replicas. Callers with several writes
+// replicate them together: replicas keep the newest version whatever the
+// order.
 func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([]byte, *pending) {
-	name := resp.Name(args[0])
-	o := ops[name]
-	reads := o.reads || (name == "set" && setReads(args))
-	c := call{args: args, proto: proto, nowMS: n.store.NowMS()}
+	b := n.getBatch(ctx)
+	defer putBatch(b)
+	in := cmdInfo{o: ops[resp.Name(args[0])], name: resp.Name(args[0])}
+	in.key, in.reps = b.replicas(args[1])
+	return b.exec(proto, &in, args, nil)
+}
+
+// exec runs the single-key command args here, appending its reply to
+// dst. A write is applied locally and returned as pending when other
+// replicas must have it before the reply may be released.
+func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte, *pending) {
+	n := b.n
+	reads := in.o.reads || (in.name == "set" && setReads(args))
+	c := &b.c
+	*c = call{args: args, proto: proto, nowMS: b.nowMS, dst: dst}
 	if reads {
-		if name != "get" && name != "exists" && name != "ttl" && name != "pttl" && name != "strlen" {
+		switch in.name {
+		case "get", "exists", "ttl", "pttl", "strlen":
+		default:
 			l := n.lock(args[1])
 			l.Lock()
 			defer l.Unlock()
 		}
-		c.cur, c.live = n.read(ctx, string(args[1]))
+		c.cur, c.live = b.read(in.key)
 		c.live = c.live && c.cur.Live(c.nowMS)
 	}
-	reply, next := o.fn(&c)
+	reply, next := in.o.fn(c)
 	if next == nil {
 		return reply, nil
 	}
@@ -133,16 +137,17 @@ func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([
 		// a forwarded batch); store its own copy so the byte bound holds.
 		next.Value = bytes.Clone(next.Value)
 	}
-	next.Version = n.version()
 	if len(next.Value) > n.cfg.Limits.MaxBulk {
-		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
+		return resp.AppendError(dst, "ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
 	}
-	return reply, n.write(string(args[1]), *next)
+	next.Version = n.version()
+	return reply, n.write(b.v, in.key, in.reps, *next)
 }
 
-// runAll replicates a batch's writes together and turns the replies of
-// writes that W replicas did not acknowledge into NOREPLICAS.
-func (n *Node) runAll(ctx context.Context, replies [][]byte, ws []*pending) {
+// settleWrites replicates the writes in ws (nil entries wrote nothing
+// to send) together and returns which of them W replicas did not
+// acknowledge, or nil when all were.
+func (n *Node) settleWrites(ctx context.Context, ws []*pending) []bool {
 	var list []*pending
 	var idx []int
 	for i, w := range ws {
@@ -151,13 +156,30 @@ func (n *Node) runAll(ctx context.Context, replies [][]byte, ws []*pending) {
 		}
 	}
 	if len(list) == 0 {
-		return
+		return nil
 	}
+	var failed []bool
 	for k, ok := range n.replicate(ctx, list) {
 		if !ok {
-			replies[idx[k]] = errReply(resp.ErrNoReplicas)
+			if failed == nil {
+				failed = make([]bool, len(ws))
+			}
+			failed[idx[k]] = true
 		}
 	}
+	return failed
+}
+
+// read returns key's newest entry (see readReplicas) as of the batch.
+func (b *batch) read(key string) (store.Entry, bool) {
+	e, ok := b.n.store.GetAt(key, b.nowMS)
+	if !ok {
+		e, ok = b.n.store.Peek(key)
+	}
+	if ok && !b.settling {
+		return e, true
+	}
+	return b.n.readReplicas(b.ctx, key, e, ok)
 }
 
 // read returns key's newest entry: the local copy, or, when there is
@@ -171,6 +193,12 @@ func (n *Node) read(ctx context.Context, key string) (store.Entry, bool) {
 	if ok && !n.settling() {
 		return e, true
 	}
+	return n.readReplicas(ctx, key, e, ok)
+}
+
+// readReplicas asks key's other replicas for their copies and returns
+// the newest of theirs and the local one (e, ok), repairing stale copies.
+func (n *Node) readReplicas(ctx context.Context, key string, e store.Entry, ok bool) (store.Entry, bool) {
 	v := n.view.Load()
 	reps := v.replicas(key, n.cfg.Replicas)
 	type answer struct {
@@ -241,16 +269,22 @@ type pending struct {
 	need   int // W, capped at the replicas there are
 }
 
-// write stores e here and returns it as pending for replicate.
-func (n *Node) write(key string, e store.Entry) *pending {
+// write stores e here and, when other replicas of key (reps, in view
+// v) must have it too, returns it as pending for replicate.
+func (n *Node) write(v *view, key string, reps []string, e store.Entry) *pending {
 	n.store.Apply(key, e)
-	v := n.view.Load()
-	reps := v.replicas(key, n.cfg.Replicas)
-	w := &pending{key: key, e: e, v: v, need: min(n.cfg.WriteAcks, len(reps))}
+	acks := 0
 	for _, r := range reps {
 		if r == n.self {
-			w.acks++
-		} else {
+			acks++
+		}
+	}
+	if acks == len(reps) {
+		return nil // every replica is this node: W is met
+	}
+	w := &pending{key: key, e: e, v: v, need: min(n.cfg.WriteAcks, len(reps)), acks: acks}
+	for _, r := range reps {
+		if r != n.self {
 			w.others = append(w.others, r)
 		}
 	}

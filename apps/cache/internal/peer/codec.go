@@ -233,3 +233,45 @@ func DecodeBatch(b []byte) ([][]byte, error) {
 	}
 	return out, d.done()
 }
+
+// uvarintLen is the length of v's uvarint encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// AppendExecBatch appends a batch of forwarded commands, the same bytes
+// as EncodeBatch of each command's EncodeExec, without building them
+// one by one.
+func AppendExecBatch(dst []byte, proto int, cmds [][][]byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(cmds)))
+	for _, args := range cmds {
+		size := uvarintLen(uint64(proto)) + uvarintLen(uint64(len(args)))
+		for _, a := range args {
+			size += uvarintLen(uint64(len(a))) + len(a)
+		}
+		dst = binary.AppendUvarint(dst, uint64(size))
+		dst = binary.AppendUvarint(dst, uint64(proto))
+		dst = binary.AppendUvarint(dst, uint64(len(args)))
+		for _, a := range args {
+			dst = appendBytes(dst, a)
+		}
+	}
+	return dst
+}
+
+// AppendReplyBatch appends replies held back to back in buf (reply i
+// ends at ends[i]) in EncodeBatch's format.
+func AppendReplyBatch(dst, buf []byte, ends []int) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ends)))
+	start := 0
+	for _, end := range ends {
+		dst = appendBytes(dst, buf[start:end])
+		start = end
+	}
+	return dst
+}
