@@ -191,9 +191,7 @@ func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out)
 		out.Mark()
 		return 1
 	}
-	cctx, cancel := context.WithTimeout(b.ctx, n.cfg.RequestTimeout)
-	payload, err := n.pool.Call(cctx, b.v.members[owner].peer, reqExecBatch, peer.AppendExecBatch(nil, proto, cmds))
-	cancel()
+	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, peer.AppendExecBatch(nil, proto, cmds))
 	var replies [][]byte
 	if err == nil {
 		replies, err = peer.DecodeBatch(payload)

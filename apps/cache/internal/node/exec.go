@@ -67,9 +67,7 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 		if !ok {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-		reply, err := n.pool.Call(cctx, m.peer, reqExec, peer.EncodeExec(proto, args))
-		cancel()
+		reply, err := n.pool.Call(ctx, m.peer, reqExec, peer.EncodeExec(proto, args))
 		if err == nil {
 			n.m.forwarded.Add(1)
 			return reply
@@ -308,12 +306,7 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		}
 		return out
 	}
-	byTarget := map[string][]*pending{}
-	for _, w := range ws {
-		for _, r := range w.others {
-			byTarget[r] = append(byTarget[r], w)
-		}
-	}
+	byTarget := groupByTarget(ws)
 	send := func(r string, group []*pending) bool {
 		m, ok := group[0].v.members[r]
 		if !ok {
@@ -323,9 +316,7 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		for i, w := range group {
 			es[i] = peer.KeyEntry{Key: w.key, Entry: w.e}
 		}
-		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-		defer cancel()
-		_, err := n.pool.Call(cctx, m.peer, reqApply, peer.EncodeEntries(es))
+		_, err := n.pool.Call(ctx, m.peer, reqApply, peer.EncodeEntries(es))
 		return err == nil
 	}
 	var mu sync.Mutex
@@ -341,16 +332,14 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		}
 	}
 	if len(byTarget) == 1 {
-		for r, g := range byTarget {
-			done(r, g, send(r, g))
-		}
+		done(byTarget[0].r, byTarget[0].ws, send(byTarget[0].r, byTarget[0].ws))
 	} else {
 		var wg sync.WaitGroup
-		for r, g := range byTarget {
+		for _, g := range byTarget {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				done(r, g, send(r, g))
+				done(g.r, g.ws, send(g.r, g.ws))
 			}()
 		}
 		wg.Wait()
@@ -406,4 +395,29 @@ func (n *Node) mset(ctx context.Context, proto int, kv [][]byte) []byte {
 		}
 	}
 	return resp.OK
+}
+
+// targetGroup is the writes one replica is sent.
+type targetGroup struct {
+	r  string
+	ws []*pending
+}
+
+// groupByTarget groups writes by the replicas they go to, in order of
+// first appearance.
+func groupByTarget(ws []*pending) []targetGroup {
+	var out []targetGroup
+	for _, w := range ws {
+	next:
+		for _, r := range w.others {
+			for i := range out {
+				if out[i].r == r {
+					out[i].ws = append(out[i].ws, w)
+					continue next
+				}
+			}
+			out = append(out, targetGroup{r: r, ws: []*pending{w}})
+		}
+	}
+	return out
 }

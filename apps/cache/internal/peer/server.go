@@ -21,6 +21,13 @@ type Handler interface {
 	Serve(ctx context.Context, from string, typ byte, payload []byte) ([]byte, error)
 }
 
+// Inliner is implemented by a Handler whose requests of some types are
+// quick and call no other member: those are served one after another on
+// the connection's reading goroutine instead of a goroutine each.
+type Inliner interface {
+	Inline(typ byte) bool
+}
+
 // Authorizer reports whether id is a member allowed to connect. It is
 // called for each handshake and must be safe for concurrent use.
 type Authorizer func(id string) bool
@@ -196,6 +203,7 @@ func (s *Server) serveConn(c net.Conn) {
 	if w.w.Flush() != nil {
 		return
 	}
+	inline, _ := s.h.(Inliner)
 	sem := make(chan struct{}, s.lim.MaxInflight)
 	var reqs sync.WaitGroup
 	defer reqs.Wait()
@@ -212,11 +220,7 @@ func (s *Server) serveConn(c net.Conn) {
 			s.log.Warn("peer sent a bad request type", "peer", from, "type", f.typ)
 			return
 		}
-		sem <- struct{}{}
-		reqs.Add(1)
-		go func() {
-			defer reqs.Done()
-			defer func() { <-sem }()
+		serve := func() {
 			s.requests.Add(1)
 			resp, err := s.h.Serve(s.ctx, from, f.typ, f.payload)
 			if err != nil {
@@ -224,6 +228,17 @@ func (s *Server) serveConn(c net.Conn) {
 			} else {
 				w.send(typeOK, f.id, resp)
 			}
+		}
+		if inline != nil && inline.Inline(f.typ) {
+			serve()
+			continue
+		}
+		sem <- struct{}{}
+		reqs.Add(1)
+		go func() {
+			defer reqs.Done()
+			defer func() { <-sem }()
+			serve()
 		}()
 	}
 }
@@ -242,9 +257,13 @@ func (cw *connWriter) send(typ byte, id uint64, payload []byte) {
 	cw.pending.Add(1)
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
-	cw.buf = appendFrame(cw.buf[:0], typ, id, payload)
+	cw.buf = appendHeader(cw.buf[:0], typ, id, len(payload))
 	if cw.ok.Load() {
-		if _, err := cw.w.Write(cw.buf); err != nil {
+		_, err := cw.w.Write(cw.buf)
+		if err == nil {
+			_, err = cw.w.Write(payload)
+		}
+		if err != nil {
 			cw.ok.Store(false)
 		}
 	}
