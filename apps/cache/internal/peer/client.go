@@ -133,7 +133,7 @@ func (p *Pool) dial(ctx context.Context, addr string) (*clientConn, error) {
 		return nil, fmt.Errorf("peer: handshake with %s: %w", addr, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	c := &clientConn{nc: nc, w: bufio.NewWriterSize(nc, 64<<10), waiting: map[uint64]chan frame{}, done: make(chan struct{})}
+	c := &clientConn{nc: nc, bw: newBatchWriter(nc), waiting: map[uint64]chan frame{}, done: make(chan struct{})}
 	go c.readLoop(r, p.cfg.MaxFrame)
 	return c, nil
 }
@@ -179,17 +179,14 @@ func (p *Pool) Forget(addr string) {
 }
 
 type clientConn struct {
-	nc      net.Conn
-	wmu     sync.Mutex
-	w       *bufio.Writer
-	buf     []byte
-	writers atomic.Int64
+	nc net.Conn
+	bw *batchWriter
 
 	mu      sync.Mutex
 	nextID  uint64
 	waiting map[uint64]chan frame
 	err     error
-	done    chan struct{} // closed when readLoop returns
+	done    chan struct{} // closed when readLoop and the writer are done
 }
 
 func (c *clientConn) isBroken() bool {
@@ -205,10 +202,15 @@ func (c *clientConn) close(err error) {
 	}
 	c.mu.Unlock()
 	_ = c.nc.Close()
+	c.bw.stop()
 }
 
 func (c *clientConn) readLoop(r *bufio.Reader, max int) {
-	defer close(c.done)
+	defer func() {
+		c.bw.stop()
+		<-c.bw.done
+		close(c.done)
+	}()
 	var hdr [headerLen]byte
 	for {
 		f, err := readFrame(r, hdr[:], max)
@@ -255,18 +257,7 @@ func (c *clientConn) call(ctx context.Context, typ byte, payload []byte, timeout
 	c.waiting[id] = ch
 	c.mu.Unlock()
 
-	c.writers.Add(1)
-	c.wmu.Lock()
-	c.buf = appendHeader(c.buf[:0], typ, id, len(payload))
-	_, err := c.w.Write(c.buf)
-	if err == nil {
-		_, err = c.w.Write(payload)
-	}
-	if c.writers.Add(-1) == 0 && err == nil {
-		err = c.w.Flush()
-	}
-	c.wmu.Unlock()
-	if err != nil {
+	if err := c.bw.send(typ, id, payload); err != nil {
 		c.close(fmt.Errorf("%w: %v", ErrClosed, err))
 	}
 	var expired <-chan time.Time
