@@ -36,6 +36,8 @@ type batch struct {
 	infos []cmdInfo  // per command of the run
 	ends  []int      // where each reply of a local run ends
 	ws    []*pending // each write of a local run still to replicate
+	pend  []pending  // where the writes' pending records are allocated
+	args  [][]byte   // scratch for decoded arguments
 }
 
 // cmdInfo is how a command of a run is served.
@@ -63,7 +65,9 @@ func putBatch(b *batch) {
 	clear(b.ws)
 	b.c = call{}
 	b.n, b.ctx, b.v, b.key, b.reps = nil, nil, nil, "", nil
-	b.infos, b.ends, b.ws = b.infos[:0], b.ends[:0], b.ws[:0]
+	clear(b.pend)
+	clear(b.args)
+	b.infos, b.ends, b.ws, b.pend, b.args = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0]
 	batchPool.Put(b)
 }
 
@@ -145,6 +149,9 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 // how many commands it ran (at least one).
 func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
 	base := len(out.B)
+	if cap(b.pend)-len(b.pend) < len(cmds) {
+		b.pend = make([]pending, 0, len(cmds))
+	}
 	b.ends, b.ws = b.ends[:0], b.ws[:0]
 	remote := false
 	k := 0
@@ -222,8 +229,11 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 	b := n.getBatch(ctx)
 	defer putBatch(b)
 	var buf []byte
+	if cap(b.pend) < len(reqs) {
+		b.pend = make([]pending, 0, len(reqs))
+	}
 	for _, r := range reqs {
-		proto, args, err := n.decodeExec(r)
+		proto, args, err := n.decodeExec(r, b.args)
 		if err != nil {
 			return nil, err
 		}
@@ -236,6 +246,7 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 		var w *pending
 		buf, w = b.exec(proto, &in, args, buf)
 		b.ends, b.ws = append(b.ends, len(buf)), append(b.ws, w)
+		b.args = args
 		if len(buf) >= batchReplyBytes {
 			break
 		}

@@ -102,6 +102,7 @@ func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([
 	defer putBatch(b)
 	in := cmdInfo{o: ops[resp.Name(args[0])], name: resp.Name(args[0])}
 	in.key, in.reps = b.replicas(args[1])
+	b.pend = nil // the pending write outlives the batch: not from its slab
 	return b.exec(proto, &in, args, nil)
 }
 
@@ -139,7 +140,42 @@ func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte,
 		return resp.AppendError(dst, "ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
 	}
 	next.Version = n.version()
-	return reply, n.write(b.v, in.key, in.reps, *next)
+	return reply, b.write(in.key, in.reps, *next)
+}
+
+// write stores e here and, when other replicas of key (reps) must have
+// it too, returns it as pending for replicate; the pending record comes
+// from the batch's slab when it has room.
+func (b *batch) write(key string, reps []string, e store.Entry) *pending {
+	n := b.n
+	n.store.Apply(key, e)
+	acks := 0
+	for _, r := range reps {
+		if r == n.self {
+			acks++
+		}
+	}
+	if acks == len(reps) {
+		return nil
+	}
+	var w *pending
+	if len(b.pend) < cap(b.pend) {
+		b.pend = b.pend[:len(b.pend)+1]
+		w = &b.pend[len(b.pend)-1]
+	} else {
+		w = new(pending)
+	}
+	*w = pending{key: key, e: e, v: b.v, need: min(n.cfg.WriteAcks, len(reps)), acks: acks}
+	if acks == 1 && reps[0] == n.self {
+		w.others = reps[1:] // read only
+	} else {
+		for _, r := range reps {
+			if r != n.self {
+				w.others = append(w.others, r)
+			}
+		}
+	}
+	return w
 }
 
 // settleWrites replicates the writes in ws (nil entries wrote nothing
@@ -178,20 +214,6 @@ func (b *batch) read(key string) (store.Entry, bool) {
 		return e, true
 	}
 	return b.n.readReplicas(b.ctx, key, e, ok)
-}
-
-// read returns key's newest entry: the local copy, or, when there is
-// none or membership is settling, the newest of the replicas' copies
-// (stale replicas are repaired through hints).
-func (n *Node) read(ctx context.Context, key string) (store.Entry, bool) {
-	e, ok := n.store.Get(key)
-	if !ok {
-		e, ok = n.store.Peek(key)
-	}
-	if ok && !n.settling() {
-		return e, true
-	}
-	return n.readReplicas(ctx, key, e, ok)
 }
 
 // readReplicas asks key's other replicas for their copies and returns
@@ -265,28 +287,6 @@ type pending struct {
 	others []string
 	acks   int // replicas that have it
 	need   int // W, capped at the replicas there are
-}
-
-// write stores e here and, when other replicas of key (reps, in view
-// v) must have it too, returns it as pending for replicate.
-func (n *Node) write(v *view, key string, reps []string, e store.Entry) *pending {
-	n.store.Apply(key, e)
-	acks := 0
-	for _, r := range reps {
-		if r == n.self {
-			acks++
-		}
-	}
-	if acks == len(reps) {
-		return nil // every replica is this node: W is met
-	}
-	w := &pending{key: key, e: e, v: v, need: min(n.cfg.WriteAcks, len(reps)), acks: acks}
-	for _, r := range reps {
-		if r != n.self {
-			w.others = append(w.others, r)
-		}
-	}
-	return w
 }
 
 // replicate sends pending writes to their other replicas, one request a

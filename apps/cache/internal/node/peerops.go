@@ -89,7 +89,7 @@ func (n *Node) Inline(typ byte) bool { return typ == reqApply || typ == reqRead 
 
 // serveExec runs a forwarded single-key command as its coordinator.
 func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
-	proto, args, err := n.decodeExec(payload)
+	proto, args, err := n.decodeExec(payload, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,8 +98,8 @@ func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
 
 // decodeExec decodes a forwarded command and checks that it is a
 // single-key command with the right arity.
-func (n *Node) decodeExec(payload []byte) (int, [][]byte, error) {
-	proto, args, err := peer.DecodeExec(payload)
+func (n *Node) decodeExec(payload []byte, scratch [][]byte) (int, [][]byte, error) {
+	proto, args, err := peer.DecodeExecInto(payload, scratch)
 	if err != nil {
 		return 0, nil, err
 	}

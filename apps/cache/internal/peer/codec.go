@@ -84,6 +84,12 @@ func EncodeExec(proto int, args [][]byte) []byte {
 
 // DecodeExec decodes EncodeExec's output. The arguments alias b.
 func DecodeExec(b []byte) (proto int, args [][]byte, err error) {
+	return DecodeExecInto(b, nil)
+}
+
+// DecodeExecInto is DecodeExec appending the arguments to args[:0]
+// (scratch space the caller reuses).
+func DecodeExecInto(b []byte, args [][]byte) (proto int, _ [][]byte, err error) {
 	d := decoder{b: b}
 	p := d.uvarint("proto")
 	n := d.uvarint("argument count")
@@ -93,7 +99,9 @@ func DecodeExec(b []byte) (proto int, args [][]byte, err error) {
 	if d.err != nil {
 		return 0, nil, d.err
 	}
-	args = make([][]byte, 0, n)
+	if args = args[:0]; cap(args) < int(n) {
+		args = make([][]byte, 0, n)
+	}
 	for range n {
 		args = append(args, d.bytes("argument"))
 	}
@@ -153,7 +161,11 @@ func (d *decoder) entry() KeyEntry {
 
 // EncodeEntries encodes a batch of entries.
 func EncodeEntries(es []KeyEntry) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(es)))
+	size := 10
+	for _, e := range es {
+		size += len(e.Key) + len(e.Entry.Value) + 48
+	}
+	b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(es)))
 	for _, e := range es {
 		b = appendEntry(b, e.Key, e.Entry)
 	}
