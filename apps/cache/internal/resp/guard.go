@@ -29,7 +29,8 @@ type Limits struct {
 	// Default 1 MiB.
 	MaxOutput int
 	// WriteTimeout bounds each write to a client; a client that does not
-	// read its replies for this long is closed. Default 30s.
+	// read its replies for this long is closed (the deadline is moved at
+	// most once a second, so up to a second sooner). Default 30s.
 	WriteTimeout time.Duration
 	// IdleTimeout closes a client idle this long. Default 0: never (as
 	// Redis's timeout 0).

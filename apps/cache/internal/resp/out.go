@@ -20,22 +20,24 @@ type Out struct {
 
 	c        redcon.Conn
 	max      int
+	handed   int // bytes handed to the connection since it was flushed
 	overflow *atomic.Uint64
 	failed   bool // a mid-pipeline write failed; the client is closed
 }
 
 func (o *Out) start(c redcon.Conn, max int, overflow *atomic.Uint64) {
-	o.c, o.max, o.overflow, o.failed = c, max, overflow, false
+	o.c, o.max, o.overflow, o.failed, o.handed = c, max, overflow, false, 0
 	o.B = o.B[:0]
 }
 
-// Mark tells the server that B ends with a complete reply: past the
-// output limit, what B holds is written out now.
+// Mark tells the server that B ends with a complete reply: once the
+// replies not yet sent pass the output limit, they are written out now.
 func (o *Out) Mark() {
-	if len(o.B) <= o.max || o.c == nil || o.failed {
+	if o.handed+len(o.B) <= o.max || o.c == nil || o.failed {
 		return
 	}
 	o.writeOut()
+	o.handed = 0
 	o.overflow.Add(1)
 	if err := redcon.BaseWriter(o.c).Flush(); err != nil {
 		o.failed = true
@@ -47,6 +49,7 @@ func (o *Out) Mark() {
 func (o *Out) writeOut() {
 	if len(o.B) > 0 && !o.failed {
 		o.c.WriteRaw(o.B)
+		o.handed += len(o.B)
 	}
 	o.B = o.B[:0]
 }
