@@ -41,12 +41,21 @@ start() { # name resp gossip [join]
 }
 one=$(freeport); start single "$one" "$(freeport)"
 c0=$(freeport); g0=$(freeport); start c0 "$c0" "$g0"
-start c1 "$(freeport)" "$(freeport)" "$g0"
-start c2 "$(freeport)" "$(freeport)" "$g0"
+c1=$(freeport); start c1 "$c1" "$(freeport)" "$g0"
+c2=$(freeport); start c2 "$c2" "$(freeport)" "$g0"
 for _ in $(seq 200); do
   redis-cli -p "$c0" info cluster | grep -q 'libgossip_members:c0,c1,c2' && break; sleep 0.05
 done
 redis-cli -p "$c0" info cluster | grep -q 'libgossip_members:c0,c1,c2' || { echo "cluster did not form"; exit 1; }
+# Measure the steady state: wait until no member is settling (for a while
+# after a membership change, reads consult every replica).
+for _ in $(seq 600); do
+  settled=1
+  for p in "$c0" "$c1" "$c2"; do
+    redis-cli -p "$p" info cluster | grep -q 'libgossip_settling:0' || settled=0
+  done
+  [ $settled = 1 ] && break; sleep 0.05
+done
 
 # bench PORT PIPELINE -> "set get" requests per second
 bench() {
@@ -81,6 +90,7 @@ section=$(mktemp)
   echo "  (a) redis-server $redis_version (no persistence), (b) one libgossip-cache node, (c) a 3-node"
   echo "  libgossip-cache cluster (R=2, W=2, every SET acknowledged by two nodes) through one node; all on 127.0.0.1, one after another."
   echo "- The key is redis-benchmark's default (one key for all requests), so in the cluster every request goes to that key's owner."
+  echo "- The cluster is measured once it has settled (no member within its settle time after a membership change)."
   echo
   echo "| pipeline | command | redis-server (req/s) | one node (req/s) | 3-node cluster (req/s) | one node / redis | cluster / one node |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"

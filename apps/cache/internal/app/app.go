@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ func Run(ctx context.Context, args []string, out, logw io.Writer) error {
 	fs := flag.NewFlagSet("libgossip-cache", flag.ContinueOnError)
 	fs.SetOutput(logw)
 	var cfg node.Config
-	var join, level string
+	var join, level, cpuprofile string
 	fs.StringVar(&cfg.ID, "id", "", "member id (default: cache-<internal address>)")
 	fs.StringVar(&cfg.RESPAddr, "resp", "127.0.0.1:6380", "Redis protocol listen address")
 	fs.StringVar(&cfg.GossipAddr, "gossip", "127.0.0.1:7946", "gossip listen address")
@@ -38,6 +40,7 @@ func Run(ctx context.Context, args []string, out, logw io.Writer) error {
 	fs.DurationVar(&cfg.Limits.IdleTimeout, "idle-timeout", 0, "close clients idle this long (0: never)")
 	fs.Float64Var(&cfg.RebalanceRate, "rebalance-rate", 50000, "keys per second pushed to each member while rebalancing")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +55,17 @@ func Run(ctx context.Context, args []string, out, logw io.Writer) error {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: lv}))
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	n, err := node.New(cfg)
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,9 +19,10 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
 	go func() {
 		done <- Run(ctx, []string{"-resp", "127.0.0.1:0", "-gossip", "127.0.0.1:0", "-http", "127.0.0.1:0",
-			"-preset", "local", "-log-level", "warn", "-replicas", "1"}, pw, io.Discard)
+			"-preset", "local", "-log-level", "warn", "-replicas", "1", "-cpuprofile", prof}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -42,10 +45,13 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Fatalf("no CPU profile written: %v", err)
+	}
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-nope"}, {"-log-level", "loud"}, {"-replicas", "1", "-write-acks", "2"}, {"-preset", "moon", "-gossip", "127.0.0.1:0", "-resp", "127.0.0.1:0"}} {
+	for _, args := range [][]string{{"-nope"}, {"-log-level", "loud"}, {"-cpuprofile", "/nonexistent/dir/cpu.prof"}, {"-replicas", "1", "-write-acks", "2"}, {"-preset", "moon", "-gossip", "127.0.0.1:0", "-resp", "127.0.0.1:0"}} {
 		if err := Run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("Run(%q) succeeded", args)
 		}

@@ -2,9 +2,11 @@ package node
 
 import (
 	"context"
-	"github.com/libgossip/libgossip/apps/cache/internal/resp"
+	"sync"
+	"time"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
+	"github.com/libgossip/libgossip/apps/cache/internal/resp"
 )
 
 // reqExecBatch runs a run of single-key commands in order on their
@@ -13,106 +15,208 @@ import (
 const reqExecBatch = 8
 
 // batchReplyBytes bounds the replies of one forwarded batch, so a
-// pipeline of large GETs is answered in pieces.
+// pipeline of large GETs is answered in pieces; runs of local commands
+// are cut at the same size.
 const batchReplyBytes = 1 << 20
 
-// remoteOwner returns the member a command would be forwarded to, or ""
-// when it runs here (keys owned here, multi-key and cluster commands).
-func (n *Node) remoteOwner(v *view, args [][]byte) string {
-	if len(args) < 2 {
-		return ""
-	}
-	o, ok := ops[resp.Name(args[0])]
-	if !ok || !arityOK(o.arity, len(args)) {
-		return ""
-	}
-	reps := v.replicas(string(args[1]), n.cfg.Replicas)
-	if len(reps) == 0 || reps[0] == n.self {
-		return ""
-	}
-	if _, ok := v.members[reps[0]]; !ok {
-		return ""
-	}
-	return reps[0]
+// batch is what the commands of one pipelined run share: the view and
+// the clock, read once, the last key looked up with its replicas, and
+// scratch space. Batches are pooled; one serves one goroutine at a time.
+type batch struct {
+	n        *Node
+	ctx      context.Context
+	v        *view
+	nowMS    int64
+	settling bool
+
+	key  string   // the last key looked up
+	reps []string // its replicas (nil: none looked up yet)
+
+	c     call       // one command's execution
+	infos []cmdInfo  // per command of the run
+	ends  []int      // where each reply of a local run ends
+	ws    []*pending // each write of a local run still to replicate
+	pend  []pending  // where the writes' pending records are allocated
+	args  [][]byte   // scratch for decoded arguments
 }
 
-// ownedHere reports whether args is a single-key command whose key this
-// node coordinates.
-func (n *Node) ownedHere(v *view, args [][]byte) bool {
-	if len(args) < 2 {
-		return false
-	}
-	o, ok := ops[resp.Name(args[0])]
-	if !ok || !arityOK(o.arity, len(args)) {
-		return false
-	}
-	reps := v.replicas(string(args[1]), n.cfg.Replicas)
-	return len(reps) > 0 && reps[0] == n.self
+// cmdInfo is how a command of a run is served.
+type cmdInfo struct {
+	o     *op    // nil: not a single-key command (or no replica known)
+	name  string // lower-case command name
+	key   string
+	reps  []string
+	owner string // the coordinator when it is another member
 }
+
+var batchPool = sync.Pool{New: func() any { return new(batch) }}
+
+func (n *Node) getBatch(ctx context.Context) *batch {
+	b := batchPool.Get().(*batch)
+	now := time.Now()
+	b.n, b.ctx, b.v = n, ctx, n.view.Load()
+	b.nowMS = n.store.NowMS()
+	b.settling = now.Sub(b.v.at) < n.cfg.SettleTime || n.m.rebalancing.Load()
+	return b
+}
+
+func putBatch(b *batch) {
+	clear(b.infos)
+	clear(b.ws)
+	b.c = call{}
+	b.n, b.ctx, b.v, b.key, b.reps = nil, nil, nil, "", nil
+	clear(b.pend)
+	clear(b.args)
+	b.infos, b.ends, b.ws, b.pend, b.args = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0]
+	batchPool.Put(b)
+}
+
+// replicas returns key as a string and its replicas, reusing the last
+// lookup for a repeated key.
+func (b *batch) replicas(key []byte) (string, []string) {
+	if b.reps != nil && string(key) == b.key {
+		return b.key, b.reps
+	}
+	b.key = string(key)
+	b.reps = b.v.replicas(b.key, b.n.cfg.Replicas)
+	return b.key, b.reps
+}
+
+// info classifies one command.
+func (b *batch) info(args [][]byte) cmdInfo {
+	if len(args) < 2 {
+		return cmdInfo{}
+	}
+	name := resp.Name(args[0])
+	o, ok := ops[name]
+	if !ok || !arityOK(o.arity, len(args)) {
+		return cmdInfo{}
+	}
+	key, reps := b.replicas(args[1])
+	if len(reps) == 0 {
+		return cmdInfo{}
+	}
+	in := cmdInfo{o: o, name: name, key: key, reps: reps}
+	if reps[0] != b.n.self {
+		if _, ok := b.v.members[reps[0]]; !ok {
+			return cmdInfo{} // routed the slow way: it tries the next replica
+		}
+		in.owner = reps[0]
+	}
+	return in
+}
+
+func (in *cmdInfo) local() bool { return in.o != nil && in.owner == "" }
 
 // ExecBatch runs pipelined commands (resp.BatchExecutor): each run of
 // consecutive commands owned by the same other member goes there in as
-// few requests as the reply bound allows; the rest run here, in order.
-func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, emit func([]byte)) {
-	v := n.view.Load()
-	for i := 0; i < len(cmds); {
-		owner := n.remoteOwner(v, cmds[i])
-		j := i + 1
-		for owner != "" && j < len(cmds) && n.remoteOwner(v, cmds[j]) == owner {
-			j++
-		}
-		if owner == "" {
-			// A run of single-key commands owned here: run them in order,
-			// replicate their writes at once.
-			for j = i; j < len(cmds) && n.ownedHere(v, cmds[j]); j++ {
-			}
-			if j-i < 2 {
-				emit(n.Exec(ctx, proto, cmds[i]))
-				i++
-				continue
-			}
-			replies := make([][]byte, j-i)
-			repl := make([]*pending, j-i)
-			for k := i; k < j; k++ {
-				replies[k-i], repl[k-i] = n.coordinateAsync(ctx, proto, cmds[k])
-			}
-			n.runAll(ctx, replies, repl)
-			for _, r := range replies {
-				emit(r)
-			}
-			i = j
-			continue
-		}
-		if j == i+1 {
-			emit(n.Exec(ctx, proto, cmds[i]))
-			i = j
-			continue
-		}
-		reqs := make([][]byte, 0, j-i)
-		for _, c := range cmds[i:j] {
-			reqs = append(reqs, peer.EncodeExec(proto, c))
-		}
-		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-		b, err := n.pool.Call(cctx, v.members[owner].peer, reqExecBatch, peer.EncodeBatch(reqs))
-		cancel()
-		var replies [][]byte
-		if err == nil {
-			replies, err = peer.DecodeBatch(b)
-		}
-		if err != nil || len(replies) == 0 || len(replies) > j-i {
-			// Run the first one the ordinary way (it tries the next
-			// replica), then go on batching.
-			n.m.forwardErrors.Add(1)
-			emit(n.Exec(ctx, proto, cmds[i]))
-			i++
-			continue
-		}
-		for _, r := range replies {
-			emit(r)
-		}
-		n.m.forwarded.Add(uint64(len(replies)))
-		i += len(replies)
+// few requests as the reply bound allows; runs owned here execute here,
+// with their writes replicated together; the rest go through Exec.
+func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *resp.Out) {
+	b := n.getBatch(ctx)
+	defer putBatch(b)
+	b.c.proto = proto
+	for _, args := range cmds {
+		b.infos = append(b.infos, b.info(args))
 	}
+	infos := b.infos
+	for i := 0; i < len(cmds); {
+		in := &infos[i]
+		switch {
+		case in.o == nil:
+			out.B = append(out.B, n.Exec(ctx, proto, cmds[i])...)
+			out.Mark()
+			i++
+		case in.owner == "":
+			j := i + 1
+			for j < len(cmds) && infos[j].local() {
+				j++
+			}
+			i += b.runLocal(proto, cmds[i:j], infos[i:j], out)
+		default:
+			j := i + 1
+			for j < len(cmds) && infos[j].o != nil && infos[j].owner == in.owner {
+				j++
+			}
+			i += b.forward(proto, in.owner, cmds[i:j], out)
+		}
+	}
+}
+
+// runLocal executes commands this node coordinates, appending their
+// replies to out, until their replies pass batchReplyBytes; their writes
+// are replicated together before the replies are released. It returns
+// how many commands it ran (at least one).
+func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
+	base := len(out.B)
+	if cap(b.pend)-len(b.pend) < len(cmds) {
+		b.pend = make([]pending, 0, len(cmds))
+	}
+	b.ends, b.ws = b.ends[:0], b.ws[:0]
+	remote := false
+	k := 0
+	for k < len(cmds) && len(out.B)-base < batchReplyBytes {
+		var w *pending
+		out.B, w = b.exec(proto, &infos[k], cmds[k], out.B)
+		b.ends, b.ws = append(b.ends, len(out.B)), append(b.ws, w)
+		remote = remote || w != nil
+		k++
+	}
+	if remote {
+		if failed := b.n.settleWrites(b.ctx, b.ws); failed != nil {
+			out.B = spliceFailures(out.B, base, b.ends, failed)
+		}
+	}
+	out.Mark()
+	return k
+}
+
+// spliceFailures rewrites the replies in buf[base:] (reply i ends at
+// ends[i]) whose write failed into NOREPLICAS errors; ends is updated.
+func spliceFailures(buf []byte, base int, ends []int, failed []bool) []byte {
+	tail := append([]byte(nil), buf[base:]...)
+	buf = buf[:base]
+	start := 0
+	for i, end := range ends {
+		if failed[i] {
+			buf = resp.AppendError(buf, resp.ErrNoReplicas)
+		} else {
+			buf = append(buf, tail[start:end-base]...)
+		}
+		start, ends[i] = end-base, len(buf)
+	}
+	return buf
+}
+
+// forward sends a run of commands owned by owner there in one request
+// and appends the replies it gets (of a prefix of the run: at least
+// one) to out. It returns how many commands were answered.
+func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out) int {
+	n := b.n
+	if len(cmds) == 1 {
+		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
+		out.Mark()
+		return 1
+	}
+	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, peer.AppendExecBatch(nil, proto, cmds))
+	var replies [][]byte
+	if err == nil {
+		replies, err = peer.DecodeBatch(payload)
+	}
+	if err != nil || len(replies) == 0 || len(replies) > len(cmds) {
+		// Run the first one the ordinary way (it tries the next
+		// replica), then go on batching.
+		n.m.forwardErrors.Add(1)
+		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
+		out.Mark()
+		return 1
+	}
+	for _, r := range replies {
+		out.B = append(out.B, r...)
+		out.Mark()
+	}
+	n.m.forwarded.Add(uint64(len(replies)))
+	return len(replies)
 }
 
 // serveExecBatch runs a forwarded batch here, in order, up to
@@ -122,20 +226,33 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	var replies [][]byte
-	var repl []*pending
-	size := 0
+	b := n.getBatch(ctx)
+	defer putBatch(b)
+	var buf []byte
+	if cap(b.pend) < len(reqs) {
+		b.pend = make([]pending, 0, len(reqs))
+	}
 	for _, r := range reqs {
-		proto, args, err := n.decodeExec(r)
+		proto, args, err := n.decodeExec(r, b.args)
 		if err != nil {
 			return nil, err
 		}
-		reply, fn := n.coordinateAsync(ctx, proto, args)
-		replies, repl = append(replies, reply), append(repl, fn)
-		if size += len(reply); size >= batchReplyBytes {
+		in := b.info(args)
+		if in.o == nil {
+			// No replica known here: run it for the sender anyway.
+			in = cmdInfo{o: ops[resp.Name(args[0])], name: resp.Name(args[0])}
+			in.key, in.reps = b.replicas(args[1])
+		}
+		var w *pending
+		buf, w = b.exec(proto, &in, args, buf)
+		b.ends, b.ws = append(b.ends, len(buf)), append(b.ws, w)
+		b.args = args
+		if len(buf) >= batchReplyBytes {
 			break
 		}
 	}
-	n.runAll(ctx, replies, repl)
-	return peer.EncodeBatch(replies), nil
+	if failed := n.settleWrites(ctx, b.ws); failed != nil {
+		buf = spliceFailures(buf, 0, b.ends, failed)
+	}
+	return peer.AppendReplyBatch(make([]byte, 0, len(buf)+4*len(b.ends)+8), buf, b.ends), nil
 }

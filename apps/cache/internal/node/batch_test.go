@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/libgossip/libgossip/apps/cache/internal/resp"
 )
 
 // TestPipelinedForwarding: a pipeline through a node that owns none of
@@ -44,5 +46,21 @@ func TestPipelinedForwarding(t *testing.T) {
 	}
 	if f := c.nodes[0].m.forwarded.Load(); f < 43 {
 		t.Fatalf("forwarded %d commands, want 43", f)
+	}
+}
+
+// TestSpliceFailures: the replies of writes W replicas did not take
+// become NOREPLICAS errors, the others stay, and the reply ends follow.
+func TestSpliceFailures(t *testing.T) {
+	buf := []byte("prefix+OK\r\n$1\r\nv\r\n+OK\r\n")
+	ends := []int{11, 18, 23}
+	buf = spliceFailures(buf, 6, ends, []bool{true, false, true})
+	noRep := "-" + resp.ErrNoReplicas + "\r\n"
+	want := "prefix" + noRep + "$1\r\nv\r\n" + noRep
+	if string(buf) != want {
+		t.Fatalf("got %q, want %q", buf, want)
+	}
+	if ends[0] != 6+len(noRep) || ends[1] != ends[0]+7 || ends[2] != len(want) {
+		t.Fatalf("ends %v", ends)
 	}
 }

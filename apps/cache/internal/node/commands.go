@@ -26,12 +26,23 @@ type call struct {
 	nowMS int64
 	cur   store.Entry
 	live  bool
+	dst   []byte      // the reply is appended to dst
+	next  store.Entry // a write's next entry (returned by pointer)
 }
 
 func errReply(msg string) []byte { return resp.AppendError(nil, msg) }
 
+// err appends an error reply to c.dst.
+func (c *call) err(msg string) []byte { return resp.AppendError(c.dst, msg) }
+
+// entry records e as the key's next entry.
+func (c *call) entry(e store.Entry) *store.Entry {
+	c.next = e
+	return &c.next
+}
+
 // ops are the single-key commands, by lower-case name.
-var ops = map[string]op{
+var ops = map[string]*op{
 	"get":     {2, true, opGet},
 	"set":     {-3, false, opSet}, // reads when given NX, XX, GET or KEEPTTL
 	"setnx":   {3, true, opSetNX},
@@ -61,9 +72,9 @@ func arityOK(arity, n int) bool {
 
 func opGet(c *call) ([]byte, *store.Entry) {
 	if !c.live {
-		return resp.AppendNull(nil, c.proto), nil
+		return resp.AppendNull(c.dst, c.proto), nil
 	}
-	return resp.AppendBulk(nil, c.cur.Value), nil
+	return resp.AppendBulk(c.dst, c.cur.Value), nil
 }
 
 // setOptions are SET's parsed options.
@@ -152,7 +163,7 @@ func setReads(args [][]byte) bool {
 func opSet(c *call) ([]byte, *store.Entry) {
 	o, bad := parseSet(c.args, c.nowMS)
 	if bad != "" {
-		return errReply(bad), nil
+		return c.err(bad), nil
 	}
 	var reply []byte
 	if o.get {
@@ -162,14 +173,14 @@ func opSet(c *call) ([]byte, *store.Entry) {
 		if o.get {
 			return reply, nil
 		}
-		return resp.AppendNull(nil, c.proto), nil
+		return resp.AppendNull(c.dst, c.proto), nil
 	}
-	next := &store.Entry{Value: c.args[2], ExpireAt: o.expireAt}
+	next := c.entry(store.Entry{Value: c.args[2], ExpireAt: o.expireAt})
 	if o.keepTTL && c.live {
 		next.ExpireAt = c.cur.ExpireAt
 	}
 	if !o.get {
-		reply = resp.OK
+		reply = append(c.dst, resp.OK...)
 	}
 	return reply, next
 }
@@ -181,16 +192,16 @@ func opGetReply(c *call) []byte {
 
 func opSetNX(c *call) ([]byte, *store.Entry) {
 	if c.live {
-		return resp.AppendInt(nil, 0), nil
+		return resp.AppendInt(c.dst, 0), nil
 	}
-	return resp.AppendInt(nil, 1), &store.Entry{Value: c.args[2]}
+	return resp.AppendInt(c.dst, 1), c.entry(store.Entry{Value: c.args[2]})
 }
 
 func opSetEX(c *call) ([]byte, *store.Entry) {
 	name := strings.ToLower(string(c.args[0]))
 	n, err := strconv.ParseInt(string(c.args[2]), 10, 64)
 	if err != nil {
-		return errReply(resp.ErrNotInteger), nil
+		return c.err(resp.ErrNotInteger), nil
 	}
 	unit := "EX"
 	if name == "psetex" {
@@ -198,37 +209,37 @@ func opSetEX(c *call) ([]byte, *store.Entry) {
 	}
 	at, ok := expireAt(unit, n, c.nowMS)
 	if !ok {
-		return errReply("ERR invalid expire time in '" + name + "' command"), nil
+		return c.err("ERR invalid expire time in '" + name + "' command"), nil
 	}
-	return resp.OK, &store.Entry{Value: c.args[3], ExpireAt: at}
+	return append(c.dst, resp.OK...), c.entry(store.Entry{Value: c.args[3], ExpireAt: at})
 }
 
 func opGetDel(c *call) ([]byte, *store.Entry) {
 	if !c.live {
-		return resp.AppendNull(nil, c.proto), nil
+		return resp.AppendNull(c.dst, c.proto), nil
 	}
-	return resp.AppendBulk(nil, c.cur.Value), &store.Entry{Deleted: true}
+	return resp.AppendBulk(c.dst, c.cur.Value), c.entry(store.Entry{Deleted: true})
 }
 
 func opDel(c *call) ([]byte, *store.Entry) {
 	if !c.live {
-		return resp.AppendInt(nil, 0), nil
+		return resp.AppendInt(c.dst, 0), nil
 	}
-	return resp.AppendInt(nil, 1), &store.Entry{Deleted: true}
+	return resp.AppendInt(c.dst, 1), c.entry(store.Entry{Deleted: true})
 }
 
 func opExists(c *call) ([]byte, *store.Entry) {
 	if c.live {
-		return resp.AppendInt(nil, 1), nil
+		return resp.AppendInt(c.dst, 1), nil
 	}
-	return resp.AppendInt(nil, 0), nil
+	return resp.AppendInt(c.dst, 0), nil
 }
 
 func opExpire(c *call) ([]byte, *store.Entry) {
 	name := strings.ToLower(string(c.args[0]))
 	n, err := strconv.ParseInt(string(c.args[2]), 10, 64)
 	if err != nil {
-		return errReply(resp.ErrNotInteger), nil
+		return c.err(resp.ErrNotInteger), nil
 	}
 	var nx, xx, gt, lt bool
 	for _, a := range c.args[3:] {
@@ -242,14 +253,14 @@ func opExpire(c *call) ([]byte, *store.Entry) {
 		case "LT":
 			lt = true
 		default:
-			return errReply("ERR Unsupported option " + string(a)), nil
+			return c.err("ERR Unsupported option " + string(a)), nil
 		}
 	}
 	if (nx && (xx || gt || lt)) || (gt && lt) {
-		return errReply("ERR NX and XX, GT or LT options at the same time are not compatible"), nil
+		return c.err("ERR NX and XX, GT or LT options at the same time are not compatible"), nil
 	}
 	if !c.live {
-		return resp.AppendInt(nil, 0), nil
+		return resp.AppendInt(c.dst, 0), nil
 	}
 	unit := "EX"
 	if name == "pexpire" {
@@ -261,32 +272,32 @@ func opExpire(c *call) ([]byte, *store.Entry) {
 	} else {
 		var ok bool
 		if at, ok = expireAt(unit, n, c.nowMS); !ok {
-			return errReply("ERR invalid expire time in '" + name + "' command"), nil
+			return c.err("ERR invalid expire time in '" + name + "' command"), nil
 		}
 	}
 	cur := c.cur.ExpireAt
 	switch {
 	case nx && cur != 0, xx && cur == 0, gt && (cur == 0 || at <= cur), lt && cur != 0 && at >= cur:
-		return resp.AppendInt(nil, 0), nil
+		return resp.AppendInt(c.dst, 0), nil
 	}
 	if at <= c.nowMS {
-		return resp.AppendInt(nil, 1), &store.Entry{Deleted: true}
+		return resp.AppendInt(c.dst, 1), c.entry(store.Entry{Deleted: true})
 	}
-	return resp.AppendInt(nil, 1), &store.Entry{Value: c.cur.Value, ExpireAt: at}
+	return resp.AppendInt(c.dst, 1), c.entry(store.Entry{Value: c.cur.Value, ExpireAt: at})
 }
 
 func opTTL(c *call) ([]byte, *store.Entry) {
 	if !c.live {
-		return resp.AppendInt(nil, -2), nil
+		return resp.AppendInt(c.dst, -2), nil
 	}
 	if c.cur.ExpireAt == 0 {
-		return resp.AppendInt(nil, -1), nil
+		return resp.AppendInt(c.dst, -1), nil
 	}
 	ms := c.cur.ExpireAt - c.nowMS
 	if strings.EqualFold(string(c.args[0]), "ttl") {
-		return resp.AppendInt(nil, (ms+500)/1000), nil
+		return resp.AppendInt(c.dst, (ms+500)/1000), nil
 	}
-	return resp.AppendInt(nil, ms), nil
+	return resp.AppendInt(c.dst, ms), nil
 }
 
 func opIncr(c *call) ([]byte, *store.Entry) {
@@ -295,13 +306,13 @@ func opIncr(c *call) ([]byte, *store.Entry) {
 	if len(c.args) == 3 {
 		n, err := strconv.ParseInt(string(c.args[2]), 10, 64)
 		if err != nil {
-			return errReply(resp.ErrNotInteger), nil
+			return c.err(resp.ErrNotInteger), nil
 		}
 		by = n
 	}
 	if name == "decr" || name == "decrby" {
 		if by == math.MinInt64 {
-			return errReply("ERR decrement would overflow"), nil
+			return c.err("ERR decrement would overflow"), nil
 		}
 		by = -by
 	}
@@ -309,36 +320,36 @@ func opIncr(c *call) ([]byte, *store.Entry) {
 	if c.live {
 		n, err := strconv.ParseInt(string(c.cur.Value), 10, 64)
 		if err != nil || len(c.cur.Value) > 20 {
-			return errReply(resp.ErrNotInteger), nil
+			return c.err(resp.ErrNotInteger), nil
 		}
 		v = n
 	}
 	if (by > 0 && v > math.MaxInt64-by) || (by < 0 && v < math.MinInt64-by) {
-		return errReply(resp.ErrOverflow), nil
+		return c.err(resp.ErrOverflow), nil
 	}
 	v += by
-	next := &store.Entry{Value: strconv.AppendInt(nil, v, 10)}
+	next := c.entry(store.Entry{Value: strconv.AppendInt(nil, v, 10)})
 	if c.live {
 		next.ExpireAt = c.cur.ExpireAt
 	}
-	return resp.AppendInt(nil, v), next
+	return resp.AppendInt(c.dst, v), next
 }
 
 func opAppend(c *call) ([]byte, *store.Entry) {
 	var v []byte
-	next := &store.Entry{}
+	next := c.entry(store.Entry{})
 	if c.live {
 		v = append(v, c.cur.Value...)
 		next.ExpireAt = c.cur.ExpireAt
 	}
 	v = append(v, c.args[2]...)
 	next.Value = v
-	return resp.AppendInt(nil, int64(len(v))), next
+	return resp.AppendInt(c.dst, int64(len(v))), next
 }
 
 func opStrlen(c *call) ([]byte, *store.Entry) {
 	if !c.live {
-		return resp.AppendInt(nil, 0), nil
+		return resp.AppendInt(c.dst, 0), nil
 	}
-	return resp.AppendInt(nil, int64(len(c.cur.Value))), nil
+	return resp.AppendInt(c.dst, int64(len(c.cur.Value))), nil
 }

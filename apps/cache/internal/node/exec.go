@@ -67,9 +67,7 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 		if !ok {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-		reply, err := n.pool.Call(cctx, m.peer, reqExec, peer.EncodeExec(proto, args))
-		cancel()
+		reply, err := n.pool.Call(ctx, m.peer, reqExec, peer.EncodeExec(proto, args))
 		if err == nil {
 			n.m.forwarded.Add(1)
 			return reply
@@ -87,17 +85,7 @@ func (n *Node) route(ctx context.Context, proto int, args [][]byte) []byte {
 // W replicas have a write.
 func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte {
 	reply, w := n.coordinateAsync(ctx, proto, args)
-	if w == nil {
-		return reply
-	}
-	if len(w.others) == 0 {
-		if w.acks < w.need {
-			n.m.writeFailures.Add(1)
-			return errReply(resp.ErrNoReplicas)
-		}
-		return reply
-	}
-	if !n.replicate(ctx, []*pending{w})[0] {
+	if w != nil && !n.replicate(ctx, []*pending{w})[0] {
 		return errReply(resp.ErrNoReplicas)
 	}
 	return reply
@@ -105,24 +93,39 @@ func (n *Node) coordinate(ctx context.Context, proto int, args [][]byte) []byte 
 
 // coordinateAsync runs a single-key command here. A write is applied to
 // the local store before it returns, and returned as pending (nil for a
-// command that wrote nothing) for replicate to send to the other
-// replicas. Callers with several writes replicate them together:
-// replicas keep the newest version whatever the order.
+// command that wrote nothing or that no other replica needs) for
+// replicate to send to the other replicas. Callers with several writes
+// replicate them together: replicas keep the newest version whatever the
+// order.
 func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([]byte, *pending) {
-	name := resp.Name(args[0])
-	o := ops[name]
-	reads := o.reads || (name == "set" && setReads(args))
-	c := call{args: args, proto: proto, nowMS: n.store.NowMS()}
+	b := n.getBatch(ctx)
+	defer putBatch(b)
+	in := cmdInfo{o: ops[resp.Name(args[0])], name: resp.Name(args[0])}
+	in.key, in.reps = b.replicas(args[1])
+	b.pend = nil // the pending write outlives the batch: not from its slab
+	return b.exec(proto, &in, args, nil)
+}
+
+// exec runs the single-key command args here, appending its reply to
+// dst. A write is applied locally and returned as pending when other
+// replicas must have it before the reply may be released.
+func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte, *pending) {
+	n := b.n
+	reads := in.o.reads || (in.name == "set" && setReads(args))
+	c := &b.c
+	*c = call{args: args, proto: proto, nowMS: b.nowMS, dst: dst}
 	if reads {
-		if name != "get" && name != "exists" && name != "ttl" && name != "pttl" && name != "strlen" {
+		switch in.name {
+		case "get", "exists", "ttl", "pttl", "strlen":
+		default:
 			l := n.lock(args[1])
 			l.Lock()
 			defer l.Unlock()
 		}
-		c.cur, c.live = n.read(ctx, string(args[1]))
+		c.cur, c.live = b.read(in.key)
 		c.live = c.live && c.cur.Live(c.nowMS)
 	}
-	reply, next := o.fn(&c)
+	reply, next := in.o.fn(c)
 	if next == nil {
 		return reply, nil
 	}
@@ -133,16 +136,52 @@ func (n *Node) coordinateAsync(ctx context.Context, proto int, args [][]byte) ([
 		// a forwarded batch); store its own copy so the byte bound holds.
 		next.Value = bytes.Clone(next.Value)
 	}
-	next.Version = n.version()
 	if len(next.Value) > n.cfg.Limits.MaxBulk {
-		return errReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
+		return resp.AppendError(dst, "ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
 	}
-	return reply, n.write(string(args[1]), *next)
+	next.Version = n.version()
+	return reply, b.write(in.key, in.reps, *next)
 }
 
-// runAll replicates a batch's writes together and turns the replies of
-// writes that W replicas did not acknowledge into NOREPLICAS.
-func (n *Node) runAll(ctx context.Context, replies [][]byte, ws []*pending) {
+// write stores e here and, when other replicas of key (reps) must have
+// it too, returns it as pending for replicate; the pending record comes
+// from the batch's slab when it has room.
+func (b *batch) write(key string, reps []string, e store.Entry) *pending {
+	n := b.n
+	n.store.Apply(key, e)
+	acks := 0
+	for _, r := range reps {
+		if r == n.self {
+			acks++
+		}
+	}
+	if acks == len(reps) {
+		return nil
+	}
+	var w *pending
+	if len(b.pend) < cap(b.pend) {
+		b.pend = b.pend[:len(b.pend)+1]
+		w = &b.pend[len(b.pend)-1]
+	} else {
+		w = new(pending)
+	}
+	*w = pending{key: key, e: e, v: b.v, need: min(n.cfg.WriteAcks, len(reps)), acks: acks}
+	if acks == 1 && reps[0] == n.self {
+		w.others = reps[1:] // read only
+	} else {
+		for _, r := range reps {
+			if r != n.self {
+				w.others = append(w.others, r)
+			}
+		}
+	}
+	return w
+}
+
+// settleWrites replicates the writes in ws (nil entries wrote nothing
+// to send) together and returns which of them W replicas did not
+// acknowledge, or nil when all were.
+func (n *Node) settleWrites(ctx context.Context, ws []*pending) []bool {
 	var list []*pending
 	var idx []int
 	for i, w := range ws {
@@ -151,26 +190,35 @@ func (n *Node) runAll(ctx context.Context, replies [][]byte, ws []*pending) {
 		}
 	}
 	if len(list) == 0 {
-		return
+		return nil
 	}
+	var failed []bool
 	for k, ok := range n.replicate(ctx, list) {
 		if !ok {
-			replies[idx[k]] = errReply(resp.ErrNoReplicas)
+			if failed == nil {
+				failed = make([]bool, len(ws))
+			}
+			failed[idx[k]] = true
 		}
 	}
+	return failed
 }
 
-// read returns key's newest entry: the local copy, or, when there is
-// none or membership is settling, the newest of the replicas' copies
-// (stale replicas are repaired through hints).
-func (n *Node) read(ctx context.Context, key string) (store.Entry, bool) {
-	e, ok := n.store.Get(key)
+// read returns key's newest entry (see readReplicas) as of the batch.
+func (b *batch) read(key string) (store.Entry, bool) {
+	e, ok := b.n.store.GetAt(key, b.nowMS)
 	if !ok {
-		e, ok = n.store.Peek(key)
+		e, ok = b.n.store.Peek(key)
 	}
-	if ok && !n.settling() {
+	if ok && !b.settling {
 		return e, true
 	}
+	return b.n.readReplicas(b.ctx, key, e, ok)
+}
+
+// readReplicas asks key's other replicas for their copies and returns
+// the newest of theirs and the local one (e, ok), repairing stale copies.
+func (n *Node) readReplicas(ctx context.Context, key string, e store.Entry, ok bool) (store.Entry, bool) {
 	v := n.view.Load()
 	reps := v.replicas(key, n.cfg.Replicas)
 	type answer struct {
@@ -241,22 +289,6 @@ type pending struct {
 	need   int // W, capped at the replicas there are
 }
 
-// write stores e here and returns it as pending for replicate.
-func (n *Node) write(key string, e store.Entry) *pending {
-	n.store.Apply(key, e)
-	v := n.view.Load()
-	reps := v.replicas(key, n.cfg.Replicas)
-	w := &pending{key: key, e: e, v: v, need: min(n.cfg.WriteAcks, len(reps))}
-	for _, r := range reps {
-		if r == n.self {
-			w.acks++
-		} else {
-			w.others = append(w.others, r)
-		}
-	}
-	return w
-}
-
 // replicate sends pending writes to their other replicas, one request a
 // replica (in parallel), and reports for each whether W replicas have
 // it. Replicas that missed a write get a hint.
@@ -274,12 +306,7 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		}
 		return out
 	}
-	byTarget := map[string][]*pending{}
-	for _, w := range ws {
-		for _, r := range w.others {
-			byTarget[r] = append(byTarget[r], w)
-		}
-	}
+	byTarget := groupByTarget(ws)
 	send := func(r string, group []*pending) bool {
 		m, ok := group[0].v.members[r]
 		if !ok {
@@ -289,9 +316,7 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		for i, w := range group {
 			es[i] = peer.KeyEntry{Key: w.key, Entry: w.e}
 		}
-		cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
-		defer cancel()
-		_, err := n.pool.Call(cctx, m.peer, reqApply, peer.EncodeEntries(es))
+		_, err := n.pool.Call(ctx, m.peer, reqApply, peer.EncodeEntries(es))
 		return err == nil
 	}
 	var mu sync.Mutex
@@ -307,16 +332,14 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		}
 	}
 	if len(byTarget) == 1 {
-		for r, g := range byTarget {
-			done(r, g, send(r, g))
-		}
+		done(byTarget[0].r, byTarget[0].ws, send(byTarget[0].r, byTarget[0].ws))
 	} else {
 		var wg sync.WaitGroup
-		for r, g := range byTarget {
+		for _, g := range byTarget {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				done(r, g, send(r, g))
+				done(g.r, g.ws, send(g.r, g.ws))
 			}()
 		}
 		wg.Wait()
@@ -372,4 +395,29 @@ func (n *Node) mset(ctx context.Context, proto int, kv [][]byte) []byte {
 		}
 	}
 	return resp.OK
+}
+
+// targetGroup is the writes one replica is sent.
+type targetGroup struct {
+	r  string
+	ws []*pending
+}
+
+// groupByTarget groups writes by the replicas they go to, in order of
+// first appearance.
+func groupByTarget(ws []*pending) []targetGroup {
+	var out []targetGroup
+	for _, w := range ws {
+	next:
+		for _, r := range w.others {
+			for i := range out {
+				if out[i].r == r {
+					out[i].ws = append(out[i].ws, w)
+					continue next
+				}
+			}
+			out = append(out, targetGroup{r: r, ws: []*pending{w}})
+		}
+	}
+	return out
 }

@@ -128,7 +128,7 @@ func (n *Node) info(sections [][]byte) string {
 	sec("Cluster", "cluster_enabled", 0, "libgossip_node_id", n.self, "libgossip_members", strings.Join(ids, ","),
 		"libgossip_replicas", n.cfg.Replicas, "libgossip_write_acks", n.cfg.WriteAcks,
 		"libgossip_forwarded", s.Forwarded, "libgossip_hints_pending", s.HintsPending,
-		"libgossip_rebalance_moved", s.Moved)
+		"libgossip_rebalance_moved", s.Moved, "libgossip_settling", boolInt(n.settling()))
 	sec("Keyspace", "db0", fmt.Sprintf("keys=%d,expires=0,avg_ttl=0", s.Keys))
 	return b.String()
 }
@@ -145,4 +145,11 @@ func portOf(addr string) string {
 		return addr[i+1:]
 	}
 	return ""
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

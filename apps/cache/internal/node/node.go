@@ -166,7 +166,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err = n.gossip.Start(ctx); err != nil {
 		return err
 	}
-	n.pool = peer.NewPool(peer.PoolConfig{ID: n.self, Secret: []byte(n.cfg.Secret), MaxFrame: peerMaxFrame(n.cfg)})
+	n.pool = peer.NewPool(peer.PoolConfig{ID: n.self, Secret: []byte(n.cfg.Secret), MaxFrame: peerMaxFrame(n.cfg),
+		CallTimeout: n.cfg.RequestTimeout})
 	n.psrv = peer.NewServer([]byte(n.cfg.Secret), n.isMember, n, peer.Limits{MaxFrame: peerMaxFrame(n.cfg)}, n.log)
 	n.psrv.Serve(n.peerLn)
 	n.refreshView()

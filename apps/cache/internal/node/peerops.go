@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
+	"github.com/libgossip/libgossip/apps/cache/internal/resp"
 	"github.com/libgossip/libgossip/apps/cache/internal/store"
 )
 
@@ -22,8 +23,18 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 		if err != nil {
 			return nil, err
 		}
+		// The clock first passes the newest version, so that later local
+		// writes of these keys win over them.
+		var newest store.Version
 		for _, e := range es {
-			_, _ = n.hlc.Update(e.Entry.Version.TS)
+			if e.Entry.Version.Compare(newest) > 0 {
+				newest = e.Entry.Version
+			}
+		}
+		if !newest.IsZero() {
+			_, _ = n.hlc.Update(newest.TS)
+		}
+		for _, e := range es {
 			n.store.Apply(e.Key, e.Entry)
 		}
 		n.m.applied.Add(uint64(len(es)))
@@ -71,9 +82,14 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 	return nil, fmt.Errorf("%w: request type %d", peer.ErrMalformed, typ)
 }
 
+// Inline reports which requests the internal server may serve on a
+// connection's reading goroutine (peer.Inliner): storing and reading
+// entries, which are quick and call no other member.
+func (n *Node) Inline(typ byte) bool { return typ == reqApply || typ == reqRead }
+
 // serveExec runs a forwarded single-key command as its coordinator.
 func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
-	proto, args, err := n.decodeExec(payload)
+	proto, args, err := n.decodeExec(payload, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,27 +98,16 @@ func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {
 
 // decodeExec decodes a forwarded command and checks that it is a
 // single-key command with the right arity.
-func (n *Node) decodeExec(payload []byte) (int, [][]byte, error) {
-	proto, args, err := peer.DecodeExec(payload)
+func (n *Node) decodeExec(payload []byte, scratch [][]byte) (int, [][]byte, error) {
+	proto, args, err := peer.DecodeExecInto(payload, scratch)
 	if err != nil {
 		return 0, nil, err
 	}
-	o, ok := ops[string(lower(args[0]))]
+	o, ok := ops[resp.Name(args[0])]
 	if !ok || !arityOK(o.arity, len(args)) {
 		return 0, nil, fmt.Errorf("%w: %q is not a single-key command", peer.ErrMalformed, args[0])
 	}
 	return proto, args, nil
-}
-
-func lower(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return out
 }
 
 // localKeys returns this node's live keys matching pattern (at most

@@ -24,6 +24,9 @@ type PoolConfig struct {
 	DialTimeout time.Duration
 	// MaxFrame bounds a response's payload in bytes. Default 64 MiB.
 	MaxFrame int
+	// CallTimeout bounds each call (on top of its context). Default 0:
+	// only the context bounds it.
+	CallTimeout time.Duration
 }
 
 // Pool keeps authenticated connections to peers, ConnsPerPeer each, and
@@ -63,7 +66,7 @@ func (p *Pool) Call(ctx context.Context, addr string, typ byte, payload []byte) 
 	if err != nil {
 		return nil, err
 	}
-	return c.call(ctx, typ, payload)
+	return c.call(ctx, typ, payload, p.cfg.CallTimeout)
 }
 
 func (p *Pool) conn(ctx context.Context, addr string) (*clientConn, error) {
@@ -130,7 +133,7 @@ func (p *Pool) dial(ctx context.Context, addr string) (*clientConn, error) {
 		return nil, fmt.Errorf("peer: handshake with %s: %w", addr, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	c := &clientConn{nc: nc, w: bufio.NewWriterSize(nc, 64<<10), waiting: map[uint64]chan frame{}, done: make(chan struct{})}
+	c := &clientConn{nc: nc, bw: newBatchWriter(nc), waiting: map[uint64]chan frame{}, done: make(chan struct{})}
 	go c.readLoop(r, p.cfg.MaxFrame)
 	return c, nil
 }
@@ -176,17 +179,14 @@ func (p *Pool) Forget(addr string) {
 }
 
 type clientConn struct {
-	nc      net.Conn
-	wmu     sync.Mutex
-	w       *bufio.Writer
-	buf     []byte
-	writers atomic.Int64
+	nc net.Conn
+	bw *batchWriter
 
 	mu      sync.Mutex
 	nextID  uint64
 	waiting map[uint64]chan frame
 	err     error
-	done    chan struct{} // closed when readLoop returns
+	done    chan struct{} // closed when readLoop and the writer are done
 }
 
 func (c *clientConn) isBroken() bool {
@@ -202,10 +202,15 @@ func (c *clientConn) close(err error) {
 	}
 	c.mu.Unlock()
 	_ = c.nc.Close()
+	c.bw.stop()
 }
 
 func (c *clientConn) readLoop(r *bufio.Reader, max int) {
-	defer close(c.done)
+	defer func() {
+		c.bw.stop()
+		<-c.bw.done
+		close(c.done)
+	}()
 	var hdr [headerLen]byte
 	for {
 		f, err := readFrame(r, hdr[:], max)
@@ -232,12 +237,19 @@ func (c *clientConn) readLoop(r *bufio.Reader, max int) {
 	}
 }
 
-func (c *clientConn) call(ctx context.Context, typ byte, payload []byte) ([]byte, error) {
-	ch := make(chan frame, 1)
+// chanPool holds answer channels that were used and emptied.
+var chanPool = sync.Pool{New: func() any { return make(chan frame, 1) }}
+
+// timerPool holds stopped timers for CallTimeout.
+var timerPool sync.Pool
+
+func (c *clientConn) call(ctx context.Context, typ byte, payload []byte, timeout time.Duration) ([]byte, error) {
+	ch := chanPool.Get().(chan frame)
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
 		c.mu.Unlock()
+		chanPool.Put(ch)
 		return nil, err
 	}
 	c.nextID++
@@ -245,16 +257,22 @@ func (c *clientConn) call(ctx context.Context, typ byte, payload []byte) ([]byte
 	c.waiting[id] = ch
 	c.mu.Unlock()
 
-	c.writers.Add(1)
-	c.wmu.Lock()
-	c.buf = appendFrame(c.buf[:0], typ, id, payload)
-	_, err := c.w.Write(c.buf)
-	if c.writers.Add(-1) == 0 && err == nil {
-		err = c.w.Flush()
-	}
-	c.wmu.Unlock()
-	if err != nil {
+	if err := c.bw.send(typ, id, payload); err != nil {
 		c.close(fmt.Errorf("%w: %v", ErrClosed, err))
+	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t, _ := timerPool.Get().(*time.Timer)
+		if t == nil {
+			t = time.NewTimer(timeout)
+		} else {
+			t.Reset(timeout)
+		}
+		defer func() {
+			t.Stop()
+			timerPool.Put(t)
+		}()
+		expired = t.C
 	}
 	select {
 	case f, ok := <-ch:
@@ -264,14 +282,24 @@ func (c *clientConn) call(ctx context.Context, typ byte, payload []byte) ([]byte
 			c.mu.Unlock()
 			return nil, err
 		}
+		chanPool.Put(ch) // emptied, and no longer in waiting
 		if f.typ == typeError {
 			return nil, &RemoteError{Msg: string(f.payload)}
 		}
 		return f.payload, nil
 	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.waiting, id)
-		c.mu.Unlock()
+		c.forget(id)
 		return nil, ctx.Err()
+	case <-expired:
+		c.forget(id)
+		return nil, context.DeadlineExceeded
 	}
+}
+
+// forget drops a call given up on; its channel is not reused, as the
+// answer may still arrive in it.
+func (c *clientConn) forget(id uint64) {
+	c.mu.Lock()
+	delete(c.waiting, id)
+	c.mu.Unlock()
 }

@@ -84,6 +84,12 @@ func EncodeExec(proto int, args [][]byte) []byte {
 
 // DecodeExec decodes EncodeExec's output. The arguments alias b.
 func DecodeExec(b []byte) (proto int, args [][]byte, err error) {
+	return DecodeExecInto(b, nil)
+}
+
+// DecodeExecInto is DecodeExec appending the arguments to args[:0]
+// (scratch space the caller reuses).
+func DecodeExecInto(b []byte, args [][]byte) (proto int, _ [][]byte, err error) {
 	d := decoder{b: b}
 	p := d.uvarint("proto")
 	n := d.uvarint("argument count")
@@ -93,7 +99,9 @@ func DecodeExec(b []byte) (proto int, args [][]byte, err error) {
 	if d.err != nil {
 		return 0, nil, d.err
 	}
-	args = make([][]byte, 0, n)
+	if args = args[:0]; cap(args) < int(n) {
+		args = make([][]byte, 0, n)
+	}
 	for range n {
 		args = append(args, d.bytes("argument"))
 	}
@@ -153,7 +161,11 @@ func (d *decoder) entry() KeyEntry {
 
 // EncodeEntries encodes a batch of entries.
 func EncodeEntries(es []KeyEntry) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(es)))
+	size := 10
+	for _, e := range es {
+		size += len(e.Key) + len(e.Entry.Value) + 48
+	}
+	b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(es)))
 	for _, e := range es {
 		b = appendEntry(b, e.Key, e.Entry)
 	}
@@ -232,4 +244,46 @@ func DecodeBatch(b []byte) ([][]byte, error) {
 		out = append(out, d.bytes("item"))
 	}
 	return out, d.done()
+}
+
+// uvarintLen is the length of v's uvarint encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// AppendExecBatch appends a batch of forwarded commands, the same bytes
+// as EncodeBatch of each command's EncodeExec, without building them
+// one by one.
+func AppendExecBatch(dst []byte, proto int, cmds [][][]byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(cmds)))
+	for _, args := range cmds {
+		size := uvarintLen(uint64(proto)) + uvarintLen(uint64(len(args)))
+		for _, a := range args {
+			size += uvarintLen(uint64(len(a))) + len(a)
+		}
+		dst = binary.AppendUvarint(dst, uint64(size))
+		dst = binary.AppendUvarint(dst, uint64(proto))
+		dst = binary.AppendUvarint(dst, uint64(len(args)))
+		for _, a := range args {
+			dst = appendBytes(dst, a)
+		}
+	}
+	return dst
+}
+
+// AppendReplyBatch appends replies held back to back in buf (reply i
+// ends at ends[i]) in EncodeBatch's format.
+func AppendReplyBatch(dst, buf []byte, ends []int) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ends)))
+	start := 0
+	for _, end := range ends {
+		dst = appendBytes(dst, buf[start:end])
+		start = end
+	}
+	return dst
 }

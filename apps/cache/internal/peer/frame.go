@@ -48,10 +48,14 @@ type frame struct {
 }
 
 func appendFrame(dst []byte, typ byte, id uint64, payload []byte) []byte {
-	dst = binary.BigEndian.AppendUint32(dst, uint32(1+8+len(payload)))
+	return append(appendHeader(dst, typ, id, len(payload)), payload...)
+}
+
+// appendHeader appends the header of a frame whose payload has n bytes.
+func appendHeader(dst []byte, typ byte, id uint64, n int) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(1+8+n))
 	dst = append(dst, typ)
-	dst = binary.BigEndian.AppendUint64(dst, id)
-	return append(dst, payload...)
+	return binary.BigEndian.AppendUint64(dst, id)
 }
 
 // readFrame reads one frame whose length is checked against max before

@@ -21,6 +21,17 @@ type Handler interface {
 	Serve(ctx context.Context, from string, typ byte, payload []byte) ([]byte, error)
 }
 
+// maxIdleWorkers bounds the workers of one connection waiting for a
+// request.
+const maxIdleWorkers = 8
+
+// Inliner is implemented by a Handler whose requests of some types are
+// quick and call no other member: those are served one after another on
+// the connection's reading goroutine instead of a goroutine each.
+type Inliner interface {
+	Inline(typ byte) bool
+}
+
 // Authorizer reports whether id is a member allowed to connect. It is
 // called for each handshake and must be safe for concurrent use.
 type Authorizer func(id string) bool
@@ -190,15 +201,48 @@ func (s *Server) serveConn(c net.Conn) {
 		return
 	}
 	s.accepted.Add(1)
-	w := &connWriter{w: bufio.NewWriterSize(c, 64<<10)}
-	w.ok.Store(true)
-	_, _ = w.w.Write(appendFrame(nil, typeOK, 0, nil))
-	if w.w.Flush() != nil {
-		return
+	w := newBatchWriter(c)
+	defer func() {
+		w.stop()
+		<-w.done
+	}()
+	_ = w.send(typeOK, 0, nil)
+	inline, _ := s.h.(Inliner)
+	serve := func(f frame) {
+		s.requests.Add(1)
+		resp, err := s.h.Serve(s.ctx, from, f.typ, f.payload)
+		if err != nil {
+			_ = w.send(typeError, f.id, []byte(err.Error()))
+		} else {
+			_ = w.send(typeOK, f.id, resp)
+		}
 	}
+	// Requests are served by workers that outlive one request (so their
+	// grown stacks are reused); at most MaxInflight at once, and at most
+	// maxIdleWorkers wait for work.
 	sem := make(chan struct{}, s.lim.MaxInflight)
+	tasks := make(chan frame)
+	var idle atomic.Int32
 	var reqs sync.WaitGroup
-	defer reqs.Wait()
+	defer func() {
+		close(tasks)
+		reqs.Wait()
+	}()
+	worker := func(f frame) {
+		defer reqs.Done()
+		for {
+			serve(f)
+			<-sem
+			if idle.Add(1) > maxIdleWorkers {
+				idle.Add(-1)
+				return
+			}
+			var ok bool
+			if f, ok = <-tasks; !ok {
+				return
+			}
+		}
+	}
 	var hdr [headerLen]byte
 	for {
 		f, err := readFrame(r, hdr[:], s.lim.MaxFrame)
@@ -212,45 +256,18 @@ func (s *Server) serveConn(c net.Conn) {
 			s.log.Warn("peer sent a bad request type", "peer", from, "type", f.typ)
 			return
 		}
+		if inline != nil && inline.Inline(f.typ) {
+			serve(f)
+			continue
+		}
 		sem <- struct{}{}
+		select {
+		case tasks <- f: // an idle worker took it
+			idle.Add(-1)
+			continue
+		default:
+		}
 		reqs.Add(1)
-		go func() {
-			defer reqs.Done()
-			defer func() { <-sem }()
-			s.requests.Add(1)
-			resp, err := s.h.Serve(s.ctx, from, f.typ, f.payload)
-			if err != nil {
-				w.send(typeError, f.id, []byte(err.Error()))
-			} else {
-				w.send(typeOK, f.id, resp)
-			}
-		}()
-	}
-}
-
-// connWriter batches frames from many goroutines: a writer that finds
-// no other writer waiting for the lock flushes.
-type connWriter struct {
-	mu      sync.Mutex
-	w       *bufio.Writer
-	buf     []byte
-	pending atomic.Int64 // writers waiting for or holding mu
-	ok      atomic.Bool
-}
-
-func (cw *connWriter) send(typ byte, id uint64, payload []byte) {
-	cw.pending.Add(1)
-	cw.mu.Lock()
-	defer cw.mu.Unlock()
-	cw.buf = appendFrame(cw.buf[:0], typ, id, payload)
-	if cw.ok.Load() {
-		if _, err := cw.w.Write(cw.buf); err != nil {
-			cw.ok.Store(false)
-		}
-	}
-	if cw.pending.Add(-1) == 0 && cw.ok.Load() {
-		if cw.w.Flush() != nil {
-			cw.ok.Store(false)
-		}
+		go worker(f)
 	}
 }

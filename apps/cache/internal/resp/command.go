@@ -110,6 +110,14 @@ var known = func() map[string]string {
 // Name returns the lower-case form of a command name; for the commands
 // in Commands it does not allocate.
 func Name(b []byte) string {
+	if len(b) == 3 && b[1]|0x20 == 'e' && b[2]|0x20 == 't' {
+		switch b[0] | 0x20 {
+		case 'g':
+			return "get"
+		case 's':
+			return "set"
+		}
+	}
 	var buf [16]byte
 	if len(b) <= len(buf) {
 		for i, c := range b {

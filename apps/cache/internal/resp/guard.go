@@ -1,10 +1,10 @@
 package resp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"time"
 )
 
@@ -29,7 +29,8 @@ type Limits struct {
 	// Default 1 MiB.
 	MaxOutput int
 	// WriteTimeout bounds each write to a client; a client that does not
-	// read its replies for this long is closed. Default 30s.
+	// read its replies for this long is closed (the deadline is moved at
+	// most once a second, so up to a second sooner). Default 30s.
 	WriteTimeout time.Duration
 	// IdleTimeout closes a client idle this long. Default 0: never (as
 	// Redis's timeout 0).
@@ -85,59 +86,99 @@ func (g *guard) fail(msg string) error {
 	return fmt.Errorf("%w: %s", ErrProtocol, msg)
 }
 
+// parseLen parses a header's number: an optional '-' and decimal
+// digits, as Redis reads them.
+func parseLen(b []byte) (int, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// header checks a complete "*<n>" or "$<n>" line (without its LF).
+func (g *guard) header(line []byte) error {
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	if g.state == gCount {
+		n, ok := parseLen(line)
+		if !ok || n > g.lim.MaxArgs {
+			return g.fail("invalid multibulk length")
+		}
+		if n <= 0 {
+			g.state = gStart
+			return nil
+		}
+		g.args, g.state = n, gBulkHdr
+		return nil
+	}
+	if len(line) == 0 || line[0] != '$' {
+		return g.fail("expected '$', got '" + sanitize(string(line[:min(len(line), 1)])) + "'")
+	}
+	n, ok := parseLen(line[1:])
+	if !ok || n < 0 || n > g.lim.MaxBulk {
+		return g.fail("invalid bulk length")
+	}
+	g.query += n + len(line) + 4
+	if g.query > g.lim.MaxQuery {
+		return g.fail("too big query")
+	}
+	g.body, g.state = n+2, gBody
+	return nil
+}
+
 // feed checks p; on a violation it returns an error whose text (after
 // the prefix) is the reply the client gets.
 func (g *guard) feed(p []byte) error {
 	for i := 0; i < len(p); i++ {
-		c := p[i]
 		switch g.state {
 		case gStart:
-			if c == '*' {
+			if p[i] == '*' {
 				g.state, g.line, g.query = gCount, g.line[:0], 0
 			} else {
 				g.state, g.n = gInline, 0
 				i--
 			}
 		case gCount, gBulkHdr:
-			if c != '\n' {
-				if len(g.line) > 20 {
-					if g.state == gCount {
-						return g.fail("invalid multibulk length")
-					}
-					return g.fail("invalid bulk length")
-				}
-				g.line = append(g.line, c)
-				continue
+			k := bytes.IndexByte(p[i:], '\n')
+			end := len(p)
+			if k >= 0 {
+				end = i + k
 			}
-			s := string(g.line)
-			if len(s) > 0 && s[len(s)-1] == '\r' {
-				s = s[:len(s)-1]
-			}
-			g.line = g.line[:0]
-			if g.state == gCount {
-				n, err := strconv.Atoi(s)
-				if err != nil || n > g.lim.MaxArgs {
+			if len(g.line)+end-i > 21 {
+				if g.state == gCount {
 					return g.fail("invalid multibulk length")
 				}
-				if n <= 0 {
-					g.state = gStart
-					continue
-				}
-				g.args, g.state = n, gBulkHdr
-				continue
-			}
-			if len(s) == 0 || s[0] != '$' {
-				return g.fail("expected '$', got '" + sanitize(s[:min(len(s), 1)]) + "'")
-			}
-			n, err := strconv.Atoi(s[1:])
-			if err != nil || n < 0 || n > g.lim.MaxBulk {
 				return g.fail("invalid bulk length")
 			}
-			g.query += n + len(s) + 4
-			if g.query > g.lim.MaxQuery {
-				return g.fail("too big query")
+			if k < 0 {
+				g.line = append(g.line, p[i:]...)
+				return nil
 			}
-			g.body, g.state = n+2, gBody
+			line := p[i:end]
+			if len(g.line) > 0 {
+				g.line = append(g.line, line...)
+				line = g.line
+			}
+			if err := g.header(line); err != nil {
+				return err
+			}
+			g.line = g.line[:0]
+			i = end
 		case gBody:
 			k := min(g.body, len(p)-i)
 			g.body -= k
@@ -151,14 +192,16 @@ func (g *guard) feed(p []byte) error {
 				}
 			}
 		case gInline:
-			if c == '\n' {
+			k := bytes.IndexByte(p[i:], '\n')
+			if k < 0 {
+				k = len(p) - i
+			} else {
 				g.state = gStart
-				continue
 			}
-			g.n++
-			if g.n > g.lim.MaxInline {
+			if g.n += k; g.n > g.lim.MaxInline {
 				return g.fail("too big inline request")
 			}
+			i += k
 		}
 	}
 	return nil
@@ -172,6 +215,7 @@ type guardedConn struct {
 	g      guard
 	lim    Limits
 	failed error
+	dl     time.Time // when the write deadline was last set
 }
 
 func (c *guardedConn) Read(p []byte) (int, error) {
@@ -191,7 +235,12 @@ func (c *guardedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write bounds each write by WriteTimeout; the deadline is moved at most
+// once a second, so a write may be cut a second early.
 func (c *guardedConn) Write(p []byte) (int, error) {
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.lim.WriteTimeout))
+	if now := time.Now(); now.Sub(c.dl) >= time.Second {
+		c.dl = now
+		_ = c.Conn.SetWriteDeadline(now.Add(c.lim.WriteTimeout))
+	}
 	return c.Conn.Write(p)
 }

@@ -27,7 +27,10 @@ type Client struct {
 	Addr    string
 	Created time.Time
 	LastCmd string
-	out     int // reply bytes buffered in this batch
+
+	out  Out              // replies of the batch being served
+	cmds []redcon.Command // scratch: the batch's commands
+	args [][][]byte       // scratch: a run's arguments
 }
 
 // Stats are a Server's counters.
@@ -146,15 +149,23 @@ func (s *Server) handle(c redcon.Conn, cmd redcon.Command) {
 	}
 	// Take the rest of the pipeline now: runs of data commands go to the
 	// executor together (a BatchExecutor may forward them in one trip);
-	// replies are written in order.
-	cmds := append([]redcon.Command{cmd}, c.ReadPipeline()...)
+	// replies are collected in cl.out and written in order.
+	cmds := append(append(cl.cmds[:0], cmd), c.ReadPipeline()...)
+	defer func() {
+		clear(cmds) // drop the commands' buffers
+		cl.cmds = cmds[:0]
+	}()
 	s.commands.Add(int64(len(cmds)))
+	out := &cl.out
+	out.start(c, s.lim.MaxOutput, &s.overflow)
 	for i := 0; i < len(cmds); {
 		name := Name(cmds[i].Args[0])
 		cl.LastCmd = name
 		if isConnCommand(name) {
+			out.writeOut()
 			s.connCommand(c, cl, name, cmds[i].Args)
 			if name == "quit" {
+				out.end()
 				return
 			}
 			i++
@@ -164,48 +175,40 @@ func (s *Server) handle(c redcon.Conn, cmd redcon.Command) {
 		for j < len(cmds) && !isConnCommand(Name(cmds[j].Args[0])) {
 			j++
 		}
-		ok := true
-		s.execRun(cl.Proto, cmds[i:j], func(reply []byte) {
-			if !ok {
-				return
-			}
-			c.WriteRaw(reply)
-			if cl.out += len(reply); cl.out > s.lim.MaxOutput {
-				cl.out = 0
-				s.overflow.Add(1)
-				if err := redcon.BaseWriter(c).Flush(); err != nil {
-					ok = false
-					_ = c.Close()
-				}
-			}
-		})
-		if !ok {
+		s.execRun(cl, cmds[i:j], out)
+		if out.failed {
+			out.end()
 			return
 		}
 		i = j
 	}
-	cl.out = 0 // redcon flushes after the batch
+	out.writeOut()
+	out.end()
 }
 
 // BatchExecutor is an Executor that can run a run of pipelined commands
-// at once. ExecBatch calls emit with each command's reply, in order, as
-// soon as it has it (so the server can write it out), with the effects of
-// executing the commands in order.
+// at once. ExecBatch appends each command's reply to out, in order, with
+// the effects of executing the commands in order, and calls out.Mark
+// between replies so that the server may write out what it has.
 type BatchExecutor interface {
 	Executor
-	ExecBatch(ctx context.Context, proto int, cmds [][][]byte, emit func([]byte))
+	ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *Out)
 }
 
-func (s *Server) execRun(proto int, cmds []redcon.Command, emit func([]byte)) {
-	if be, ok := s.exec.(BatchExecutor); ok && len(cmds) > 1 {
-		args := make([][][]byte, len(cmds))
-		for i, c := range cmds {
-			args[i] = c.Args
+func (s *Server) execRun(cl *Client, cmds []redcon.Command, out *Out) {
+	be, ok := s.exec.(BatchExecutor)
+	if !ok {
+		for _, c := range cmds {
+			out.B = append(out.B, s.exec.Exec(s.ctx, cl.Proto, c.Args)...)
+			out.Mark()
 		}
-		be.ExecBatch(s.ctx, proto, args, emit)
 		return
 	}
+	args := cl.args[:0]
 	for _, c := range cmds {
-		emit(s.exec.Exec(s.ctx, proto, c.Args))
+		args = append(args, c.Args)
 	}
+	be.ExecBatch(s.ctx, cl.Proto, args, out)
+	clear(args)
+	cl.args = args[:0]
 }

@@ -137,8 +137,13 @@ func (s *Store) dead(e *Entry, nowMS int64) bool {
 // Get returns key's live value (not deleted, not expired) and marks it
 // recently used. An expired value is removed.
 func (s *Store) Get(key string) (Entry, bool) {
+	return s.GetAt(key, s.NowMS())
+}
+
+// GetAt is Get with the clock read by the caller (Unix milliseconds), for
+// callers serving many commands at one instant.
+func (s *Store) GetAt(key string, nowMS int64) (Entry, bool) {
 	sh := s.shard(key)
-	nowMS := s.NowMS()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, ok := sh.lru.Get(key)
@@ -181,15 +186,18 @@ func (s *Store) Apply(key string, e Entry) bool {
 	if n > sh.maxBytes {
 		return false
 	}
-	if old, ok := sh.lru.Peek(key); ok {
+	if old, ok := sh.lru.Get(key); ok {
 		if old.Version.Compare(e.Version) >= 0 {
 			return false
 		}
-		sh.bytes -= size(key, old)
+		// Replaced in place: readers get copies, never this pointer.
+		sh.bytes += n - size(key, old)
+		*old = e
+	} else {
+		ne := e
+		sh.lru.Add(key, &ne)
+		sh.bytes += n
 	}
-	ne := e
-	sh.lru.Add(key, &ne)
-	sh.bytes += n
 	for sh.bytes > sh.maxBytes {
 		if _, _, ok := sh.lru.RemoveOldest(); !ok {
 			break

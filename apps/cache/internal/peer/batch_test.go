@@ -1,0 +1,98 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestAppendExecBatch: a batch built in one pass decodes as a batch of
+// EncodeExec requests, and DecodeExecInto reuses its scratch space.
+func TestAppendExecBatch(t *testing.T) {
+	big := make([]byte, 300) // lengths past one uvarint byte
+	cmds := [][][]byte{
+		{[]byte("SET"), []byte("k"), big},
+		{[]byte("GET"), []byte("k")},
+	}
+	items, err := DecodeBatch(AppendExecBatch(nil, 3, cmds))
+	if err != nil || len(items) != 2 {
+		t.Fatalf("DecodeBatch: %d items, %v", len(items), err)
+	}
+	scratch := make([][]byte, 0, 4)
+	for i, it := range items {
+		if string(it) != string(EncodeExec(3, cmds[i])) {
+			t.Fatalf("item %d differs from EncodeExec", i)
+		}
+		p, args, err := DecodeExecInto(it, scratch)
+		if err != nil || p != 3 || len(args) != len(cmds[i]) || string(args[1]) != "k" {
+			t.Fatalf("DecodeExecInto item %d: %d %q %v", i, p, args, err)
+		}
+		if &args[0] != &scratch[:1][0] {
+			t.Fatal("DecodeExecInto did not reuse the scratch space")
+		}
+	}
+	replies := []byte("+OK\r\n$1\r\nv\r\n")
+	rs, err := DecodeBatch(AppendReplyBatch(nil, replies, []int{5, len(replies)}))
+	if err != nil || len(rs) != 2 || string(rs[0]) != "+OK\r\n" || string(rs[1]) != "$1\r\nv\r\n" {
+		t.Fatalf("AppendReplyBatch: %q %v", rs, err)
+	}
+}
+
+// slow answers type 1 once release is closed and type 2 at once, type 2
+// on the reading goroutine (Inliner).
+type slow struct {
+	inlined atomic.Int32
+	release chan struct{}
+}
+
+func (s *slow) Serve(_ context.Context, _ string, typ byte, p []byte) ([]byte, error) {
+	if typ == 1 {
+		<-s.release
+	}
+	if typ == 2 {
+		s.inlined.Add(1)
+	}
+	return p, nil
+}
+
+func (s *slow) Inline(typ byte) bool { return typ == 2 }
+
+// TestCallTimeoutAndInline: a call slower than CallTimeout fails with
+// DeadlineExceeded without breaking the connection; inline requests are
+// answered.
+func TestCallTimeoutAndInline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &slow{release: make(chan struct{})}
+	s := NewServer([]byte("secret"), func(string) bool { return true }, h, Limits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Serve(ln)
+	defer s.Close()
+	defer close(h.release)
+	p := NewPool(PoolConfig{ID: "a", Secret: []byte("secret"), ConnsPerPeer: 1, CallTimeout: 50 * time.Millisecond})
+	defer p.Close()
+	ctx := context.Background()
+	if _, err := p.Call(ctx, ln.Addr().String(), 1, []byte("x")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("slow call: %v, want DeadlineExceeded", err)
+	}
+	for i := range 20 {
+		b, err := p.Call(ctx, ln.Addr().String(), 2, []byte{byte(i)})
+		if err != nil || len(b) != 1 || b[0] != byte(i) {
+			t.Fatalf("inline call %d: %q %v", i, b, err)
+		}
+	}
+	if h.inlined.Load() != 20 {
+		t.Fatalf("%d inline requests served, want 20", h.inlined.Load())
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Call(cctx, ln.Addr().String(), 1, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call: %v", err)
+	}
+}

@@ -1,0 +1,127 @@
+package peer
+
+import (
+	"net"
+	"runtime"
+	"sync"
+)
+
+// maxQueued is the bytes of frames a batchWriter queues before senders
+// wait for it to write them out (a frame larger than this still goes
+// alone).
+const maxQueued = 4 << 20
+
+// maxKeptBuf is the capacity of a batchWriter buffer kept for reuse.
+const maxKeptBuf = 1 << 20
+
+// batchWriter coalesces the frames of many goroutines into few writes:
+// senders append to a queue, and one goroutine writes out whatever has
+// queued, so frames queued while it writes go out together next time.
+type batchWriter struct {
+	nc    net.Conn
+	mu    sync.Mutex
+	cond  sync.Cond // signalled when the queue is taken
+	queue []byte
+	spare []byte
+	err   error
+	wake  chan struct{} // capacity 1: there is something to write
+	quit  chan struct{} // closed by stop
+	done  chan struct{} // closed when the writing goroutine returns
+	once  sync.Once
+}
+
+func newBatchWriter(nc net.Conn) *batchWriter {
+	w := &batchWriter{nc: nc, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	w.cond.L = &w.mu
+	go w.loop()
+	return w
+}
+
+// send queues one frame; it reports an earlier write error, after which
+// nothing more is sent.
+func (w *batchWriter) send(typ byte, id uint64, payload []byte) error {
+	w.mu.Lock()
+	for len(w.queue) > 0 && len(w.queue)+len(payload) > maxQueued && w.err == nil {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	w.queue = appendHeader(w.queue, typ, id, len(payload))
+	w.queue = append(w.queue, payload...)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (w *batchWriter) loop() {
+	defer close(w.done)
+	for {
+		select {
+		case <-w.wake:
+			// Let the goroutines that are ready to send queue their
+			// frames first: they go out in this write.
+			runtime.Gosched()
+			if !w.flush() {
+				return
+			}
+		case <-w.quit:
+			w.flush()
+			w.mu.Lock()
+			if w.err == nil {
+				w.err = ErrClosed
+			}
+			w.cond.Broadcast()
+			w.mu.Unlock()
+			return
+		}
+	}
+}
+
+// flush writes out the queue and reports whether the connection is
+// still good.
+func (w *batchWriter) flush() bool {
+	w.mu.Lock()
+	b := w.queue
+	w.queue = w.spare[:0]
+	w.spare = nil
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	if len(b) == 0 {
+		w.keep(b)
+		return true
+	}
+	_, err := w.nc.Write(b)
+	w.keep(b)
+	if err != nil {
+		w.mu.Lock()
+		if w.err == nil {
+			w.err = err
+		}
+		w.cond.Broadcast()
+		w.mu.Unlock()
+		_ = w.nc.Close()
+		return false
+	}
+	return true
+}
+
+func (w *batchWriter) keep(b []byte) {
+	if cap(b) > maxKeptBuf {
+		return
+	}
+	w.mu.Lock()
+	w.spare = b[:0]
+	w.mu.Unlock()
+}
+
+// stop writes out what is queued and ends the writing goroutine; it
+// does not wait for it (see done).
+func (w *batchWriter) stop() {
+	w.once.Do(func() { close(w.quit) })
+}
