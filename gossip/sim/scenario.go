@@ -57,6 +57,9 @@ type Options struct {
 	JoinSpread time.Duration
 	// Trace receives the event log.
 	Trace io.Writer
+	// AtEnd, if set, is called once when the scenario ends, while every
+	// core is still live (gossipsim takes its heap profile there).
+	AtEnd func()
 }
 
 // Dist summarizes per-observer times, in seconds.
@@ -204,10 +207,10 @@ func RunScenario(o Options) (Result, error) {
 	if o.Scenario == ScenarioConverge {
 		s.SetLoss(o.Loss)
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
-		return r.finish(s, start), nil
+		return r.finish(s, o, start), nil
 	}
 	if !ok {
-		return r.finish(s, start), fmt.Errorf("sim: %d members did not converge within %v", o.Nodes, o.Limit)
+		return r.finish(s, o, start), fmt.Errorf("sim: %d members did not converge within %v", o.Nodes, o.Limit)
 	}
 	s.SetLoss(o.Loss)
 	s.SetStreamFailure(o.StreamFailure)
@@ -234,10 +237,13 @@ func RunScenario(o Options) (Result, error) {
 		runChurn(s, rng, o.Duration)
 		r.Converged = waitWhole(s, &r, o.Limit)
 	}
-	return r.finish(s, start), nil
+	return r.finish(s, o, start), nil
 }
 
-func (r *Result) finish(s *Sim, start time.Time) Result {
+func (r *Result) finish(s *Sim, o Options, start time.Time) Result {
+	if o.AtEnd != nil {
+		o.AtEnd()
+	}
 	r.StreamsFailed = s.streamsFailed
 	r.VirtualSeconds = s.Elapsed().Seconds()
 	r.WallSeconds = time.Since(start).Seconds()

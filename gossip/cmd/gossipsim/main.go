@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip/sim"
@@ -43,8 +45,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.MaxUpdateQueue, "update-queue", 0, "override the preset's MaxUpdateQueue (pending membership updates per member)")
 	fs.DurationVar(&o.JoinSpread, "join-spread", 0, "spread the initial joins over this much virtual time")
 	trace := fs.Bool("trace", false, "write the event log to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile, taken when the scenario ends, to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *trace {
 		o.Trace = stderr
@@ -52,6 +67,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.Nodes >= 5000 {
 		// N cores hold N records each: trade CPU for a smaller heap.
 		debug.SetGCPercent(25)
+	}
+	if *memProfile != "" {
+		o.AtEnd = func() {
+			if err := writeHeapProfile(*memProfile); err != nil {
+				fmt.Fprintln(stderr, "gossipsim:", err)
+			}
+		}
 	}
 	r, err := sim.RunScenario(o)
 	if err != nil && r.Nodes == 0 {
@@ -63,4 +85,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, string(b))
 	return err
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
