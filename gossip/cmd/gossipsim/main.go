@@ -16,7 +16,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -69,10 +68,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if *trace {
 		o.Trace = stderr
-	}
-	if o.Nodes >= 5000 {
-		// N cores hold N records each: trade CPU for a smaller heap.
-		debug.SetGCPercent(25)
 	}
 	if *memProfile != "" {
 		o.AtEnd = func() {
