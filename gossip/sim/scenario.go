@@ -101,6 +101,10 @@ type Result struct {
 	// churn and falsepos, until membership was whole again after the
 	// fault.
 	Converge *Dist `json:"converge_s,omitempty"`
+	// LastJoin is when the last member joined, counted like Converge from
+	// the first join (non-zero only with Options.JoinSpread): Converge.Max
+	// minus LastJoin is how long the last announcement took to reach all.
+	LastJoin float64 `json:"last_join_s,omitempty"`
 	// FirstSuspect is the time from the crash to the first suspicion.
 	FirstSuspect float64 `json:"first_suspect_s,omitempty"`
 	// Detect is the time from the crash to each live member declaring
@@ -201,6 +205,7 @@ func RunScenario(o Options) (Result, error) {
 		ok = prebuild(s, o.Nodes)
 	} else {
 		conv, ok = formClusterSpread(s, o.Nodes, o.Limit, o.JoinSpread)
+		r.LastJoin = (o.JoinSpread * time.Duration(o.Nodes-1) / time.Duration(o.Nodes)).Seconds()
 	}
 	r.Converged = ok
 	r.Converge = dist(conv) // partition and churn replace it with the time to heal
