@@ -43,8 +43,11 @@ type Core struct {
 	dec  wire.Decoder
 	self member
 
-	members  []member
-	index    map[string]int32
+	members []member
+	names   *Names
+	// index maps a member's number in names to its position in members
+	// plus one (0: not held).
+	index    []int32
 	live     int // alive or suspect, self excluded
 	suspects int
 
@@ -112,8 +115,9 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		cfg:     cfg,
 		rng:     rand.New(cfg.Rand),
 		dec:     wire.Decoder{Intern: o.intern},
-		self:    member{id: cfg.ID, addr: cfg.Addr, meta: meta, inc: cfg.Incarnation, state: StateAlive},
-		index:   make(map[string]int32, min(o.sizeHint, cfg.MaxMembers)),
+		self:    member{ident: &ident{id: cfg.ID, addr: cfg.Addr, meta: meta, num: -1}, inc: cfg.Incarnation, state: StateAlive},
+		names:   o.names,
+		index:   make([]int32, 0, min(o.sizeHint, cfg.MaxMembers)),
 		members: make([]member, 0, min(o.sizeHint, cfg.MaxMembers)),
 		updates: newQueue(),
 		user:    newQueue(),
@@ -122,6 +126,9 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		// A restart is a new broadcast epoch: see userEpoch.
 		userSeq:    userEpoch(cfg.Incarnation),
 		directAcks: 1,
+	}
+	if c.names == nil {
+		c.names = newPrivateNames(min(o.sizeHint, cfg.MaxMembers))
 	}
 	return c, nil
 }
@@ -400,7 +407,7 @@ func (c *Core) SetMeta(now time.Time, meta map[string]string) error {
 	if enc == c.self.meta {
 		return nil
 	}
-	c.self.meta = enc
+	c.self.ident = &ident{id: c.self.id, addr: c.self.addr, meta: enc, num: -1}
 	c.self.inc++
 	c.queueUpdate(c.self.id, c.selfAlive())
 	return nil

@@ -67,8 +67,8 @@ func checkInvariants(t *testing.T, c *Core) {
 	t.Helper()
 	live, sus := 0, 0
 	for i, m := range c.members {
-		if c.index[m.id] != int32(i) {
-			t.Fatalf("index of %s is %d, want %d", m.id, c.index[m.id], i)
+		if got, ok := c.pos(m.id); !ok || got != i {
+			t.Fatalf("index of %s is %d (%v), want %d", m.id, got, ok, i)
 		}
 		if m.id == c.self.id {
 			t.Fatal("self in member table")
@@ -80,8 +80,14 @@ func checkInvariants(t *testing.T, c *Core) {
 			sus++
 		}
 	}
-	if len(c.index) != len(c.members) || live != c.live || sus != c.suspects {
-		t.Fatalf("counters: index %d members %d live %d/%d suspects %d/%d", len(c.index), len(c.members), live, c.live, sus, c.suspects)
+	held := 0
+	for _, p := range c.index {
+		if p != 0 {
+			held++
+		}
+	}
+	if held != len(c.members) || (!c.names.shared && len(c.names.nums) != len(c.members)) || live != c.live || sus != c.suspects {
+		t.Fatalf("counters: index %d names %d members %d live %d/%d suspects %d/%d", held, len(c.names.nums), len(c.members), live, c.live, sus, c.suspects)
 	}
 	if c.self.state != StateAlive && !c.leaving {
 		t.Fatalf("self is %v without leaving", c.self.state)

@@ -10,6 +10,7 @@ type Option func(*options) error
 type options struct {
 	sizeHint int
 	intern   func([]byte) string
+	names    *Names
 }
 
 // MaxSizeHint is the largest accepted WithSizeHint.
@@ -35,6 +36,19 @@ func WithSizeHint(n int) Option {
 func WithIntern(fn func([]byte) string) Option {
 	return func(o *options) error {
 		o.intern = fn
+		return nil
+	}
+}
+
+// WithNames makes the core number member ids and keep their identities in
+// n, which many cores in one process may share (see Names); the cores must
+// then be driven from one goroutine. Default: a private table per core.
+func WithNames(n *Names) Option {
+	return func(o *options) error {
+		if n == nil || !n.shared {
+			return fmt.Errorf("%w: WithNames needs a table from NewNames", ErrConfig)
+		}
+		o.names = n
 		return nil
 	}
 }

@@ -7,13 +7,14 @@ import (
 	"github.com/libgossip/libgossip/gossip/wire"
 )
 
-// member is the compact record kept per known member.
+// member is the compact record kept per known member (32 bytes: N cores
+// hold N records each in the simulator). Its id, addr and meta are read
+// through the shared, immutable identity; to change them, replace the
+// identity (Core.setIdent), never assign through it.
 type member struct {
-	id    string
-	addr  string
-	meta  string // wire.EncodeMeta form
+	*ident
 	inc   uint64
-	since int64 // last state change, Unix nanoseconds (compact: N cores × N records)
+	since int64 // last state change, Unix nanoseconds
 	state State
 }
 
@@ -24,37 +25,64 @@ type departure struct {
 	since time.Time
 }
 
+// pos returns the table position of member id.
+func (c *Core) pos(id string) (int, bool) {
+	k, ok := c.names.num(id)
+	if !ok || int(k) >= len(c.index) || c.index[k] == 0 {
+		return 0, false
+	}
+	return int(c.index[k] - 1), true
+}
+
 func (c *Core) lookup(id string) *member {
-	if i, ok := c.index[id]; ok {
+	if i, ok := c.pos(id); ok {
 		return &c.members[i]
 	}
 	return nil
 }
 
-func (c *Core) add(m member) *member {
+// setPos records that the member with number k is at position i.
+func (c *Core) setPos(k int32, i int) {
+	if int(k) >= len(c.index) {
+		c.index = append(c.index, make([]int32, int(k)+1-len(c.index))...)
+	}
+	c.index[k] = int32(i + 1)
+}
+
+// setIdent gives m the identity (m.id, addr, meta).
+func (c *Core) setIdent(m *member, addr, meta string) {
+	if addr != m.addr || meta != m.meta {
+		m.ident = c.names.make(m.id, addr, meta)
+	}
+}
+
+// add inserts a record for a member not in the table.
+func (c *Core) add(id, addr, meta string, inc uint64, state State) *member {
+	m := member{ident: c.names.make(id, addr, meta), inc: inc, state: state}
 	// Insert at a random position so that probing order stays random.
 	c.members = append(c.members, m)
 	i := len(c.members) - 1
 	if i > 0 {
 		j := c.rng.IntN(i + 1)
 		c.members[i], c.members[j] = c.members[j], c.members[i]
-		c.index[c.members[i].id] = int32(i)
+		c.setPos(c.members[i].num, i)
 		i = j
 	}
-	c.index[m.id] = int32(i)
+	c.setPos(m.num, i)
 	return &c.members[i]
 }
 
 func (c *Core) removeAt(i int) {
-	id := c.members[i].id
+	id, k := c.members[i].id, c.members[i].num
 	last := len(c.members) - 1
 	if i != last {
 		c.members[i] = c.members[last]
-		c.index[c.members[i].id] = int32(i)
+		c.setPos(c.members[i].num, i)
 	}
 	c.members[last] = member{}
 	c.members = c.members[:last]
-	delete(c.index, id)
+	c.index[k] = 0
+	c.names.release(k)
 	delete(c.seen, id)
 	delete(c.flaps, id)
 }
@@ -139,10 +167,10 @@ func (c *Core) reapList(now time.Time, l []departure, timeout time.Duration) []d
 			break
 		}
 		l = l[1:]
-		if i, ok := c.index[t.id]; ok {
+		if i, ok := c.pos(t.id); ok {
 			m := &c.members[i]
 			if m.state > StateSuspect && m.since == t.since.UnixNano() {
-				c.removeAt(int(i))
+				c.removeAt(i)
 			}
 		}
 	}

@@ -84,7 +84,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		switch {
 		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
 			c.stats.Conflicts++
-			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
+			other := member{ident: &ident{id: a.ID, addr: a.Addr, meta: a.Meta, num: -1}, inc: a.Incarnation, state: StateAlive}
 			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: ptr(c.view(&other)), Origin: c.origin})
 		case a.Incarnation > c.self.inc || (a.Incarnation == c.self.inc && a.Meta != c.self.meta):
 			// An announcement of ours from a previous life.
@@ -98,7 +98,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	}
 	c.joined = true
 	if m == nil {
-		m = c.add(member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateDead})
+		m = c.add(a.ID, a.Addr, a.Meta, a.Incarnation, StateDead)
 		c.setState(now, m, StateAlive)
 		if regossip {
 			c.queueUpdate(a.ID, a)
@@ -113,7 +113,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	if a.Incarnation == m.inc {
 		if m.state == StateAlive && a.Addr != m.addr {
 			c.stats.Conflicts++
-			other := member{id: a.ID, addr: a.Addr, meta: a.Meta, inc: a.Incarnation, state: StateAlive}
+			other := member{ident: &ident{id: a.ID, addr: a.Addr, meta: a.Meta, num: -1}, inc: a.Incarnation, state: StateAlive}
 			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: ptr(c.view(&other)), Origin: c.origin})
 			return
 		}
@@ -151,7 +151,8 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	// A new incarnation with nothing changed is a refutation of a
 	// suspicion this member did not hear of; it counts as a flap too.
 	missed := prev == StateAlive && !changed && a.Incarnation > m.inc
-	m.inc, m.addr, m.meta = a.Incarnation, a.Addr, a.Meta
+	m.inc = a.Incarnation
+	c.setIdent(m, a.Addr, a.Meta)
 	if missed {
 		c.recordFlap(now, m.id)
 	}

@@ -50,7 +50,7 @@ func (c *Core) Member(id string) (NodeView, bool) {
 	if id == c.self.id {
 		return c.view(&c.self), true
 	}
-	i, ok := c.index[id]
+	i, ok := c.pos(id)
 	if !ok {
 		return NodeView{}, false
 	}
@@ -76,7 +76,7 @@ func (c *Core) StateOf(id string) (s State, ok bool) {
 	if id == c.self.id {
 		return c.self.state, true
 	}
-	i, ok := c.index[id]
+	i, ok := c.pos(id)
 	if !ok {
 		return 0, false
 	}

@@ -57,6 +57,9 @@ type Options struct {
 	JoinSpread time.Duration
 	// Trace receives the event log.
 	Trace io.Writer
+	// AtEnd, if set, is called once when the scenario ends, while every
+	// core is still live (gossipsim takes its heap profile there).
+	AtEnd func()
 }
 
 // Dist summarizes per-observer times, in seconds.
@@ -98,6 +101,10 @@ type Result struct {
 	// churn and falsepos, until membership was whole again after the
 	// fault.
 	Converge *Dist `json:"converge_s,omitempty"`
+	// LastJoin is when the last member joined, counted like Converge from
+	// the first join (non-zero only with Options.JoinSpread): Converge.Max
+	// minus LastJoin is how long the last announcement took to reach all.
+	LastJoin float64 `json:"last_join_s,omitempty"`
 	// FirstSuspect is the time from the crash to the first suspicion.
 	FirstSuspect float64 `json:"first_suspect_s,omitempty"`
 	// Detect is the time from the crash to each live member declaring
@@ -198,16 +205,17 @@ func RunScenario(o Options) (Result, error) {
 		ok = prebuild(s, o.Nodes)
 	} else {
 		conv, ok = formClusterSpread(s, o.Nodes, o.Limit, o.JoinSpread)
+		r.LastJoin = (o.JoinSpread * time.Duration(o.Nodes-1) / time.Duration(o.Nodes)).Seconds()
 	}
 	r.Converged = ok
 	r.Converge = dist(conv) // partition and churn replace it with the time to heal
 	if o.Scenario == ScenarioConverge {
 		s.SetLoss(o.Loss)
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
-		return r.finish(s, start), nil
+		return r.finish(s, o, start), nil
 	}
 	if !ok {
-		return r.finish(s, start), fmt.Errorf("sim: %d members did not converge within %v", o.Nodes, o.Limit)
+		return r.finish(s, o, start), fmt.Errorf("sim: %d members did not converge within %v", o.Nodes, o.Limit)
 	}
 	s.SetLoss(o.Loss)
 	s.SetStreamFailure(o.StreamFailure)
@@ -234,10 +242,13 @@ func RunScenario(o Options) (Result, error) {
 		runChurn(s, rng, o.Duration)
 		r.Converged = waitWhole(s, &r, o.Limit)
 	}
-	return r.finish(s, start), nil
+	return r.finish(s, o, start), nil
 }
 
-func (r *Result) finish(s *Sim, start time.Time) Result {
+func (r *Result) finish(s *Sim, o Options, start time.Time) Result {
+	if o.AtEnd != nil {
+		o.AtEnd()
+	}
 	r.StreamsFailed = s.streamsFailed
 	r.VirtualSeconds = s.Elapsed().Seconds()
 	r.WallSeconds = time.Since(start).Seconds()

@@ -82,6 +82,7 @@ type Sim struct {
 	q        eventQueue
 	seq      uint64
 	intern   map[string]string
+	names    *core.Names // shared by every core: one copy of each identity
 	linkLoss map[[2]int]float64
 	onEvent  []func(*Member, core.Event)
 	events   uint64
@@ -115,6 +116,7 @@ func New(cfg Config) (*Sim, error) {
 		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x73696d)),
 		byID:     map[string]int{},
 		intern:   map[string]string{},
+		names:    core.NewNames(),
 		linkLoss: map[[2]int]float64{},
 	}, nil
 }
@@ -204,7 +206,7 @@ func (s *Sim) newCore(m *Member, meta map[string]string) (*core.Core, error) {
 	cfg.Rand = rand.NewPCG(s.cfg.Seed^uint64(m.Index)*0x9e3779b97f4a7c15, uint64(m.restarts))
 	// A restarted member starts above any incarnation it used before.
 	cfg.Incarnation = uint64(s.now.Sub(Epoch)/time.Second) + 1
-	return core.New(cfg, core.WithIntern(s.internStr), core.WithSizeHint(s.cfg.SizeHint))
+	return core.New(cfg, core.WithIntern(s.internStr), core.WithNames(s.names), core.WithSizeHint(s.cfg.SizeHint))
 }
 
 // Add creates a member with the given id and metadata, up but knowing no

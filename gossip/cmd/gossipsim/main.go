@@ -3,16 +3,20 @@
 //
 //	go run ./gossip/cmd/gossipsim -nodes 1000 -scenario detect -seed 7
 //
-// The same flags always give the same figures, except wall_s and heap_mb.
+// The same flags always give the same figures, except wall_s, heap_mb and
+// max_rss_mb. With -check it fails unless the run met its expectations
+// (make soak runs 5,000 members so).
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/libgossip/libgossip/gossip/sim"
@@ -43,24 +47,96 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.MaxUpdateQueue, "update-queue", 0, "override the preset's MaxUpdateQueue (pending membership updates per member)")
 	fs.DurationVar(&o.JoinSpread, "join-spread", 0, "spread the initial joins over this much virtual time")
 	trace := fs.Bool("trace", false, "write the event log to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile, taken when the scenario ends, to this file")
+	check := fs.Bool("check", false, "exit with an error unless the run converged with no false failure (detect: every live member declared the crash), within -max-wall and -max-rss-mb")
+	maxWall := fs.Duration("max-wall", 0, "with -check: the longest wall time allowed (0: no bound)")
+	maxRSS := fs.Float64("max-rss-mb", 0, "with -check: the largest peak resident set allowed, in MiB (0: no bound)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *trace {
 		o.Trace = stderr
 	}
-	if o.Nodes >= 5000 {
-		// N cores hold N records each: trade CPU for a smaller heap.
-		debug.SetGCPercent(25)
+	if *memProfile != "" {
+		o.AtEnd = func() {
+			if err := writeHeapProfile(*memProfile); err != nil {
+				fmt.Fprintln(stderr, "gossipsim:", err)
+			}
+		}
 	}
 	r, err := sim.RunScenario(o)
 	if err != nil && r.Nodes == 0 {
 		return err
 	}
-	b, jerr := json.Marshal(r)
+	out := output{Result: r, MaxRSSMB: maxRSSMB()}
+	b, jerr := json.Marshal(out)
 	if jerr != nil {
 		return jerr
 	}
 	fmt.Fprintln(stdout, string(b))
+	if err == nil && *check {
+		err = out.check(*maxWall, *maxRSS)
+	}
 	return err
+}
+
+// output is the JSON line: the scenario's result and the process's peak
+// resident set.
+type output struct {
+	sim.Result
+	MaxRSSMB float64 `json:"max_rss_mb"`
+}
+
+// check returns an error naming every expectation the run missed.
+func (o output) check(maxWall time.Duration, maxRSS float64) error {
+	var errs []error
+	if !o.Converged {
+		errs = append(errs, errors.New("did not converge"))
+	}
+	if o.FalseFailures > 0 {
+		errs = append(errs, fmt.Errorf("%d false failure declarations", o.FalseFailures))
+	}
+	if o.Scenario == sim.ScenarioDetect && (o.Detect == nil || o.Detect.N < o.Nodes-1) {
+		n := 0
+		if o.Detect != nil {
+			n = o.Detect.N
+		}
+		errs = append(errs, fmt.Errorf("crash declared by %d of %d live members", n, o.Nodes-1))
+	}
+	if maxWall > 0 && o.WallSeconds > maxWall.Seconds() {
+		errs = append(errs, fmt.Errorf("wall time %.0fs over %v", o.WallSeconds, maxWall))
+	}
+	if maxRSS > 0 && o.MaxRSSMB > maxRSS {
+		errs = append(errs, fmt.Errorf("peak RSS %.0f MiB over %.0f MiB", o.MaxRSSMB, maxRSS))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("check failed: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

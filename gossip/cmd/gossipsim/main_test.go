@@ -16,13 +16,23 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("output is not one JSON line: %v\n%s", err, out.String())
 	}
-	for _, k := range []string{"nodes", "scenario", "seed", "detect_s", "false_failures", "msgs_per_node_per_s", "bytes_per_node_per_s", "wall_s"} {
+	for _, k := range []string{"nodes", "scenario", "seed", "detect_s", "false_failures", "msgs_per_node_per_s", "bytes_per_node_per_s", "wall_s", "max_rss_mb"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("result lacks %q: %s", k, out.String())
 		}
 	}
 	if !strings.Contains(errb.String(), "failed") {
 		t.Error("trace lacks the failure event")
+	}
+	out.Reset()
+	if err := run([]string{"-nodes", "10", "-scenario", "detect", "-seed", "4", "-check", "-max-wall", "10m"}, &out, &errb); err != nil {
+		t.Errorf("check of a good run: %v", err)
+	}
+	out.Reset()
+	// One byte of resident set is too little for any run.
+	err := run([]string{"-nodes", "10", "-scenario", "converge", "-duration", "1s", "-check", "-max-rss-mb", "0.000001"}, &out, &errb)
+	if maxRSSMB() > 0 && (err == nil || !strings.Contains(err.Error(), "peak RSS")) {
+		t.Errorf("check passed a run over its memory bound: %v", err)
 	}
 	if err := run([]string{"-scenario", "bogus"}, &out, &errb); err == nil {
 		t.Error("unknown scenario accepted")

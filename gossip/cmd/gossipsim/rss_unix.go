@@ -1,0 +1,22 @@
+//go:build unix
+
+package main
+
+import (
+	"runtime"
+	"syscall"
+)
+
+// maxRSSMB returns the process's peak resident set size in MiB, or 0 when
+// the system does not say.
+func maxRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	kb := float64(ru.Maxrss)
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		kb /= 1024 // bytes there
+	}
+	return kb / 1024
+}
