@@ -69,6 +69,9 @@ func (c *Core) sendTo(m *member, first ...wire.Message) {
 func (c *Core) emitOut(to string, data []byte, reliable bool) {
 	c.stats.PacketsOut++
 	c.stats.BytesOut += uint64(len(data))
+	if reliable {
+		c.stats.StreamsOut++
+	}
 	c.out = append(c.out, Outbound{To: to, Data: data, Reliable: reliable})
 }
 
