@@ -90,7 +90,8 @@ type Config struct {
 	// GossipFanout is the number of random members each gossip round sends
 	// to. Default 3.
 	GossipFanout int
-	// RetransmitMult is λ: every update is sent λ·ceil(log10(N+1)) times.
+	// RetransmitMult is λ: every update is sent λ·ceil(log10(N+1)) times,
+	// and at least 2λ times.
 	// Default 4.
 	RetransmitMult int
 	// GossipToTheDead is how long dead members stay eligible as gossip

@@ -85,6 +85,10 @@ type Core struct {
 	userSeq uint64
 	seen    map[string]*userSeen
 	flaps   map[string]*flap
+	// told counts the direct refutations sent to each accuser at
+	// incarnation toldInc (see tellAccuser).
+	told    map[string]uint8
+	toldInc uint64
 
 	pass   uint64 // packets built, to stamp queue items
 	out    []Outbound
@@ -119,6 +123,7 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		user:    newQueue(),
 		seen:    map[string]*userSeen{},
 		flaps:   map[string]*flap{},
+		told:    map[string]uint8{},
 		// A restart is a new broadcast epoch: see userEpoch.
 		userSeq:    userEpoch(cfg.Incarnation),
 		directAcks: 1,

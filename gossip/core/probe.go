@@ -161,6 +161,9 @@ func (c *Core) finishProbe(now time.Time) {
 		return
 	}
 	c.suspect(now, m, m.inc, c.self.id)
+	if _, s := c.findSuspicion(m.id); s != nil && s.inc == m.inc {
+		s.probed = true
+	}
 }
 
 func (c *Core) adjustAwareness(d int) {
