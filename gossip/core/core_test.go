@@ -600,7 +600,7 @@ func TestFlapDamping(t *testing.T) {
 		t.Fatalf("b is %v, damped %d", st, c.Stats().Damped)
 	}
 	failed := false
-	for i := 0; i < 100 && !failed; i++ {
+	for i := 0; i < 1000 && !failed; i++ {
 		now = c.NextDeadline()
 		c.Tick(now)
 		for _, e := range c.Ready().Events {

@@ -243,7 +243,7 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 			s.answers++
 			if c.noteCheck(s.id, true) && (s.answers >= 2 || !c.cleanNetwork()) {
 				c.readmit(now, s.refutation)
-			} else if t := c.lookup(s.id); t != nil && s.checks < maxLastChance && !c.leaving {
+			} else if t := c.lookup(s.id); t != nil && s.checks < maxRefutationChecks && !c.leaving {
 				c.checkReachable(now, s, t, c.cfg.ProbeInterval)
 			}
 			return
@@ -268,6 +268,14 @@ const maxPending = 64
 
 // maxLastChance bounds the last-chance pings one suspicion may cause.
 const maxLastChance = 3
+
+// maxRefutationChecks bounds the reachability checks one suspicion of a
+// flapping member that refuted may cause. Each check goes unanswered with
+// some probability even for a healthy member under loss (about 0.15 at
+// 30% packet loss: the ping, three ping-reqs and a stream ping all lost or
+// late), and every member checks every refutation, so three checks in a
+// row failed somewhere in a 64-member cluster several times a minute.
+const maxRefutationChecks = 6
 
 func (c *Core) handlePingReq(now time.Time, from string, m *wire.PingReq) {
 	if c.leaving || m.Target == c.self.id || len(c.relays) >= maxPending {

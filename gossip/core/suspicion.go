@@ -158,7 +158,7 @@ func (c *Core) expireSuspicions(now time.Time) {
 			c.sampleReach(s.id, false) // the check got no answer
 			s.lastSeq = 0
 		}
-		if s.refutation != nil && s.checks < maxLastChance && !c.leaving {
+		if s.refutation != nil && s.checks < maxRefutationChecks && !c.leaving {
 			// A flapping member refuted: it is alive and can send. Before
 			// declaring it failed, check whether it can receive.
 			c.checkReachable(now, s, m, c.cfg.ProbeInterval)
