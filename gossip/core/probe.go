@@ -266,8 +266,11 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 // maxPending bounds relays and confirmation probes held at once.
 const maxPending = 64
 
-// maxLastChance bounds the last-chance pings one suspicion may cause.
-const maxLastChance = 3
+// maxLastChance bounds the last-chance checks one suspicion may cause. A
+// check waits ProbeTimeout, too short for a stream ping that lost a
+// segment, so under heavy loss several in a row go unanswered for a
+// healthy member; six keep that rare.
+const maxLastChance = 6
 
 // maxRefutationChecks bounds the reachability checks one suspicion of a
 // flapping member that refuted may cause. Each check goes unanswered with
