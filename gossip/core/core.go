@@ -89,6 +89,7 @@ type Core struct {
 	// incarnation toldInc (see tellAccuser).
 	told    map[string]uint8
 	toldInc uint64
+	dials   map[string]*dialState // stream ping back-off per member (see mayDial)
 
 	pass   uint64 // packets built, to stamp queue items
 	out    []Outbound
@@ -124,6 +125,7 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		seen:    map[string]*userSeen{},
 		flaps:   map[string]*flap{},
 		told:    map[string]uint8{},
+		dials:   map[string]*dialState{},
 		// A restart is a new broadcast epoch: see userEpoch.
 		userSeq:    userEpoch(cfg.Incarnation),
 		directAcks: 1,
@@ -217,6 +219,7 @@ func (c *Core) NextDeadline() time.Time {
 		if !p.indirect {
 			take(p.timeoutAt)
 		}
+		take(p.streamAt)
 		take(p.endAt)
 	}
 	if c.updates.len() > 0 || c.user.len() > 0 {

@@ -15,12 +15,15 @@ type probeOrder struct {
 }
 
 type probe struct {
-	target        string
-	addr          string
-	seq           uint32
-	timeoutAt     time.Time
-	endAt         time.Time
-	indirect      bool
+	target    string
+	addr      string
+	seq       uint32
+	timeoutAt time.Time
+	endAt     time.Time
+	indirect  bool
+	// streamAt is when the stream ping is due (zero once sent, or
+	// before the indirect probes).
+	streamAt      time.Time
 	expectedNacks int
 	nacks         int
 }
@@ -136,7 +139,13 @@ func (c *Core) expireProbe(now time.Time) {
 			c.sendPacket(c.members[i].addr, &wire.PingReq{Seq: p.seq, Target: p.target, TargetAddr: p.addr})
 		}
 		p.expectedNacks = len(idx)
-		if !c.cfg.DisableFallbackProbe {
+		// The stream ping follows if the indirect probes bring no ack
+		// within a third of the time left.
+		p.streamAt = now.Add(p.endAt.Sub(now) / 3)
+	}
+	if p.indirect && !p.streamAt.IsZero() && !now.Before(p.streamAt) {
+		p.streamAt = time.Time{}
+		if c.mayDial(now, p.target) {
 			c.sendReliable(p.addr, &wire.Ping{Seq: p.seq, Source: c.self.id, Target: p.target, Reliable: true})
 		}
 	}
@@ -151,6 +160,7 @@ func (c *Core) finishProbe(now time.Time) {
 	c.probe = nil
 	c.stats.ProbesFailed++
 	c.sampleReach(p.target, false)
+	c.dialMissed(now, p.target)
 	delta := 1
 	if p.expectedNacks > 0 {
 		delta = max(0, p.expectedNacks-p.nacks)
@@ -206,6 +216,9 @@ func (c *Core) handlePing(now time.Time, from string, m *wire.Ping) {
 func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 	if p := c.probe; p != nil && p.seq == m.Seq {
 		c.probe = nil
+		if m.Reliable {
+			c.dialAnswered(p.target)
+		}
 		c.adjustAwareness(-1)
 		if !p.indirect {
 			c.noteDirect(true)
@@ -223,6 +236,9 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 	for i := range c.confirms {
 		if p := c.confirms[i]; p.seq == m.Seq {
 			c.confirms = slices.Delete(c.confirms, i, i+1)
+			if m.Reliable {
+				c.dialAnswered(p.target)
+			}
 			if p.rejoin != nil {
 				if c.noteCheck(p.target, true) {
 					c.readmit(now, p.rejoin)
@@ -235,6 +251,9 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 		}
 	}
 	for _, s := range c.suspicions {
+		if s.lastSeq != 0 && s.lastSeq == m.Seq && m.Reliable {
+			c.dialAnswered(s.id)
+		}
 		if s.lastSeq != 0 && s.lastSeq == m.Seq && s.refutation != nil {
 			// A flapping member that refuted answered: it can receive.
 			// Its refutation counts once the answer is believed; on a
@@ -307,6 +326,7 @@ func (c *Core) expireConfirms(now time.Time) {
 		}
 		if p.rejoin != nil {
 			c.sampleReach(p.target, false) // a failed flapping member stays out
+			c.dialMissed(now, p.target)
 			c.stats.Damped++
 			return true
 		}

@@ -156,6 +156,7 @@ func (c *Core) expireSuspicions(now time.Time) {
 		}
 		if s.lastSeq != 0 {
 			c.sampleReach(s.id, false) // the check got no answer
+			c.dialMissed(now, s.id)
 			s.lastSeq = 0
 		}
 		if s.refutation != nil && s.checks < maxRefutationChecks && !c.leaving {

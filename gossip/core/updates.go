@@ -260,6 +260,15 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		c.suspect(now, m, d.Incarnation, d.From)
 		return
 	}
+	if _, s := c.findSuspicion(m.id); !left && s != nil && !c.leaving && d.Incarnation == s.inc &&
+		len(s.from) == 1 && s.from[0] == d.From {
+		// A failure declared by the one member whose word is all this
+		// member has against the suspect: perhaps the member that
+		// cannot receive. It adds nothing; this member's own timeout
+		// and last-chance checks decide.
+		c.stats.Stale++
+		return
+	}
 	m.inc = max(m.inc, d.Incarnation)
 	c.dropSuspicion(m.id)
 	c.queueUpdate(m.id, d)
