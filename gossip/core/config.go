@@ -41,9 +41,11 @@ type Config struct {
 	// did not answer directly (k in SWIM). Default 3.
 	IndirectChecks int
 	// DisableFallbackProbe turns off the reliable (stream) ping that is
-	// otherwise sent in parallel with the indirect probes, so that a member
-	// unreachable over packets but reachable over streams is not
-	// suspected. Default false (the fallback probe is on).
+	// otherwise sent when the indirect probes bring no ack within a third
+	// of the probe's remaining time (and in reachability checks), so that
+	// a member unreachable over packets but reachable over streams is not
+	// suspected. Stream pings to a member back off while they go
+	// unanswered. Default false (the fallback probe is on).
 	DisableFallbackProbe bool
 
 	// SuspicionMult scales the minimum suspicion timeout:
@@ -90,7 +92,8 @@ type Config struct {
 	// GossipFanout is the number of random members each gossip round sends
 	// to. Default 3.
 	GossipFanout int
-	// RetransmitMult is λ: every update is sent λ·ceil(log10(N+1)) times.
+	// RetransmitMult is λ: every update is sent λ·ceil(log10(N+1)) times,
+	// and at least 2λ times.
 	// Default 4.
 	RetransmitMult int
 	// GossipToTheDead is how long dead members stay eligible as gossip

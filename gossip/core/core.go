@@ -88,6 +88,11 @@ type Core struct {
 	userSeq uint64
 	seen    map[string]*userSeen
 	flaps   map[string]*flap
+	// told counts the direct refutations sent to each accuser at
+	// incarnation toldInc (see tellAccuser).
+	told    map[string]uint8
+	toldInc uint64
+	dials   map[string]*dialState // stream ping back-off per member (see mayDial)
 
 	pass   uint64 // packets built, to stamp queue items
 	out    []Outbound
@@ -123,6 +128,8 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		user:    newQueue(),
 		seen:    map[string]*userSeen{},
 		flaps:   map[string]*flap{},
+		told:    map[string]uint8{},
+		dials:   map[string]*dialState{},
 		// A restart is a new broadcast epoch: see userEpoch.
 		userSeq:    userEpoch(cfg.Incarnation),
 		directAcks: 1,
@@ -219,6 +226,7 @@ func (c *Core) NextDeadline() time.Time {
 		if !p.indirect {
 			take(p.timeoutAt)
 		}
+		take(p.streamAt)
 		take(p.endAt)
 	}
 	if c.updates.len() > 0 || c.user.len() > 0 {

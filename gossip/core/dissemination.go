@@ -11,8 +11,12 @@ func (c *Core) selfAlive() *wire.Alive {
 	return &wire.Alive{Incarnation: c.self.inc, ID: c.self.id, Addr: c.self.addr, Meta: c.self.meta}
 }
 
+// retransmitLimit is λ·ceil(log10(N+1)) transmissions per update, and at
+// least 2λ: below ten members one λ is spent as soon as an update rides
+// on a few probes and acks to members that already have it, and a member
+// is left to learn it from the next full-state exchange.
 func (c *Core) retransmitLimit() int {
-	return c.cfg.RetransmitMult * int(math.Ceil(math.Log10(float64(c.NumLive()+1))))
+	return c.cfg.RetransmitMult * max(2, int(math.Ceil(math.Log10(float64(c.NumLive()+1)))))
 }
 
 func (c *Core) queueUpdate(key string, m wire.Message) {
@@ -69,6 +73,9 @@ func (c *Core) sendTo(m *member, first ...wire.Message) {
 func (c *Core) emitOut(to string, data []byte, reliable bool) {
 	c.stats.PacketsOut++
 	c.stats.BytesOut += uint64(len(data))
+	if reliable {
+		c.stats.StreamsOut++
+	}
 	c.out = append(c.out, Outbound{To: to, Data: data, Reliable: reliable})
 }
 

@@ -14,30 +14,47 @@
 //
 //   - Failure detection: every ProbeInterval the core pings the next member
 //     of a randomized round-robin walk. With no ack after ProbeTimeout it
-//     asks IndirectChecks members to ping the target (ping-req) and sends a
-//     reliable ping over a stream. With no ack by the end of the interval
-//     the target becomes suspect.
+//     asks IndirectChecks members to ping the target (ping-req), and if
+//     they bring no ack within a third of the time left, sends a reliable
+//     ping over a stream. With no ack by the end of the interval the
+//     target becomes suspect. After a stream ping goes unanswered, the
+//     next one to that member waits one probe interval, doubling per miss
+//     up to eight (counted in Stats().DialsSkipped); a stream ack clears
+//     the wait.
 //   - Lifeguard: a local health multiplier stretches this member's own
 //     probe interval and timeout when it misses acks and nacks; suspicion
 //     timeouts start at SuspicionMaxTimeoutMult times the minimum and shrink
 //     with each independent confirmation; a new suspicion is sent to the
 //     suspect first, and pings to a suspect carry the suspicion, so a live
-//     member hears it and refutes with a higher incarnation.
+//     member hears it and refutes with a higher incarnation. It also sends
+//     the refutation straight to the accuser (again if the accusation
+//     reaches it later, at most twice per accuser and incarnation), unless
+//     its own pings go mostly unanswered: the accuser is the member most
+//     likely to miss a gossiped refutation.
 //   - A failure declared by another member is final only for a member
-//     already suspected here. A failure of a member this one holds alive
-//     is taken as a suspicion by the declarer: the member hears it and can
-//     refute, and this member checks for itself. So one member that can
-//     hardly receive (it never hears refutations) cannot fail healthy ones.
+//     already suspected here on another member's word (or its own). A
+//     failure of a member this one holds alive is taken as a suspicion by
+//     the declarer: the member hears it and can refute, and this member
+//     checks for itself; and the declarer's word again, when it is all
+//     this member has, adds nothing. So one member that can hardly
+//     receive (it never hears refutations) cannot fail healthy ones.
 //   - Confirmation and last chance: a member that hears of a suspicion pings
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
-//     it refute; a member about to declare a failure it only heard of pings
-//     the suspect once more, and on an answer fetches its state instead.
+//     it refute; a member about to declare a failure that its own full
+//     probe did not establish (it heard of it, or confirmed it with one
+//     unanswered ping) checks the suspect first, up to six times (ping,
+//     ping-reqs, and from the second check a stream ping), and on an
+//     answer fetches its state instead.
 //   - Flap damping damps events, not members: a member that refutes
 //     FlapThreshold suspicions within FlapWindow (one that may send but
 //     hardly receive, on and off) has its later refutations checked
 //     before they count. Each is noted and applied only when the member
 //     answers this member's own reachability check (ping, ping-req through
-//     IndirectChecks members, stream ping); a member that answers none is
+//     IndirectChecks members, stream ping), up to six checks; while they
+//     run, a new suspicion at a later incarnation keeps the running one's
+//     clock, and a member that applied a later refutation suspects the
+//     member again when it hears of its failure at an older incarnation,
+//     so refutations cannot outrun the checks; a member that answers none is
 //     declared failed at the incarnation it was suspected at, so the
 //     failure is stale wherever its refutation was believed, and it is
 //     readmitted when it answers a check (a member that hears it was
@@ -51,7 +68,7 @@
 //     refutations and checks but not its membership, uniform loss cannot
 //     damp the whole cluster out, and a flip-flopping member is removed.
 //   - Dissemination: updates ride on every packet, newest and least-sent
-//     first, each sent RetransmitMult·ceil(log10(N+1)) times; a gossip round
+//     first, each sent RetransmitMult·max(2, ceil(log10(N+1))) times; a gossip round
 //     every GossipInterval sends pending updates to GossipFanout live
 //     members and one member that failed within GossipToTheDead. Packets
 //     to members that are not alive (suspected or failed) carry updates

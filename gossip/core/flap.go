@@ -107,7 +107,8 @@ func (c *Core) damped(now time.Time, id string) bool {
 }
 
 // checkReachable starts a reachability check of suspect m: a ping, a
-// ping-req through IndirectChecks members and (unless disabled) a ping over
+// ping-req through IndirectChecks members and, from the second check of a
+// suspicion on (unless disabled or backed off, see mayDial), a ping over
 // a stream, all with one sequence number. Any ack ends the suspicion (see
 // handleAck). It waits wait for an answer (stretched by the local health
 // multiplier).
@@ -115,17 +116,24 @@ func (c *Core) checkReachable(now time.Time, s *suspicion, m *member, wait time.
 	s.lastSeq = c.nextSeq()
 	s.checks++
 	s.deadline = now.Add(c.scaled(wait))
-	c.sendReachability(m, s.lastSeq)
+	c.sendReachability(now, m, s.lastSeq, s.checks > 1)
 }
 
-func (c *Core) sendReachability(m *member, seq uint32) {
+// sendReachability sends the packets of a reachability check and, if
+// stream, the stream ping. The first check of a suspicion goes without
+// one: every member checks every suspicion it hears of, and the packets
+// alone are answered most of the time even under heavy loss, so a stream
+// ping in each first check would dial the suspect from nearly every
+// member (under 30% loss and 30% failing streams it was 85% of all
+// dials).
+func (c *Core) sendReachability(now time.Time, m *member, seq uint32, stream bool) {
 	c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id})
 	for _, i := range c.randomMembers(c.cfg.IndirectChecks, func(o *member) bool {
 		return o.state == StateAlive && o.id != m.id
 	}) {
 		c.sendPacket(c.members[i].addr, &wire.PingReq{Seq: seq, Target: m.id, TargetAddr: m.addr})
 	}
-	if !c.cfg.DisableFallbackProbe {
+	if stream && c.mayDial(now, m.id) {
 		c.sendReliable(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id, Reliable: true})
 	}
 }
@@ -156,5 +164,5 @@ func (c *Core) startRejoinCheck(now time.Time, m *member, a *wire.Alive, tries i
 	seq := c.nextSeq()
 	c.confirms = append(c.confirms, confirm{target: m.id, inc: a.Incarnation, seq: seq,
 		deadline: now.Add(c.scaled(c.cfg.ProbeInterval)), rejoin: a, tries: tries})
-	c.sendReachability(m, seq)
+	c.sendReachability(now, m, seq, tries > 1)
 }

@@ -15,12 +15,15 @@ type probeOrder struct {
 }
 
 type probe struct {
-	target        string
-	addr          string
-	seq           uint32
-	timeoutAt     time.Time
-	endAt         time.Time
-	indirect      bool
+	target    string
+	addr      string
+	seq       uint32
+	timeoutAt time.Time
+	endAt     time.Time
+	indirect  bool
+	// streamAt is when the stream ping is due (zero once sent, or
+	// before the indirect probes).
+	streamAt      time.Time
 	expectedNacks int
 	nacks         int
 }
@@ -136,7 +139,13 @@ func (c *Core) expireProbe(now time.Time) {
 			c.sendPacket(c.members[i].addr, &wire.PingReq{Seq: p.seq, Target: p.target, TargetAddr: p.addr})
 		}
 		p.expectedNacks = len(idx)
-		if !c.cfg.DisableFallbackProbe {
+		// The stream ping follows if the indirect probes bring no ack
+		// within a third of the time left.
+		p.streamAt = now.Add(p.endAt.Sub(now) / 3)
+	}
+	if p.indirect && !p.streamAt.IsZero() && !now.Before(p.streamAt) {
+		p.streamAt = time.Time{}
+		if c.mayDial(now, p.target) {
 			c.sendReliable(p.addr, &wire.Ping{Seq: p.seq, Source: c.self.id, Target: p.target, Reliable: true})
 		}
 	}
@@ -151,6 +160,7 @@ func (c *Core) finishProbe(now time.Time) {
 	c.probe = nil
 	c.stats.ProbesFailed++
 	c.sampleReach(p.target, false)
+	c.dialMissed(now, p.target)
 	delta := 1
 	if p.expectedNacks > 0 {
 		delta = max(0, p.expectedNacks-p.nacks)
@@ -161,6 +171,9 @@ func (c *Core) finishProbe(now time.Time) {
 		return
 	}
 	c.suspect(now, m, m.inc, c.self.id)
+	if _, s := c.findSuspicion(m.id); s != nil && s.inc == m.inc {
+		s.probed = true
+	}
 }
 
 func (c *Core) adjustAwareness(d int) {
@@ -203,6 +216,9 @@ func (c *Core) handlePing(now time.Time, from string, m *wire.Ping) {
 func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 	if p := c.probe; p != nil && p.seq == m.Seq {
 		c.probe = nil
+		if m.Reliable {
+			c.dialAnswered(p.target)
+		}
 		c.adjustAwareness(-1)
 		if !p.indirect {
 			c.noteDirect(true)
@@ -220,6 +236,9 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 	for i := range c.confirms {
 		if p := c.confirms[i]; p.seq == m.Seq {
 			c.confirms = slices.Delete(c.confirms, i, i+1)
+			if m.Reliable {
+				c.dialAnswered(p.target)
+			}
 			if p.rejoin != nil {
 				if c.noteCheck(p.target, true) {
 					c.readmit(now, p.rejoin)
@@ -232,6 +251,9 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 		}
 	}
 	for _, s := range c.suspicions {
+		if s.lastSeq != 0 && s.lastSeq == m.Seq && m.Reliable {
+			c.dialAnswered(s.id)
+		}
 		if s.lastSeq != 0 && s.lastSeq == m.Seq && s.refutation != nil {
 			// A flapping member that refuted answered: it can receive.
 			// Its refutation counts once the answer is believed; on a
@@ -240,7 +262,7 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 			s.answers++
 			if c.noteCheck(s.id, true) && (s.answers >= 2 || !c.cleanNetwork()) {
 				c.readmit(now, s.refutation)
-			} else if t := c.lookup(s.id); t != nil && s.checks < maxLastChance && !c.leaving {
+			} else if t := c.lookup(s.id); t != nil && s.checks < maxRefutationChecks && !c.leaving {
 				c.checkReachable(now, s, t, c.cfg.ProbeInterval)
 			}
 			return
@@ -263,8 +285,19 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 // maxPending bounds relays and confirmation probes held at once.
 const maxPending = 64
 
-// maxLastChance bounds the last-chance pings one suspicion may cause.
-const maxLastChance = 3
+// maxLastChance bounds the last-chance checks one suspicion may cause. A
+// check waits ProbeTimeout, too short for a stream ping that lost a
+// segment, so under heavy loss several in a row go unanswered for a
+// healthy member; six keep that rare.
+const maxLastChance = 6
+
+// maxRefutationChecks bounds the reachability checks one suspicion of a
+// flapping member that refuted may cause. Each check goes unanswered with
+// some probability even for a healthy member under loss (about 0.15 at
+// 30% packet loss: the ping, three ping-reqs and a stream ping all lost or
+// late), and every member checks every refutation, so three checks in a
+// row failed somewhere in a 64-member cluster several times a minute.
+const maxRefutationChecks = 6
 
 func (c *Core) handlePingReq(now time.Time, from string, m *wire.PingReq) {
 	if c.leaving || m.Target == c.self.id || len(c.relays) >= maxPending {
@@ -293,6 +326,7 @@ func (c *Core) expireConfirms(now time.Time) {
 		}
 		if p.rejoin != nil {
 			c.sampleReach(p.target, false) // a failed flapping member stays out
+			c.dialMissed(now, p.target)
 			c.stats.Damped++
 			return true
 		}

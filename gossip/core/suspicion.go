@@ -28,6 +28,11 @@ type suspicion struct {
 	refutation *wire.Alive
 	// answers counts the reachability checks the suspect answered.
 	answers int
+	// probed is set when this member's own full probe of the suspect
+	// (a ping, ping-reqs and a stream ping) went unanswered; a member
+	// that only heard of the suspicion, or confirmed it with a single
+	// ping, checks the suspect once more before declaring it failed.
+	probed bool
 }
 
 func (c *Core) suspicionBounds() (time.Duration, time.Duration) {
@@ -90,7 +95,15 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	if k == 0 {
 		s.max = lo
 	}
-	s.deadline = now.Add(s.timeout())
+	if _, old := c.findSuspicion(m.id); old != nil && !wasAlive && c.damped(now, m.id) {
+		// A flapping member suspected again at a later incarnation
+		// (others believed its refutation) while this member still
+		// suspects it: the suspicion keeps its clock and its checks, so
+		// refutations at ever higher incarnations cannot hold off a
+		// member that answers none of this member's checks.
+		s.start, s.checks, s.answers = old.start, old.checks, old.answers
+	}
+	s.deadline = s.start.Add(s.timeout())
 	if i, _ := c.findSuspicion(m.id); i >= 0 {
 		c.suspicions[i] = s
 	} else {
@@ -143,17 +156,20 @@ func (c *Core) expireSuspicions(now time.Time) {
 		}
 		if s.lastSeq != 0 {
 			c.sampleReach(s.id, false) // the check got no answer
+			c.dialMissed(now, s.id)
 			s.lastSeq = 0
 		}
-		if s.refutation != nil && s.checks < maxLastChance && !c.leaving {
+		if s.refutation != nil && s.checks < maxRefutationChecks && !c.leaving {
 			// A flapping member refuted: it is alive and can send. Before
 			// declaring it failed, check whether it can receive.
 			c.checkReachable(now, s, m, c.cfg.ProbeInterval)
 			i++
 			continue
 		}
-		if s.checks < maxLastChance && !c.leaving && !slices.Contains(s.from, c.self.id) {
-			// Last chance: this member has only heard of the suspicion.
+		if s.checks < maxLastChance && !c.leaving && !s.probed {
+			// Last chance: this member has only heard of the suspicion,
+			// or confirmed it with one unanswered ping (which heavy loss
+			// explains as well as a failure).
 			// Before declaring a failure on hearsay it checks the suspect
 			// itself (directly, through others and over a stream).
 			c.checkReachable(now, s, m, c.cfg.ProbeTimeout)

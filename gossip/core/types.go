@@ -183,6 +183,8 @@ type Stats struct {
 	IncarnationRefused        uint64 // updates refused for an implausible incarnation (see Config.MaxIncarnationJump)
 	MembersRefused            uint64 // new members refused by MaxNewPerPacket, MaxNewPerPushPull or MaxMembers
 	ReliableRefused           uint64 // reliable pings that arrived as packets from unknown members, dropped
+	StreamsOut                uint64 // messages sent over streams (each one dial): reliable pings and acks, full-state exchanges
+	DialsSkipped              uint64 // stream pings not sent while the target's earlier ones went unanswered
 	Awareness                 int    // current local health multiplier minus one
 	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
 	QueuedUpdates, QueuedUser int    // pending broadcasts

@@ -67,6 +67,7 @@ func (c *Core) refute(now time.Time, inc uint64, accuser string) {
 	c.self.inc = max(c.self.inc, inc) + 1
 	c.adjustAwareness(1)
 	c.queueUpdate(c.self.id, c.selfAlive())
+	c.tellAccuser(now, accuser)
 	var acc []string
 	if accuser != "" {
 		acc = []string{accuser}
@@ -191,6 +192,9 @@ func (c *Core) handleSuspect(now time.Time, s *wire.Suspect) {
 	if s.ID == c.self.id {
 		if s.Incarnation >= c.self.inc && c.plausibleSelf(s.Incarnation) {
 			c.refute(now, s.Incarnation, s.From)
+		} else if s.Incarnation < c.self.inc {
+			// Already refuted: the accuser may not have heard.
+			c.tellAccuser(now, s.From)
 		}
 		return
 	}
@@ -237,6 +241,14 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	}
 	if d.Incarnation < m.inc || m.state > StateSuspect {
 		c.stats.Stale++
+		if m.state == StateAlive && d.From != d.ID && c.damped(now, m.id) && !c.leaving {
+			// A flapping member another member could not reach: this
+			// member applied a later refutation of it, which the other
+			// one has not believed. Rather than keep it on that word,
+			// it suspects the member at the incarnation held here, so
+			// that the member must answer this member's checks too.
+			c.suspect(now, m, m.inc, d.From)
+		}
 		return
 	}
 	left := d.From == d.ID
@@ -247,6 +259,15 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		// the member hears and can refute, and which this member checks
 		// for itself before declaring anything.
 		c.suspect(now, m, d.Incarnation, d.From)
+		return
+	}
+	if _, s := c.findSuspicion(m.id); !left && s != nil && !c.leaving && d.Incarnation == s.inc &&
+		len(s.from) == 1 && s.from[0] == d.From {
+		// A failure declared by the one member whose word is all this
+		// member has against the suspect: perhaps the member that
+		// cannot receive. It adds nothing; this member's own timeout
+		// and last-chance checks decide.
+		c.stats.Stale++
 		return
 	}
 	m.inc = max(m.inc, d.Incarnation)

@@ -120,6 +120,9 @@ type Result struct {
 	Refutations int `json:"refutations"`
 	// StreamsFailed counts streams lost to stream failures.
 	StreamsFailed uint64 `json:"streams_failed,omitempty"`
+	// Streams counts the streams members opened (each one dial) during
+	// the run, formation included.
+	Streams uint64 `json:"streams"`
 	// MsgsPerNodeSec and BytesPerNodeSec are sent traffic during the
 	// measured phase, per member per virtual second.
 	MsgsPerNodeSec  float64 `json:"msgs_per_node_per_s"`
@@ -250,6 +253,9 @@ func (r *Result) finish(s *Sim, o Options, start time.Time) Result {
 		o.AtEnd()
 	}
 	r.StreamsFailed = s.streamsFailed
+	for _, m := range s.members {
+		r.Streams += m.Core.Stats().StreamsOut
+	}
 	r.VirtualSeconds = s.Elapsed().Seconds()
 	r.WallSeconds = time.Since(start).Seconds()
 	var ms runtime.MemStats
