@@ -405,7 +405,7 @@ func testSendQueuesDropStale(t *testing.T) {
 	cfg := gossip.LocalConfig()
 	cfg.ID = "a"
 	a, err := gossip.New(cfg, ft, gossip.WithLogger(quiet), gossip.WithSenders(3),
-		gossip.WithSendQueue(2, 100*time.Millisecond), gossip.WithStreamTimeout(time.Second))
+		gossip.WithSendQueue(1, time.Second), gossip.WithStreamTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
