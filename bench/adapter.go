@@ -126,6 +126,12 @@ type Event struct {
 	Meta string
 	// Time is when the observer saw it.
 	Time time.Time
+	// Local is set for a suspicion the observer raised itself, from its
+	// own probe (memberlist logs only those), rather than heard of.
+	Local bool
+	// Detail describes the event as the library reported it (libgossip:
+	// origin and accusers), for traces; may be empty.
+	Detail string
 }
 
 // MetaKey is the metadata key the runner sets.

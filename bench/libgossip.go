@@ -65,7 +65,8 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 	go func() {
 		defer close(g.done)
 		for e := range sub.C {
-			t := Event{Observer: spec.ID, Subject: e.Member.ID, Meta: e.Member.Meta[MetaKey], Time: e.Time}
+			t := Event{Observer: spec.ID, Subject: e.Member.ID, Meta: e.Member.Meta[MetaKey], Time: e.Time,
+				Local: e.Origin == gossip.OriginLocal}
 			switch e.Type {
 			case gossip.EventJoin, gossip.EventAlive:
 				t.Type = Join
@@ -75,6 +76,7 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 				t.Type = Suspect
 			case gossip.EventFailed:
 				t.Type = Failed
+				t.Detail = e.Origin.String() + " " + e.String()
 			case gossip.EventLeft:
 				t.Type = Left
 			case gossip.EventRefuted:

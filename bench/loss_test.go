@@ -20,20 +20,21 @@ func TestLossTally(t *testing.T) {
 	t0 := time.Unix(100, 0)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	events := []Event{
-		{Observer: "a", Subject: "b", Type: Failed, Time: at(-1)},  // before the window: ignored
-		{Observer: "a", Subject: "b", Type: Failed, Time: at(1)},   // false
-		{Observer: "c", Subject: "b", Type: Failed, Time: at(2)},   // false, same member
-		{Observer: "a", Subject: "c", Type: Failed, Time: at(3)},   // false, second member
-		{Observer: "a", Subject: "s", Type: Failed, Time: at(3)},   // the sick member: not false
-		{Observer: "b", Subject: "s", Type: Failed, Time: at(3)},   // the sick member again
-		{Observer: "s", Subject: "a", Type: Failed, Time: at(3)},   // by the sick member
-		{Observer: "a", Subject: "b", Type: Suspect, Time: at(1)},  // counted
-		{Observer: "a", Subject: "s", Type: Suspect, Time: at(1)},  // of the sick member: not counted
-		{Observer: "s", Subject: "a", Type: Suspect, Time: at(1)},  // by the sick member: not counted
-		{Observer: "b", Subject: "b", Type: Refuted, Time: at(2)},  // counted
-		{Observer: "s", Subject: "s", Type: Refuted, Time: at(4)},  // counted
-		{Observer: "a", Subject: "b", Type: Join, Time: at(5)},     // ignored
-		{Observer: "c", Subject: "b", Type: Refuted, Time: at(-2)}, // before: ignored
+		{Observer: "a", Subject: "b", Type: Failed, Time: at(-1)},              // before the window: ignored
+		{Observer: "a", Subject: "b", Type: Failed, Time: at(1)},               // false
+		{Observer: "c", Subject: "b", Type: Failed, Time: at(2)},               // false, same member
+		{Observer: "a", Subject: "c", Type: Failed, Time: at(3)},               // false, second member
+		{Observer: "a", Subject: "s", Type: Failed, Time: at(3)},               // the sick member: not false
+		{Observer: "b", Subject: "s", Type: Failed, Time: at(3)},               // the sick member again
+		{Observer: "s", Subject: "a", Type: Failed, Time: at(3)},               // by the sick member
+		{Observer: "a", Subject: "b", Type: Suspect, Time: at(1), Local: true}, // counted
+		{Observer: "c", Subject: "b", Type: Suspect, Time: at(1)},              // heard of, not raised: not counted
+		{Observer: "a", Subject: "s", Type: Suspect, Time: at(1), Local: true}, // of the sick member: not counted
+		{Observer: "s", Subject: "a", Type: Suspect, Time: at(1), Local: true}, // by the sick member: not counted
+		{Observer: "b", Subject: "b", Type: Refuted, Time: at(2)},              // counted
+		{Observer: "s", Subject: "s", Type: Refuted, Time: at(4)},              // counted
+		{Observer: "a", Subject: "b", Type: Join, Time: at(5)},                 // ignored
+		{Observer: "c", Subject: "b", Type: Refuted, Time: at(-2)},             // before: ignored
 	}
 	var r LossRunResult
 	lossTally(&r, events, t0, "s", 4)

@@ -43,6 +43,9 @@ type LossPlan struct {
 	// Impls are the implementations compared. Default LibGossip and
 	// Memberlist. Not saved in JSON: LossResults.Impls keeps their names.
 	Impls []Impl `json:"-"`
+	// Trace, if set, gets every run's false failure declarations (see
+	// LossOptions.Trace). Not saved in JSON.
+	Trace io.Writer `json:"-"`
 	// Runs is the number of repetitions of every case. Default 3.
 	Runs int
 	// Sizes are the cluster sizes, Settings the protocol settings and
@@ -125,7 +128,7 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 			for _, impl := range order {
 				t := time.Now()
 				r, err := RunLoss(ctx, impl, LossOptions{N: c.N, Params: c.Setting.Params, Seed: uint64(run + 1),
-					Scenario: c.Scenario, Window: p.Window, ConvergeLimit: p.ConvergeLimit, HealLimit: p.HealLimit})
+					Scenario: c.Scenario, Window: p.Window, ConvergeLimit: p.ConvergeLimit, HealLimit: p.HealLimit, Trace: p.Trace})
 				if ctx.Err() != nil {
 					return res, ctx.Err()
 				}

@@ -144,7 +144,9 @@ member's outgoing TCP dials (bench.DialFaults, in front of package fault's
 wrappers). The sick member loses 80% of what it sends and receives and of
 its streams; its own failure is expected and counted apart. Suspicions and
 refutations of memberlist come from its log lines ("Suspect … has failed",
-"Refuting a suspect/dead message"); libgossip's from its events. Views are
+"Refuting a suspect/dead message"); libgossip's from its events, counting
+only the suspicions a member raised from its own probes (as memberlist's
+log lines do), not those it heard of. Views are
 whole when every member counts exactly the N members again, measured from
 the end of the window; false failures are counted from the start of the
 window until then. After that, with no loss, a healthy member crashes and

@@ -70,6 +70,7 @@ func run(args []string, progress io.Writer) error {
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	lan := fs.String("lan", "", "comma-separated sizes: run only these LAN cases and print their tables (no file is rewritten)")
+	lossTrace := fs.String("loss-trace", "", "with -loss: append every false failure declaration to this file")
 	impls := fs.String("impls", "", "comma-separated implementations among libgossip, memberlist (default both)")
 	steady := fs.Duration("steady", 0, "length of the steady window (default: the plan's)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of every steady window to PREFIX.IMPL.N.SEED.pprof")
@@ -124,6 +125,18 @@ func run(args []string, progress io.Writer) error {
 			return err
 		}
 		if lp.Scenarios, err = pick(*lossCases, lp.Scenarios, func(s bench.LossScenario) string { return s.Name }); err != nil {
+			return err
+		}
+		if *lossTrace != "" {
+			f, err := os.OpenFile(*lossTrace, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			lp.Trace = f
+		}
+		all := []bench.Impl{bench.LibGossip{}, bench.Memberlist{}}
+		if lp.Impls, err = pick(*impls, all, bench.Impl.Name); err != nil {
 			return err
 		}
 		cmd := "go run ./bench/cmd/bench " + strings.Join(args, " ")
