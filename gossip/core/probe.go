@@ -159,6 +159,12 @@ func (c *Core) finishProbe(now time.Time) {
 	p := c.probe
 	c.probe = nil
 	c.stats.ProbesFailed++
+	if c.late(now) {
+		// The ack may be waiting unread in this member's own queue; the
+		// late tick already raised the local health multiplier.
+		c.stats.LateHolds++
+		return
+	}
 	c.sampleReach(p.target, false)
 	c.dialMissed(now, p.target)
 	delta := 1
@@ -331,6 +337,10 @@ func (c *Core) expireConfirms(now time.Time) {
 			return true
 		}
 		if m := c.lookup(p.target); m != nil && m.state == StateSuspect && m.inc == p.inc {
+			if c.late(now) {
+				c.stats.LateHolds++
+				return true
+			}
 			c.suspect(now, m, m.inc, c.self.id)
 		}
 		return true

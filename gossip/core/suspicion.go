@@ -33,6 +33,9 @@ type suspicion struct {
 	// that only heard of the suspicion, or confirmed it with a single
 	// ping, checks the suspect once more before declaring it failed.
 	probed bool
+	// holds counts the times its verdict waited for this member to run
+	// on time again (see holdVerdict).
+	holds int
 }
 
 func (c *Core) suspicionBounds() (time.Duration, time.Duration) {
@@ -152,6 +155,10 @@ func (c *Core) expireSuspicions(now time.Time) {
 		m := c.lookup(s.id)
 		if m == nil || m.state != StateSuspect || m.inc != s.inc {
 			c.suspicions = slices.Delete(c.suspicions, i, i+1)
+			continue
+		}
+		if c.holdVerdict(now, s) {
+			i++ // a check in flight may still be answered
 			continue
 		}
 		if s.lastSeq != 0 {

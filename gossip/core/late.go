@@ -1,0 +1,53 @@
+package core
+
+import "time"
+
+// Local health from this member's own lateness (Lifeguard's idea, applied
+// to the member's timers). On a machine with more work than cores a
+// member's ticks come late and what it receives waits in its queue: an
+// ack it "missed" may be sitting there unread, and a refutation too. So
+// the missing answers such a member counts are no evidence against the
+// others. A tick that comes more than lateSlack after the deadline it was
+// due for marks the member late for the next probe interval (stretched by
+// the local health multiplier, which it also raises): meanwhile a probe
+// that ends unanswered raises no suspicion, an unanswered confirmation
+// ping confirms nothing, and a suspicion that runs out waits until the
+// member has been on time for a while (at most maxLateHolds times per
+// suspicion, so a crashed member is still declared failed on a member
+// that stays loaded). Counted in Stats().LateTicks and Stats().LateHolds.
+
+// maxLateHolds bounds how often one suspicion's verdict waits for this
+// member to run on time again.
+const maxLateHolds = 4
+
+// lateSlack is how late a tick may come before the member counts itself
+// late: half the probe timeout.
+func (c *Core) lateSlack() time.Duration { return c.cfg.ProbeTimeout / 2 }
+
+// noteLateness is called by Tick with the deadline that was due before it
+// did anything.
+func (c *Core) noteLateness(now, due time.Time) {
+	if c.cfg.DisableLateHold || due.IsZero() || now.Sub(due) <= c.lateSlack() {
+		return
+	}
+	c.stats.LateTicks++
+	c.adjustAwareness(1)
+	if until := now.Add(c.scaled(c.cfg.ProbeInterval)); until.After(c.lateUntil) {
+		c.lateUntil = until
+	}
+}
+
+// late reports whether this member ran late recently (see noteLateness).
+func (c *Core) late(now time.Time) bool { return now.Before(c.lateUntil) }
+
+// holdVerdict reports whether the verdict on suspicion s must wait because
+// this member runs late; if so it moves s's deadline past the lateness.
+func (c *Core) holdVerdict(now time.Time, s *suspicion) bool {
+	if !c.late(now) || s.holds >= maxLateHolds {
+		return false
+	}
+	s.holds++
+	s.deadline = c.lateUntil
+	c.stats.LateHolds++
+	return true
+}
