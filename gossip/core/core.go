@@ -176,7 +176,7 @@ func (c *Core) jitter(d time.Duration) time.Duration {
 // is harmless.
 func (c *Core) Tick(now time.Time) {
 	if c.started {
-		c.noteLateness(now, c.NextDeadline())
+		c.noteLateness(now, c.probeDue())
 	}
 	c.start(now)
 	c.expireRelays(now)

@@ -9,7 +9,8 @@ import "time"
 // the missing answers such a member counts are no evidence against the
 // others. A tick that comes more than lateSlack after the deadline it was
 // due for marks the member late for the next probe interval (stretched by
-// the local health multiplier, which it also raises): meanwhile a probe
+// the local health multiplier, which the start of a late spell raises by
+// one): meanwhile a probe
 // that ends unanswered raises no suspicion, an unanswered confirmation
 // ping confirms nothing, and a suspicion that runs out waits until the
 // member has been on time for a while (at most maxLateHolds times per
@@ -24,14 +25,42 @@ const maxLateHolds = 4
 // late: half the probe timeout.
 func (c *Core) lateSlack() time.Duration { return c.cfg.ProbeTimeout / 2 }
 
-// noteLateness is called by Tick with the deadline that was due before it
-// did anything.
+// probeDue returns the earliest of the probe timers: when the next probe
+// starts and the running probe's next step. These are always set in the
+// future when made and always handled by the Tick they are due for, so
+// they measure lateness; other deadlines can be found already past when
+// they come into force (the reconnect timer once a first member fails).
+func (c *Core) probeDue() time.Time {
+	var d time.Time
+	take := func(t time.Time) {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	if !c.leaving {
+		take(c.nextProbe)
+	}
+	if p := c.probe; p != nil {
+		if !p.indirect {
+			take(p.timeoutAt)
+		}
+		take(p.streamAt)
+		take(p.endAt)
+	}
+	return d
+}
+
+// noteLateness is called by Tick, before it does anything, with the probe
+// timer that was due (see probeDue).
 func (c *Core) noteLateness(now, due time.Time) {
 	if c.cfg.DisableLateHold || due.IsZero() || now.Sub(due) <= c.lateSlack() {
 		return
 	}
 	c.stats.LateTicks++
-	c.adjustAwareness(1)
+	if !c.late(now) {
+		// At most once per late spell: acks take it down one per probe.
+		c.adjustAwareness(1)
+	}
 	if until := now.Add(c.scaled(c.cfg.ProbeInterval)); until.After(c.lateUntil) {
 		c.lateUntil = until
 	}

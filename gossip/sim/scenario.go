@@ -39,9 +39,9 @@ type Options struct {
 	Latency       time.Duration
 	Jitter        time.Duration
 	// StallEvery and StallLength, when both positive, make every member
-	// stall during the fault (falsepos: for Duration) as Sim.SetStall
-	// does: a machine with more work than cores, whose processes' timers
-	// fire late. Default 0: no stalls.
+	// stall as Sim.SetStall does, a machine with more work than cores
+	// whose processes' timers fire late: in falsepos during the fault
+	// (for Duration), in detect from the crash on. Default 0: no stalls.
 	StallEvery, StallLength time.Duration
 	// Duration is how long the scenario's fault lasts (falsepos,
 	// partition, churn) and bounds how long each phase may take.
@@ -231,6 +231,7 @@ func RunScenario(o Options) (Result, error) {
 	switch o.Scenario {
 	case ScenarioDetect:
 		victim := rng.IntN(o.Nodes)
+		stallAll(s, o.StallEvery, o.StallLength)
 		r.measureTraffic(s, func() { r.Converged = runDetect(s, &r, victim, o.Limit) })
 	case ScenarioFalsePos:
 		stallAll(s, o.StallEvery, o.StallLength)
