@@ -72,6 +72,9 @@ type Params struct {
 	// (negative: flap damping off); memberlist has no such rule and
 	// ignores it.
 	FlapThreshold int `json:",omitempty"`
+	// NoLateHold switches libgossip's lateness rule off
+	// (core.Config.DisableLateHold); memberlist ignores it.
+	NoLateHold bool `json:",omitempty"`
 }
 
 // Matched returns the matched pair of settings for probe interval p:

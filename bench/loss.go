@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -243,6 +246,7 @@ func RunLoss(ctx context.Context, impl Impl, o LossOptions) (LossRunResult, erro
 	lossTally(&r, c.rec.events, t0, sick, healthy)
 	if o.Trace != nil {
 		traceFalse(o.Trace, impl.Name(), c.rec.events, t0, sick)
+		traceCounters(o.Trace, impl.Name(), c.nodes)
 	}
 	c.rec.mu.Unlock()
 	for _, d := range c.dials {
@@ -270,4 +274,38 @@ func traceFalse(w io.Writer, impl string, events []Event, t0 time.Time, sick str
 		}
 		fmt.Fprintf(w, "%s %8.3fs %s failed %s: %s\n", impl, e.Time.Sub(t0).Seconds(), e.Observer, e.Subject, e.Detail)
 	}
+}
+
+// counterNode is a Node that can describe its protocol counters (the
+// libgossip adapter).
+type counterNode interface {
+	counters() map[string]float64
+}
+
+// traceCounters writes the sum over nodes of each counter (a "max_"
+// counter: the maximum), for the nodes that report any.
+func traceCounters(w io.Writer, impl string, nodes []Node) {
+	sum := map[string]float64{}
+	for _, n := range nodes {
+		cn, ok := n.(counterNode)
+		if !ok {
+			continue
+		}
+		for k, v := range cn.counters() {
+			if strings.HasPrefix(k, "max_") {
+				sum[k] = max(sum[k], v)
+			} else {
+				sum[k] += v
+			}
+		}
+	}
+	if len(sum) == 0 {
+		return
+	}
+	keys := slices.Sorted(maps.Keys(sum))
+	fmt.Fprintf(w, "%s counters:", impl)
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s=%g", k, sum[k])
+	}
+	fmt.Fprintln(w)
 }

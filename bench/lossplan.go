@@ -21,7 +21,8 @@ type LossSetting struct {
 // defaults) and "2s" (Matched(2s)); then variants of fast: "fast-s1" and
 // "fast-s4" (SuspicionMult 1 and 4 in both libraries) and "fast-nodamp"
 // (libgossip's flap damping off; for memberlist, which has none, the same
-// as fast). The default plan runs fast and lan; the others add points to
+// as fast) and "fast-nolate" (libgossip's lateness rule off; memberlist:
+// the same as fast). The default plan runs fast and lan; the others add points to
 // the frontier.
 func LossSettings() []LossSetting {
 	with := func(f func(*Params)) Params {
@@ -32,7 +33,8 @@ func LossSettings() []LossSetting {
 	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)},
 		{"fast-s1", with(func(p *Params) { p.SuspicionMult = 1 })},
 		{"fast-s4", with(func(p *Params) { p.SuspicionMult = 4 })},
-		{"fast-nodamp", with(func(p *Params) { p.FlapThreshold = -1 })}}
+		{"fast-nodamp", with(func(p *Params) { p.FlapThreshold = -1 })},
+		{"fast-nolate", with(func(p *Params) { p.NoLateHold = true })}}
 }
 
 // LossPlan is the matrix of `make bench-loss`: every size × setting ×

@@ -157,7 +157,8 @@ limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
 lan = each library's LAN defaults; fast-s1 and fast-s4 = fast with
 SuspicionMult 1 or 4 in both; fast-nodamp = fast with libgossip's flap
-damping off (memberlist has none).
+damping off (memberlist has none); fast-nolate = fast with libgossip's
+lateness rule off (core.Config.DisableLateHold; memberlist has none).
 
 `)
 	if svgPath != "" {

@@ -64,7 +64,7 @@ func run(args []string, progress io.Writer) error {
 	runs := fs.Int("runs", 0, "repetitions of every case (default: the plan's)")
 	loss := fs.Bool("loss", false, "run the heavy-loss matrix and rewrite only its section of -out")
 	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
-	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp (default fast,lan)")
+	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp, fast-nolate (default fast,lan)")
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
 	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
