@@ -166,7 +166,7 @@ func (c *Core) expireSuspicions(now time.Time) {
 			c.dialMissed(now, s.id)
 			s.lastSeq = 0
 		}
-		if s.refutation != nil && s.checks < maxRefutationChecks && !c.leaving {
+		if s.refutation != nil && s.checks < c.refutationChecks() && !c.leaving {
 			// A flapping member refuted: it is alive and can send. Before
 			// declaring it failed, check whether it can receive.
 			c.checkReachable(now, s, m, c.cfg.ProbeInterval)
