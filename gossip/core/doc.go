@@ -50,7 +50,9 @@
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure that its own full
 //     probe did not establish (it heard of it, or confirmed it with one
-//     unanswered ping) checks the suspect first, up to six times (ping,
+//     unanswered ping), or whose suspect flaps (see below: its refutation
+//     of this suspicion may have missed this member), checks the suspect
+//     first, up to six times (ping,
 //     ping-reqs, and from the second check a stream ping), and on an
 //     answer fetches its state instead.
 //   - Flap damping damps events, not members: a member that refutes

@@ -173,12 +173,15 @@ func (c *Core) expireSuspicions(now time.Time) {
 			i++
 			continue
 		}
-		if s.checks < maxLastChance && !c.leaving && !s.probed {
+		if s.checks < maxLastChance && !c.leaving && (!s.probed || c.damped(now, s.id)) {
 			// Last chance: this member has only heard of the suspicion,
 			// or confirmed it with one unanswered ping (which heavy loss
 			// explains as well as a failure).
 			// Before declaring a failure on hearsay it checks the suspect
-			// itself (directly, through others and over a stream).
+			// itself (directly, through others and over a stream). So
+			// does a member whose own probe failed when the suspect
+			// flaps: it has refuted recently, and the refutation of this
+			// very suspicion may be the one gossip did not bring here.
 			c.checkReachable(now, s, m, c.cfg.ProbeTimeout)
 			i++
 			continue
