@@ -7,15 +7,21 @@ import "time"
 // member's ticks come late and what it receives waits in its queue: an
 // ack it "missed" may be sitting there unread, and a refutation too. So
 // the missing answers such a member counts are no evidence against the
-// others. A tick that comes more than lateSlack after the deadline it was
-// due for marks the member late for the next probe interval (stretched by
-// the local health multiplier, which the start of a late spell raises by
-// one): meanwhile a probe
-// that ends unanswered raises no suspicion, an unanswered confirmation
-// ping confirms nothing, and a suspicion that runs out waits until the
-// member has been on time for a while (at most maxLateHolds times per
-// suspicion, so a crashed member is still declared failed on a member
-// that stays loaded). Counted in Stats().LateTicks and Stats().LateHolds.
+// others. A probe timer that fires more than lateSlack after it was due
+// marks the member late for the next probe interval (stretched by the
+// local health multiplier, which the start of a late spell raises by
+// one). Meanwhile a probe that ends unanswered raises no suspicion, an
+// unanswered confirmation ping confirms nothing, and a suspicion that runs
+// out waits until the member has been on time for a while (at most
+// maxLateHolds times per suspicion, so a crashed member is still declared
+// failed by a member that stays loaded). Counted in Stats().LateTicks and
+// Stats().LateHolds.
+//
+// On real sockets, 64 members in one process on a loaded 2-core machine
+// (load 7-16, 30% loss and 30% of dials failing for 30 s) gave 10,390 and
+// 14,275 false failure declarations without the rule, their protocol
+// goroutines so far behind that 125,043 received packets were dropped,
+// and 0-5 with it; see gossip/sim TestStalls for the simulated scenario.
 
 // maxLateHolds bounds how often one suspicion's verdict waits for this
 // member to run on time again.
