@@ -259,3 +259,34 @@ func TestParamsReachConfig(t *testing.T) {
 		names[s.Name] = true
 	}
 }
+
+type fakeCounterNode struct {
+	Node
+	c map[string]float64
+}
+
+func (f fakeCounterNode) counters() map[string]float64 { return f.c }
+
+func TestLossTrace(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	events := []Event{
+		{Observer: "a", Subject: "b", Type: Failed, Time: t0.Add(-time.Second), Detail: "before"},
+		{Observer: "a", Subject: "b", Type: Failed, Time: t0.Add(1500 * time.Millisecond), Detail: "local x"},
+		{Observer: "a", Subject: "s", Type: Failed, Time: t0.Add(time.Second), Detail: "of the sick member"},
+		{Observer: "a", Subject: "b", Type: Suspect, Time: t0.Add(time.Second), Detail: "a suspicion"},
+	}
+	var b bytes.Buffer
+	traceFalse(&b, "lib", events, t0, "s")
+	if got, want := b.String(), "lib    1.500s a failed b: local x\n"; got != want {
+		t.Errorf("traceFalse wrote %q, want %q", got, want)
+	}
+	b.Reset()
+	traceCounters(&b, "lib", []Node{
+		fakeCounterNode{c: map[string]float64{"late_ticks": 2, "max_awareness": 3}},
+		fakeCounterNode{c: map[string]float64{"late_ticks": 5, "max_awareness": 1}},
+		nil, // a node without counters
+	})
+	if got, want := b.String(), "lib counters: late_ticks=7 max_awareness=3\n"; got != want {
+		t.Errorf("traceCounters wrote %q, want %q", got, want)
+	}
+}
