@@ -72,6 +72,9 @@ type Params struct {
 	// (negative: flap damping off); memberlist has no such rule and
 	// ignores it.
 	FlapThreshold int `json:",omitempty"`
+	// NoLateHold switches libgossip's lateness rule off
+	// (core.Config.DisableLateHold); memberlist ignores it.
+	NoLateHold bool `json:",omitempty"`
 }
 
 // Matched returns the matched pair of settings for probe interval p:
@@ -126,6 +129,12 @@ type Event struct {
 	Meta string
 	// Time is when the observer saw it.
 	Time time.Time
+	// Local is set for a suspicion the observer raised itself, from its
+	// own probe (memberlist logs only those), rather than heard of.
+	Local bool
+	// Detail describes the event as the library reported it (libgossip:
+	// origin and accusers), for traces; may be empty.
+	Detail string
 }
 
 // MetaKey is the metadata key the runner sets.

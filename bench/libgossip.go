@@ -38,6 +38,7 @@ func (LibGossip) Config(p Params) gossip.Config {
 	if p.FlapThreshold != 0 {
 		cfg.FlapThreshold = p.FlapThreshold
 	}
+	cfg.DisableLateHold = p.NoLateHold
 	return cfg
 }
 
@@ -65,7 +66,8 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 	go func() {
 		defer close(g.done)
 		for e := range sub.C {
-			t := Event{Observer: spec.ID, Subject: e.Member.ID, Meta: e.Member.Meta[MetaKey], Time: e.Time}
+			t := Event{Observer: spec.ID, Subject: e.Member.ID, Meta: e.Member.Meta[MetaKey], Time: e.Time,
+				Local: e.Origin == gossip.OriginLocal}
 			switch e.Type {
 			case gossip.EventJoin, gossip.EventAlive:
 				t.Type = Join
@@ -75,6 +77,7 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 				t.Type = Suspect
 			case gossip.EventFailed:
 				t.Type = Failed
+				t.Detail = e.Origin.String() + " " + e.String()
 			case gossip.EventLeft:
 				t.Type = Left
 			case gossip.EventRefuted:
@@ -127,4 +130,17 @@ func (g *lgNode) Shutdown(ctx context.Context) error {
 		}
 	})
 	return g.err
+}
+
+// counters are the node's protocol counters the loss trace sums.
+func (g *lgNode) counters() map[string]float64 {
+	s := g.n.Stats()
+	return map[string]float64{
+		"late_ticks": float64(s.LateTicks), "late_holds": float64(s.LateHolds),
+		"max_awareness": float64(s.Awareness), "suspicions": float64(s.Suspicions),
+		"failed": float64(s.Failed), "damped": float64(s.Damped), "probes": float64(s.Probes),
+		"probes_failed": float64(s.ProbesFailed), "streams_out": float64(s.StreamsOut),
+		"dials_skipped": float64(s.DialsSkipped), "inbound_dropped": float64(s.InboundDropped),
+		"send_dropped": float64(s.SendDropped), "send_stale": float64(s.SendStale),
+	}
 }

@@ -3,6 +3,10 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -75,6 +79,9 @@ type LossOptions struct {
 	// HealLimit bounds the wait for whole views after the window.
 	// Default 60s.
 	HealLimit time.Duration
+	// Trace, if set, gets one line per false failure declaration (time
+	// from the window's start, observer, and the library's detail).
+	Trace io.Writer
 }
 
 func (o *LossOptions) fill() {
@@ -113,7 +120,9 @@ type LossRunResult struct {
 	// FalselyFailed counts distinct healthy members declared failed by at
 	// least one healthy member.
 	FalselyFailed int `json:"falsely_failed"`
-	// Suspicions counts suspicions of healthy members by healthy members.
+	// Suspicions counts suspicions of healthy members that healthy
+	// members raised from their own probes (Event.Local): memberlist logs
+	// only those, so suspicions heard of by gossip are not counted.
 	Suspicions int `json:"suspicions"`
 	// Refutations counts members refuting a suspicion or death of
 	// themselves (libgossip: EventRefuted; memberlist: its "Refuting a
@@ -163,7 +172,7 @@ func lossTally(r *LossRunResult, events []Event, t0 time.Time, sick string, heal
 		case e.Type == Failed:
 			r.FalseFailures++
 			falsely[e.Subject] = true
-		case e.Type == Suspect && byHealthy && e.Subject != sick:
+		case e.Type == Suspect && e.Local && byHealthy && e.Subject != sick:
 			r.Suspicions++
 		}
 	}
@@ -235,6 +244,10 @@ func RunLoss(ctx context.Context, impl Impl, o LossOptions) (LossRunResult, erro
 	r.Heal = c.awaitViews(ctx, t1, o.HealLimit)
 	c.rec.mu.Lock()
 	lossTally(&r, c.rec.events, t0, sick, healthy)
+	if o.Trace != nil {
+		traceFalse(o.Trace, impl.Name(), c.rec.events, t0, sick)
+		traceCounters(o.Trace, impl.Name(), c.nodes)
+	}
 	c.rec.mu.Unlock()
 	for _, d := range c.dials {
 		r.DialsRefused += d.Refused()
@@ -251,4 +264,48 @@ func RunLoss(ctx context.Context, impl Impl, o LossOptions) (LossRunResult, erro
 		return e.Subject == vid && e.Type == Failed
 	})
 	return r, ctx.Err()
+}
+
+// traceFalse writes one line per false failure declaration in events.
+func traceFalse(w io.Writer, impl string, events []Event, t0 time.Time, sick string) {
+	for _, e := range events {
+		if e.Time.Before(t0) || e.Type != Failed || e.Observer == sick || e.Subject == sick {
+			continue
+		}
+		fmt.Fprintf(w, "%s %8.3fs %s failed %s: %s\n", impl, e.Time.Sub(t0).Seconds(), e.Observer, e.Subject, e.Detail)
+	}
+}
+
+// counterNode is a Node that can describe its protocol counters (the
+// libgossip adapter).
+type counterNode interface {
+	counters() map[string]float64
+}
+
+// traceCounters writes the sum over nodes of each counter (a "max_"
+// counter: the maximum), for the nodes that report any.
+func traceCounters(w io.Writer, impl string, nodes []Node) {
+	sum := map[string]float64{}
+	for _, n := range nodes {
+		cn, ok := n.(counterNode)
+		if !ok {
+			continue
+		}
+		for k, v := range cn.counters() {
+			if strings.HasPrefix(k, "max_") {
+				sum[k] = max(sum[k], v)
+			} else {
+				sum[k] += v
+			}
+		}
+	}
+	if len(sum) == 0 {
+		return
+	}
+	keys := slices.Sorted(maps.Keys(sum))
+	fmt.Fprintf(w, "%s counters:", impl)
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s=%g", k, sum[k])
+	}
+	fmt.Fprintln(w)
 }

@@ -20,20 +20,21 @@ func TestLossTally(t *testing.T) {
 	t0 := time.Unix(100, 0)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	events := []Event{
-		{Observer: "a", Subject: "b", Type: Failed, Time: at(-1)},  // before the window: ignored
-		{Observer: "a", Subject: "b", Type: Failed, Time: at(1)},   // false
-		{Observer: "c", Subject: "b", Type: Failed, Time: at(2)},   // false, same member
-		{Observer: "a", Subject: "c", Type: Failed, Time: at(3)},   // false, second member
-		{Observer: "a", Subject: "s", Type: Failed, Time: at(3)},   // the sick member: not false
-		{Observer: "b", Subject: "s", Type: Failed, Time: at(3)},   // the sick member again
-		{Observer: "s", Subject: "a", Type: Failed, Time: at(3)},   // by the sick member
-		{Observer: "a", Subject: "b", Type: Suspect, Time: at(1)},  // counted
-		{Observer: "a", Subject: "s", Type: Suspect, Time: at(1)},  // of the sick member: not counted
-		{Observer: "s", Subject: "a", Type: Suspect, Time: at(1)},  // by the sick member: not counted
-		{Observer: "b", Subject: "b", Type: Refuted, Time: at(2)},  // counted
-		{Observer: "s", Subject: "s", Type: Refuted, Time: at(4)},  // counted
-		{Observer: "a", Subject: "b", Type: Join, Time: at(5)},     // ignored
-		{Observer: "c", Subject: "b", Type: Refuted, Time: at(-2)}, // before: ignored
+		{Observer: "a", Subject: "b", Type: Failed, Time: at(-1)},              // before the window: ignored
+		{Observer: "a", Subject: "b", Type: Failed, Time: at(1)},               // false
+		{Observer: "c", Subject: "b", Type: Failed, Time: at(2)},               // false, same member
+		{Observer: "a", Subject: "c", Type: Failed, Time: at(3)},               // false, second member
+		{Observer: "a", Subject: "s", Type: Failed, Time: at(3)},               // the sick member: not false
+		{Observer: "b", Subject: "s", Type: Failed, Time: at(3)},               // the sick member again
+		{Observer: "s", Subject: "a", Type: Failed, Time: at(3)},               // by the sick member
+		{Observer: "a", Subject: "b", Type: Suspect, Time: at(1), Local: true}, // counted
+		{Observer: "c", Subject: "b", Type: Suspect, Time: at(1)},              // heard of, not raised: not counted
+		{Observer: "a", Subject: "s", Type: Suspect, Time: at(1), Local: true}, // of the sick member: not counted
+		{Observer: "s", Subject: "a", Type: Suspect, Time: at(1), Local: true}, // by the sick member: not counted
+		{Observer: "b", Subject: "b", Type: Refuted, Time: at(2)},              // counted
+		{Observer: "s", Subject: "s", Type: Refuted, Time: at(4)},              // counted
+		{Observer: "a", Subject: "b", Type: Join, Time: at(5)},                 // ignored
+		{Observer: "c", Subject: "b", Type: Refuted, Time: at(-2)},             // before: ignored
 	}
 	var r LossRunResult
 	lossTally(&r, events, t0, "s", 4)
@@ -256,5 +257,36 @@ func TestParamsReachConfig(t *testing.T) {
 			t.Errorf("LossSettings: %q twice", s.Name)
 		}
 		names[s.Name] = true
+	}
+}
+
+type fakeCounterNode struct {
+	Node
+	c map[string]float64
+}
+
+func (f fakeCounterNode) counters() map[string]float64 { return f.c }
+
+func TestLossTrace(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	events := []Event{
+		{Observer: "a", Subject: "b", Type: Failed, Time: t0.Add(-time.Second), Detail: "before"},
+		{Observer: "a", Subject: "b", Type: Failed, Time: t0.Add(1500 * time.Millisecond), Detail: "local x"},
+		{Observer: "a", Subject: "s", Type: Failed, Time: t0.Add(time.Second), Detail: "of the sick member"},
+		{Observer: "a", Subject: "b", Type: Suspect, Time: t0.Add(time.Second), Detail: "a suspicion"},
+	}
+	var b bytes.Buffer
+	traceFalse(&b, "lib", events, t0, "s")
+	if got, want := b.String(), "lib    1.500s a failed b: local x\n"; got != want {
+		t.Errorf("traceFalse wrote %q, want %q", got, want)
+	}
+	b.Reset()
+	traceCounters(&b, "lib", []Node{
+		fakeCounterNode{c: map[string]float64{"late_ticks": 2, "max_awareness": 3}},
+		fakeCounterNode{c: map[string]float64{"late_ticks": 5, "max_awareness": 1}},
+		nil, // a node without counters
+	})
+	if got, want := b.String(), "lib counters: late_ticks=7 max_awareness=3\n"; got != want {
+		t.Errorf("traceCounters wrote %q, want %q", got, want)
 	}
 }

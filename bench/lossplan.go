@@ -21,7 +21,8 @@ type LossSetting struct {
 // defaults) and "2s" (Matched(2s)); then variants of fast: "fast-s1" and
 // "fast-s4" (SuspicionMult 1 and 4 in both libraries) and "fast-nodamp"
 // (libgossip's flap damping off; for memberlist, which has none, the same
-// as fast). The default plan runs fast and lan; the others add points to
+// as fast) and "fast-nolate" (libgossip's lateness rule off; memberlist:
+// the same as fast). The default plan runs fast and lan; the others add points to
 // the frontier.
 func LossSettings() []LossSetting {
 	with := func(f func(*Params)) Params {
@@ -32,7 +33,8 @@ func LossSettings() []LossSetting {
 	return []LossSetting{{"fast", FastParams()}, {"500ms", Matched(500 * time.Millisecond)}, {"lan", Params{}}, {"2s", Matched(2 * time.Second)},
 		{"fast-s1", with(func(p *Params) { p.SuspicionMult = 1 })},
 		{"fast-s4", with(func(p *Params) { p.SuspicionMult = 4 })},
-		{"fast-nodamp", with(func(p *Params) { p.FlapThreshold = -1 })}}
+		{"fast-nodamp", with(func(p *Params) { p.FlapThreshold = -1 })},
+		{"fast-nolate", with(func(p *Params) { p.NoLateHold = true })}}
 }
 
 // LossPlan is the matrix of `make bench-loss`: every size × setting ×
@@ -43,6 +45,9 @@ type LossPlan struct {
 	// Impls are the implementations compared. Default LibGossip and
 	// Memberlist. Not saved in JSON: LossResults.Impls keeps their names.
 	Impls []Impl `json:"-"`
+	// Trace, if set, gets every run's false failure declarations (see
+	// LossOptions.Trace). Not saved in JSON.
+	Trace io.Writer `json:"-"`
 	// Runs is the number of repetitions of every case. Default 3.
 	Runs int
 	// Sizes are the cluster sizes, Settings the protocol settings and
@@ -125,7 +130,7 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 			for _, impl := range order {
 				t := time.Now()
 				r, err := RunLoss(ctx, impl, LossOptions{N: c.N, Params: c.Setting.Params, Seed: uint64(run + 1),
-					Scenario: c.Scenario, Window: p.Window, ConvergeLimit: p.ConvergeLimit, HealLimit: p.HealLimit})
+					Scenario: c.Scenario, Window: p.Window, ConvergeLimit: p.ConvergeLimit, HealLimit: p.HealLimit, Trace: p.Trace})
 				if ctx.Err() != nil {
 					return res, ctx.Err()
 				}

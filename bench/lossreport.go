@@ -144,7 +144,9 @@ member's outgoing TCP dials (bench.DialFaults, in front of package fault's
 wrappers). The sick member loses 80% of what it sends and receives and of
 its streams; its own failure is expected and counted apart. Suspicions and
 refutations of memberlist come from its log lines ("Suspect … has failed",
-"Refuting a suspect/dead message"); libgossip's from its events. Views are
+"Refuting a suspect/dead message"); libgossip's from its events, counting
+only the suspicions a member raised from its own probes (as memberlist's
+log lines do), not those it heard of. Views are
 whole when every member counts exactly the N members again, measured from
 the end of the window; false failures are counted from the start of the
 window until then. After that, with no loss, a healthy member crashes and
@@ -155,7 +157,8 @@ limit). Settings: fast = probe 200 ms, timeout 100 ms, gossip
 50 ms, fanout 3; 500ms and 2s = the matched pairs of the Pareto sweep;
 lan = each library's LAN defaults; fast-s1 and fast-s4 = fast with
 SuspicionMult 1 or 4 in both; fast-nodamp = fast with libgossip's flap
-damping off (memberlist has none).
+damping off (memberlist has none); fast-nolate = fast with libgossip's
+lateness rule off (core.Config.DisableLateHold; memberlist has none).
 
 `)
 	if svgPath != "" {

@@ -172,7 +172,7 @@ func (s *suspectLog) Write(b []byte) (int, error) {
 	if i := bytes.Index(b, suspectPrefix); i >= 0 {
 		var name string
 		if _, err := fmt.Sscanf(string(b[i+len(suspectPrefix):]), "%s has failed", &name); err == nil {
-			s.observe(Event{Observer: s.id, Subject: name, Type: Suspect, Time: time.Now()})
+			s.observe(Event{Observer: s.id, Subject: name, Type: Suspect, Time: time.Now(), Local: true})
 		}
 	}
 	for _, p := range refutePrefix {

@@ -64,6 +64,12 @@ type Config struct {
 	// either helps it refute (the ping carries the suspicion) or confirms
 	// the suspicion independently when it gets no answer.
 	DisableConfirmProbe bool
+	// DisableLateHold turns off the lateness rule: by default a member
+	// whose own ticks come more than half a ProbeTimeout late raises its
+	// local health multiplier and, for a probe interval, holds back the
+	// suspicions and failures its missing answers would cause (an answer
+	// may be waiting unread in its queue). Default false.
+	DisableLateHold bool
 	// FlapThreshold is the number of refuted suspicions within FlapWindow
 	// after which a member is taken to be flapping (it can send, as its
 	// refutations show, but may hardly receive, on and off). A flapping

@@ -56,6 +56,9 @@ type Core struct {
 	joined    bool
 	seq       uint32
 	awareness int
+	// lateUntil is the end of the time this member counts itself late
+	// (see noteLateness).
+	lateUntil time.Time
 	// directAcks is the moving average of direct acks to this member's
 	// own probes (1: every one answered); see noteDirect.
 	directAcks float64
@@ -172,6 +175,9 @@ func (c *Core) jitter(d time.Duration) time.Duration {
 // full-state exchanges, and expires timers. Calling it before NextDeadline
 // is harmless.
 func (c *Core) Tick(now time.Time) {
+	if c.started {
+		c.noteLateness(now, c.probeDue())
+	}
 	c.start(now)
 	c.expireRelays(now)
 	c.expireConfirms(now)

@@ -31,6 +31,14 @@
 //     reaches it later, at most twice per accuser and incarnation), unless
 //     its own pings go mostly unanswered: the accuser is the member most
 //     likely to miss a gossiped refutation.
+//   - Lateness: a member whose own probe timers fire more than half a
+//     ProbeTimeout late (its process is starved of CPU, so acks and
+//     refutations may be waiting unread in its queue) raises its local
+//     health multiplier and, for a probe interval, raises no suspicion
+//     from an unanswered probe or confirmation and holds back the failure
+//     declarations its suspicions come to (at most four times each), so a
+//     loaded machine does not turn into a storm of false failures
+//     (Stats().LateTicks, LateHolds; Config.DisableLateHold).
 //   - A failure declared by another member is final only for a member
 //     already suspected here on another member's word (or its own). A
 //     failure of a member this one holds alive is taken as a suspicion by
@@ -42,7 +50,9 @@
 //     the suspect itself with probability 2(k+1)/N, confirming it or helping
 //     it refute; a member about to declare a failure that its own full
 //     probe did not establish (it heard of it, or confirmed it with one
-//     unanswered ping) checks the suspect first, up to six times (ping,
+//     unanswered ping), or whose suspect flaps (see below: its refutation
+//     of this suspicion may have missed this member), checks the suspect
+//     first, up to six times (ping,
 //     ping-reqs, and from the second check a stream ping), and on an
 //     answer fetches its state instead.
 //   - Flap damping damps events, not members: a member that refutes
@@ -50,7 +60,8 @@
 //     hardly receive, on and off) has its later refutations checked
 //     before they count. Each is noted and applied only when the member
 //     answers this member's own reachability check (ping, ping-req through
-//     IndirectChecks members, stream ping), up to six checks; while they
+//     IndirectChecks members, stream ping), up to six checks (twelve when
+//     this member's own pings often go unanswered); while they
 //     run, a new suspicion at a later incarnation keeps the running one's
 //     clock, and a member that applied a later refutation suspects the
 //     member again when it hears of its failure at an older incarnation,

@@ -33,6 +33,9 @@ type suspicion struct {
 	// that only heard of the suspicion, or confirmed it with a single
 	// ping, checks the suspect once more before declaring it failed.
 	probed bool
+	// holds counts the times its verdict waited for this member to run
+	// on time again (see holdVerdict).
+	holds int
 }
 
 func (c *Core) suspicionBounds() (time.Duration, time.Duration) {
@@ -154,24 +157,31 @@ func (c *Core) expireSuspicions(now time.Time) {
 			c.suspicions = slices.Delete(c.suspicions, i, i+1)
 			continue
 		}
+		if c.holdVerdict(now, s) {
+			i++ // a check in flight may still be answered
+			continue
+		}
 		if s.lastSeq != 0 {
 			c.sampleReach(s.id, false) // the check got no answer
 			c.dialMissed(now, s.id)
 			s.lastSeq = 0
 		}
-		if s.refutation != nil && s.checks < maxRefutationChecks && !c.leaving {
+		if s.refutation != nil && s.checks < c.refutationChecks() && !c.leaving {
 			// A flapping member refuted: it is alive and can send. Before
 			// declaring it failed, check whether it can receive.
 			c.checkReachable(now, s, m, c.cfg.ProbeInterval)
 			i++
 			continue
 		}
-		if s.checks < maxLastChance && !c.leaving && !s.probed {
+		if s.checks < maxLastChance && !c.leaving && (!s.probed || c.damped(now, s.id)) {
 			// Last chance: this member has only heard of the suspicion,
 			// or confirmed it with one unanswered ping (which heavy loss
 			// explains as well as a failure).
 			// Before declaring a failure on hearsay it checks the suspect
-			// itself (directly, through others and over a stream).
+			// itself (directly, through others and over a stream). So
+			// does a member whose own probe failed when the suspect
+			// flaps: it has refuted recently, and the refutation of this
+			// very suspicion may be the one gossip did not bring here.
 			c.checkReachable(now, s, m, c.cfg.ProbeTimeout)
 			i++
 			continue

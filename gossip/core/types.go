@@ -185,6 +185,8 @@ type Stats struct {
 	ReliableRefused           uint64 // reliable pings that arrived as packets from unknown members, dropped
 	StreamsOut                uint64 // messages sent over streams (each one dial): reliable pings and acks, full-state exchanges
 	DialsSkipped              uint64 // stream pings not sent while the target's earlier ones went unanswered
+	LateTicks                 uint64 // ticks that came more than half a probe timeout after their deadline
+	LateHolds                 uint64 // verdicts (suspicions, confirmations, failures) held back because this member ran late
 	Awareness                 int    // current local health multiplier minus one
 	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
 	QueuedUpdates, QueuedUser int    // pending broadcasts

@@ -33,9 +33,18 @@ import (
 // (TestSickMember: the sick member's own declarations failed 17 healthy
 // members once the first check went without a stream ping).
 //
-// 30% loss: 193 -> 23 -> 6 -> 8 false failure declarations; 30% loss and
-// 30% of streams failing: 330 -> 112 -> 31 -> 12 -> 14; views whole
-// within 10 s of the loss ending.
+// And on a lossy network (this member's own direct pings often go
+// unanswered) a flapping member's refutation gets twelve checks instead of
+// six: at 30% loss every member flaps, every member checks every
+// refutation, and runs of five misses in six checks of healthy members
+// made most of the remaining false failures. Of those left, most were
+// declared by a member whose own probe had failed and which, missed by
+// the gossip of the suspect's refutation, skipped the last-chance check;
+// it now checks when the suspect flaps (has refuted recently).
+//
+// 30% loss: 193 -> 23 -> 6 -> 8 -> 7 -> 2 false failure declarations; 30%
+// loss and 30% of streams failing: 330 -> 112 -> 31 -> 12 -> 14 -> 5 -> 3;
+// views whole within 10 s of the loss ending.
 func TestLossRules(t *testing.T) {
 	if raceEnabled {
 		t.Skip("single-threaded simulation: make test runs it without -race (gossip/test-extra.sh)")
@@ -46,8 +55,8 @@ func TestLossRules(t *testing.T) {
 		maxStreams    uint64
 	}{
 		{0.1, 0, 0, 5_000},
-		{0.3, 0, 15, 35_000},
-		{0.3, 0.3, 25, 30_000},
+		{0.3, 0, 6, 35_000},
+		{0.3, 0.3, 6, 30_000},
 	} {
 		total, streams := 0, uint64(0)
 		for sd := uint64(1); sd <= 5; sd++ {

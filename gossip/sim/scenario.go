@@ -38,6 +38,11 @@ type Options struct {
 	StreamFailure float64
 	Latency       time.Duration
 	Jitter        time.Duration
+	// StallEvery and StallLength, when both positive, make every member
+	// stall as Sim.SetStall does, a machine with more work than cores
+	// whose processes' timers fire late: in falsepos during the fault
+	// (for Duration), in detect from the crash on. Default 0: no stalls.
+	StallEvery, StallLength time.Duration
 	// Duration is how long the scenario's fault lasts (falsepos,
 	// partition, churn) and bounds how long each phase may take.
 	// Default 60s.
@@ -226,12 +231,15 @@ func RunScenario(o Options) (Result, error) {
 	switch o.Scenario {
 	case ScenarioDetect:
 		victim := rng.IntN(o.Nodes)
+		stallAll(s, o.StallEvery, o.StallLength)
 		r.measureTraffic(s, func() { r.Converged = runDetect(s, &r, victim, o.Limit) })
 	case ScenarioFalsePos:
+		stallAll(s, o.StallEvery, o.StallLength)
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
 		// The fault ends; views must heal.
 		s.SetLoss(0)
 		s.SetStreamFailure(0)
+		stallAll(s, 0, 0)
 		healed := waitWhole(s, &r, o.Limit)
 		r.Converged = r.FalseFailures == 0 && healed
 	case ScenarioMeta:
@@ -431,5 +439,12 @@ func runChurn(s *Sim, rng *rand.Rand, d time.Duration) {
 		if !m.Up {
 			_ = s.Restart(i, NodeID(0))
 		}
+	}
+}
+
+// stallAll sets every member's stalls (see Sim.SetStall).
+func stallAll(s *Sim, every, length time.Duration) {
+	for i := range s.members {
+		s.SetStall(i, every, length)
 	}
 }

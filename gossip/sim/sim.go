@@ -65,6 +65,7 @@ type Member struct {
 	delay           time.Duration
 	group           int
 	restarts        int
+	stall           stall
 }
 
 // Sent returns the packets and bytes this member has sent (including
@@ -403,11 +404,20 @@ func (s *Sim) Step() bool {
 	if !m.Up {
 		return true
 	}
+	if e.kind == kindTick && !m.deadline.Equal(e.at) {
+		return true // superseded
+	}
+	if until := s.stalledUntil(m); until.After(s.now) {
+		// The member is descheduled: its timer and its input wait.
+		e.at = until
+		if e.kind == kindTick {
+			m.deadline = until
+		}
+		s.push(e)
+		return true
+	}
 	switch e.kind {
 	case kindTick:
-		if !m.deadline.Equal(e.at) {
-			return true // superseded
-		}
 		m.deadline = time.Time{}
 		m.Core.Tick(s.now)
 	case kindPacket:

@@ -64,12 +64,13 @@ func run(args []string, progress io.Writer) error {
 	runs := fs.Int("runs", 0, "repetitions of every case (default: the plan's)")
 	loss := fs.Bool("loss", false, "run the heavy-loss matrix and rewrite only its section of -out")
 	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
-	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp (default fast,lan)")
+	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp, fast-nolate (default fast,lan)")
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
 	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
 	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	lan := fs.String("lan", "", "comma-separated sizes: run only these LAN cases and print their tables (no file is rewritten)")
+	lossTrace := fs.String("loss-trace", "", "with -loss: append every false failure declaration to this file")
 	impls := fs.String("impls", "", "comma-separated implementations among libgossip, memberlist (default both)")
 	steady := fs.Duration("steady", 0, "length of the steady window (default: the plan's)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of every steady window to PREFIX.IMPL.N.SEED.pprof")
@@ -124,6 +125,18 @@ func run(args []string, progress io.Writer) error {
 			return err
 		}
 		if lp.Scenarios, err = pick(*lossCases, lp.Scenarios, func(s bench.LossScenario) string { return s.Name }); err != nil {
+			return err
+		}
+		if *lossTrace != "" {
+			f, err := os.OpenFile(*lossTrace, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			lp.Trace = f
+		}
+		all := []bench.Impl{bench.LibGossip{}, bench.Memberlist{}}
+		if lp.Impls, err = pick(*impls, all, bench.Impl.Name); err != nil {
 			return err
 		}
 		cmd := "go run ./bench/cmd/bench " + strings.Join(args, " ")
