@@ -28,6 +28,7 @@ type batch struct {
 	v        *view
 	nowMS    int64
 	settling bool
+	fresh    bool // nothing has run since the clock was touched (getBatch)
 
 	key  string   // the last key looked up
 	reps []string // its replicas (nil: none looked up yet)
@@ -54,6 +55,8 @@ var batchPool = sync.Pool{New: func() any { return new(batch) }}
 func (n *Node) getBatch(ctx context.Context) *batch {
 	b := batchPool.Get().(*batch)
 	now := time.Now()
+	n.clock.touchAt(now)
+	b.fresh = true
 	b.n, b.ctx, b.v = n, ctx, n.view.Load()
 	b.nowMS = n.store.NowMS()
 	b.settling = now.Sub(b.v.at) < n.cfg.SettleTime || n.m.rebalancing.Load()
@@ -140,6 +143,7 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 			}
 			i += b.forward(proto, in.owner, cmds[i:j], out)
 		}
+		b.fresh = false
 	}
 }
 
@@ -149,6 +153,9 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 // how many commands it ran (at least one).
 func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
 	base := len(out.B)
+	if !b.fresh {
+		b.n.clock.touch() // the batch's earlier commands may have waited on other members
+	}
 	if cap(b.pend)-len(b.pend) < len(cmds) {
 		b.pend = make([]pending, 0, len(cmds))
 	}

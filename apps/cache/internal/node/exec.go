@@ -125,6 +125,7 @@ func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte,
 		c.cur, c.live = b.read(in.key)
 		c.live = c.live && c.cur.Live(c.nowMS)
 	}
+
 	reply, next := in.o.fn(c)
 	if next == nil {
 		return reply, nil
@@ -138,6 +139,11 @@ func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte,
 	}
 	if len(next.Value) > n.cfg.Limits.MaxBulk {
 		return resp.AppendError(dst, "ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
+	}
+	if reads {
+		// The read may have waited (on the key's lock, on other
+		// replicas): stamp the write from a fresh reading.
+		n.clock.touch()
 	}
 	next.Version = n.version()
 	return reply, b.write(in.key, in.reps, *next)
