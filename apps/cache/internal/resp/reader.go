@@ -8,9 +8,10 @@ import (
 	"github.com/tidwall/redcon"
 )
 
-// readSize is the buffer a served client's input is read into; a
-// command larger than that grows it, and it shrinks back once empty.
-const readSize = 16 << 10
+// readSize is the buffer a served client's input is read into (as
+// redcon's); a command larger than that grows it, and it shrinks back
+// once empty.
+const readSize = 4 << 10
 
 // maxKeptIn is the largest input buffer kept once it is empty.
 const maxKeptIn = 64 << 10
