@@ -39,6 +39,7 @@ type batch struct {
 	ws    []*pending // each write of a local run still to replicate
 	pend  []pending  // where the writes' pending records are allocated
 	args  [][]byte   // scratch for decoded arguments
+	enc   []byte     // scratch for an encoded request
 }
 
 // cmdInfo is how a command of a run is served.
@@ -49,6 +50,9 @@ type cmdInfo struct {
 	reps  []string
 	owner string // the coordinator when it is another member
 }
+
+// maxKeptEnc is the largest request buffer a pooled batch keeps.
+const maxKeptEnc = 64 << 10
 
 var batchPool = sync.Pool{New: func() any { return new(batch) }}
 
@@ -71,6 +75,9 @@ func putBatch(b *batch) {
 	clear(b.pend)
 	clear(b.args)
 	b.infos, b.ends, b.ws, b.pend, b.args = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0]
+	if cap(b.enc) > maxKeptEnc {
+		b.enc = nil
+	}
 	batchPool.Put(b)
 }
 
@@ -205,7 +212,10 @@ func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out)
 		out.Mark()
 		return 1
 	}
-	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, peer.AppendExecBatch(nil, proto, cmds))
+	// The request is copied out before Call returns: its buffer is
+	// the batch's to reuse.
+	b.enc = peer.AppendExecBatch(b.enc[:0], proto, cmds)
+	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, b.enc)
 	var replies [][]byte
 	if err == nil {
 		replies, err = peer.DecodeBatch(payload)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"errors"
 	"sync"
@@ -318,11 +319,15 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		if !ok {
 			return false
 		}
-		es := make([]peer.KeyEntry, len(group))
-		for i, w := range group {
-			es[i] = peer.KeyEntry{Key: w.key, Entry: w.e}
+		size := binary.MaxVarintLen64
+		for _, w := range group {
+			size += len(w.key) + len(w.e.Value) + peer.EntryOverhead
 		}
-		_, err := n.pool.Call(ctx, m.peer, reqApply, peer.EncodeEntries(es))
+		b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(group)))
+		for _, w := range group {
+			b = peer.AppendEntry(b, w.key, w.e)
+		}
+		_, err := n.pool.Call(ctx, m.peer, reqApply, b)
 		return err == nil
 	}
 	var mu sync.Mutex
