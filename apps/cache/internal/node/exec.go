@@ -2,8 +2,8 @@ package node
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"errors"
 	"sync"
 
