@@ -81,7 +81,7 @@ func (c *guardedConn) fill(size int) error {
 // wording) and returns an error wrapping ErrProtocol; the connection
 // reads nothing more.
 func (c *guardedConn) fail(err error) error {
-	return c.failGuard(fmt.Errorf("%w: %s", ErrProtocol, err.Error()[len("Protocol error: "):]))
+	return c.failGuard(fmt.Errorf("%w: %s", ErrProtocol, err.Error()))
 }
 
 // failGuard answers gerr (ErrProtocol: <reply text>) and keeps it as the

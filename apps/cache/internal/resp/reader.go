@@ -33,11 +33,12 @@ type reader struct {
 	cmds [][][]byte
 }
 
-// Protocol errors in redcon's wording (the reply is "ERR " + the text).
+// Protocol errors in redcon's wording (the reply is "ERR Protocol
+// error: " and the text).
 var (
-	errBulkLength      = errors.New("Protocol error: invalid bulk length")
-	errMultiBulkLength = errors.New("Protocol error: invalid multibulk length")
-	errQuotes          = errors.New("Protocol error: unbalanced quotes in request")
+	errBulkLength      = errors.New("invalid bulk length")
+	errMultiBulkLength = errors.New("invalid multibulk length")
+	errQuotes          = errors.New("unbalanced quotes in request")
 )
 
 // reset forgets the parsed commands (their arguments stay valid until
@@ -136,7 +137,7 @@ func (rd *reader) parse(b []byte) (int, error) {
 		}
 		if b[pos] != '$' {
 			rd.args = rd.args[:first]
-			return 0, errors.New("Protocol error: expected '$', got '" + string(b[pos]) + "'")
+			return 0, errors.New("expected '$', got '" + string(b[pos]) + "'")
 		}
 		k := bytes.IndexByte(b[pos:], '\n')
 		if k < 0 {
@@ -177,7 +178,7 @@ func (rd *reader) parseInline(b []byte) (int, error) {
 	}
 	cmd, err := redcon.Parse(b[:i+1])
 	if err != nil {
-		if err.Error() == errQuotes.Error() {
+		if err.Error() == "Protocol error: "+errQuotes.Error() {
 			return 0, errQuotes
 		}
 		// An empty or blank line: no command.

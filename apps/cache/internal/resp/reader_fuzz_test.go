@@ -28,7 +28,7 @@ func readAll(b []byte, chunk int, lim Limits) ([][][]byte, error) {
 			out = append(out, cp)
 		}
 		if err != nil {
-			return out, fmt.Errorf("%w: %s", ErrProtocol, err.Error()[len("Protocol error: "):])
+			return out, fmt.Errorf("%w: %s", ErrProtocol, err.Error())
 		}
 		if len(b) == 0 {
 			return out, nil
