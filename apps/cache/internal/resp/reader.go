@@ -61,11 +61,17 @@ func (rd *reader) commands() [][][]byte {
 	return rd.cmds
 }
 
-// parseAll parses every complete command in the buffer (at most max,
-// when max > 0). It stops at the first protocol error, returned after
-// the commands before it.
-func (rd *reader) parseAll(max int) error {
-	for max <= 0 || len(rd.ends) < max {
+// batchArgs bounds the arguments of the commands served as one batch:
+// parsing stops once they reach it (after at least one command), so a
+// buffer grown for a large command cannot turn into millions of parsed
+// arguments at once.
+const batchArgs = 4096
+
+// parseAll parses the complete commands in the buffer, until their
+// arguments reach batchArgs. It stops at the first protocol error,
+// returned after the commands before it.
+func (rd *reader) parseAll() error {
+	for len(rd.args) < batchArgs {
 		n, err := rd.parse(rd.buf[rd.r:rd.w])
 		if err != nil {
 			return err

@@ -19,7 +19,7 @@ func readAll(b []byte, chunk int, lim Limits) ([][][]byte, error) {
 	var out [][][]byte
 	for {
 		c.rd.reset()
-		err := c.rd.parseAll(0)
+		err := c.rd.parseAll()
 		for _, cmd := range c.rd.commands() {
 			var cp [][]byte
 			for _, a := range cmd {
@@ -29,6 +29,9 @@ func readAll(b []byte, chunk int, lim Limits) ([][][]byte, error) {
 		}
 		if err != nil {
 			return out, fmt.Errorf("%w: %s", ErrProtocol, err.Error())
+		}
+		if len(c.rd.ends) > 0 {
+			continue // a batch's worth: parse on before reading more
 		}
 		if len(b) == 0 {
 			return out, nil

@@ -114,3 +114,26 @@ func TestMalformedFirstCommand(t *testing.T) {
 		t.Fatal("the connection stayed open")
 	}
 }
+
+// TestLongPipeline: a pipeline of more arguments than one batch takes
+// (batchArgs), sent in one write behind a command that grows the read
+// buffer, is answered in full and in order.
+func TestLongPipeline(t *testing.T) {
+	addr := startServer(t, Limits{})
+	c := dial(t, addr)
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	const n = 5000 // 10,000 arguments
+	var in, want strings.Builder
+	in.WriteString("*2\r\n$3\r\nGET\r\n$262144\r\n" + strings.Repeat("k", 256<<10) + "\r\n")
+	want.WriteString("$262144|" + strings.Repeat("x", 256<<10) + "|")
+	for i := range n {
+		key := strings.Repeat("k", 1+i%3)
+		in.WriteString("*2\r\n$3\r\nGET\r\n$" + string(rune('0'+len(key))) + "\r\n" + key + "\r\n")
+		want.WriteString("$" + string(rune('0'+len(key))) + "|" + strings.Repeat("x", len(key)) + "|")
+	}
+	go func() { _, _ = io.WriteString(c, in.String()) }()
+	got := readReplies(t, bufio.NewReader(c), 2*n+2)
+	if strings.Join(got, "|")+"|" != want.String() {
+		t.Fatal("the replies differ from the commands' in content or order")
+	}
+}

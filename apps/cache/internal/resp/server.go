@@ -176,7 +176,7 @@ func (s *Server) serve(dc redcon.DetachedConn, cl *Client, gc *guardedConn, firs
 		rd.reset()
 		var perr error
 		for {
-			if perr = rd.parseAll(0); perr != nil || len(rd.ends) > 0 {
+			if perr = rd.parseAll(); perr != nil || len(rd.ends) > 0 {
 				break
 			}
 			if err := gc.fill(readSize); err != nil {
