@@ -28,6 +28,7 @@ type batch struct {
 	v        *view
 	nowMS    int64
 	settling bool
+	fresh    bool // nothing has run since the clock was touched (getBatch)
 
 	key  string   // the last key looked up
 	reps []string // its replicas (nil: none looked up yet)
@@ -38,6 +39,7 @@ type batch struct {
 	ws    []*pending // each write of a local run still to replicate
 	pend  []pending  // where the writes' pending records are allocated
 	args  [][]byte   // scratch for decoded arguments
+	enc   []byte     // scratch for an encoded request
 }
 
 // cmdInfo is how a command of a run is served.
@@ -49,11 +51,16 @@ type cmdInfo struct {
 	owner string // the coordinator when it is another member
 }
 
+// maxKeptEnc is the largest request buffer a pooled batch keeps.
+const maxKeptEnc = 64 << 10
+
 var batchPool = sync.Pool{New: func() any { return new(batch) }}
 
 func (n *Node) getBatch(ctx context.Context) *batch {
 	b := batchPool.Get().(*batch)
 	now := time.Now()
+	n.clock.touchAt(now)
+	b.fresh = true
 	b.n, b.ctx, b.v = n, ctx, n.view.Load()
 	b.nowMS = n.store.NowMS()
 	b.settling = now.Sub(b.v.at) < n.cfg.SettleTime || n.m.rebalancing.Load()
@@ -68,6 +75,9 @@ func putBatch(b *batch) {
 	clear(b.pend)
 	clear(b.args)
 	b.infos, b.ends, b.ws, b.pend, b.args = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0]
+	if cap(b.enc) > maxKeptEnc {
+		b.enc = nil
+	}
 	batchPool.Put(b)
 }
 
@@ -140,6 +150,7 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 			}
 			i += b.forward(proto, in.owner, cmds[i:j], out)
 		}
+		b.fresh = false
 	}
 }
 
@@ -149,6 +160,9 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 // how many commands it ran (at least one).
 func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
 	base := len(out.B)
+	if !b.fresh {
+		b.n.clock.touch() // the batch's earlier commands may have waited on other members
+	}
 	if cap(b.pend)-len(b.pend) < len(cmds) {
 		b.pend = make([]pending, 0, len(cmds))
 	}
@@ -198,7 +212,10 @@ func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out)
 		out.Mark()
 		return 1
 	}
-	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, peer.AppendExecBatch(nil, proto, cmds))
+	// The request is copied out before Call returns: its buffer is
+	// the batch's to reuse.
+	b.enc = peer.AppendExecBatch(b.enc[:0], proto, cmds)
+	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, b.enc)
 	var replies [][]byte
 	if err == nil {
 		replies, err = peer.DecodeBatch(payload)

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"sync"
 
@@ -125,6 +126,7 @@ func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte,
 		c.cur, c.live = b.read(in.key)
 		c.live = c.live && c.cur.Live(c.nowMS)
 	}
+
 	reply, next := in.o.fn(c)
 	if next == nil {
 		return reply, nil
@@ -138,6 +140,11 @@ func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte,
 	}
 	if len(next.Value) > n.cfg.Limits.MaxBulk {
 		return resp.AppendError(dst, "ERR string exceeds maximum allowed size (proto-max-bulk-len)"), nil
+	}
+	if reads {
+		// The read may have waited (on the key's lock, on other
+		// replicas): stamp the write from a fresh reading.
+		n.clock.touch()
 	}
 	next.Version = n.version()
 	return reply, b.write(in.key, in.reps, *next)
@@ -312,11 +319,15 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		if !ok {
 			return false
 		}
-		es := make([]peer.KeyEntry, len(group))
-		for i, w := range group {
-			es[i] = peer.KeyEntry{Key: w.key, Entry: w.e}
+		size := binary.MaxVarintLen64
+		for _, w := range group {
+			size += len(w.key) + len(w.e.Value) + peer.EntryOverhead
 		}
-		_, err := n.pool.Call(ctx, m.peer, reqApply, peer.EncodeEntries(es))
+		b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(group)))
+		for _, w := range group {
+			b = peer.AppendEntry(b, w.key, w.e)
+		}
+		_, err := n.pool.Call(ctx, m.peer, reqApply, b)
 		return err == nil
 	}
 	var mu sync.Mutex

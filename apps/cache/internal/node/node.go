@@ -38,6 +38,7 @@ type Node struct {
 	log    *slog.Logger
 	store  *store.Store
 	hlc    *clock.HLC
+	clock  *batchClock // the HLC's physical clock
 	self   string
 	selfH  uint64
 	boot   string
@@ -74,7 +75,9 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := clock.New(clock.Config{})
+	bc := new(batchClock)
+	bc.touch()
+	h, err := clock.New(clock.Config{Physical: bc.physical})
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +87,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	n := &Node{cfg: cfg, store: st, hlc: h, limit: lim, boot: hex.EncodeToString(b[:]),
+	n := &Node{cfg: cfg, store: st, hlc: h, clock: bc, limit: lim, boot: hex.EncodeToString(b[:]),
 		kick: make(chan struct{}, 1), hints: newHints(cfg.MaxHints)}
 	n.ctx, n.stop = context.WithCancel(context.Background())
 	return n, nil

@@ -32,6 +32,7 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 			}
 		}
 		if !newest.IsZero() {
+			n.clock.touch()
 			_, _ = n.hlc.Update(newest.TS)
 		}
 		for _, e := range es {

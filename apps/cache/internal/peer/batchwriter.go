@@ -11,6 +11,10 @@ import (
 // alone).
 const maxQueued = 4 << 20
 
+// busyBytes is the bytes queued or being written on a connection above
+// which a Pool prefers another connection to the same peer.
+const busyBytes = 64 << 10
+
 // maxKeptBuf is the capacity of a batchWriter buffer kept for reuse.
 const maxKeptBuf = 1 << 20
 
@@ -23,6 +27,7 @@ type batchWriter struct {
 	cond  sync.Cond // signalled when the queue is taken
 	queue []byte
 	spare []byte
+	out   int // bytes of the write in progress
 	err   error
 	wake  chan struct{} // capacity 1: there is something to write
 	quit  chan struct{} // closed by stop
@@ -90,6 +95,7 @@ func (w *batchWriter) flush() bool {
 	b := w.queue
 	w.queue = w.spare[:0]
 	w.spare = nil
+	w.out = len(b)
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	if len(b) == 0 {
@@ -111,13 +117,21 @@ func (w *batchWriter) flush() bool {
 	return true
 }
 
+// keep ends a write of b and keeps b for reuse unless it is large.
 func (w *batchWriter) keep(b []byte) {
-	if cap(b) > maxKeptBuf {
-		return
-	}
 	w.mu.Lock()
-	w.spare = b[:0]
+	w.out = 0
+	if cap(b) <= maxKeptBuf {
+		w.spare = b[:0]
+	}
 	w.mu.Unlock()
+}
+
+// load is the bytes queued or being written.
+func (w *batchWriter) load() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue) + w.out
 }
 
 // stop writes out what is queued and ends the writing goroutine; it

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -17,8 +16,11 @@ type PoolConfig struct {
 	ID string
 	// Secret is the cluster secret the handshake is authenticated with.
 	Secret []byte
-	// ConnsPerPeer is the number of connections kept to each peer.
-	// Default 4.
+	// ConnsPerPeer bounds the connections kept to each peer. Calls go
+	// on the first connection with less than busyBytes waiting to be
+	// written, so that under load their frames share writes; the next
+	// connection is dialed only when every open one is that busy (a
+	// large frame does not hold up small calls). Default 4.
 	ConnsPerPeer int
 	// DialTimeout bounds connecting and the handshake. Default 2s.
 	DialTimeout time.Duration
@@ -36,7 +38,6 @@ type Pool struct {
 	mu     sync.Mutex
 	peers  map[string]*peerConns
 	closed bool
-	next   atomic.Uint64
 }
 
 type peerConns struct {
@@ -81,14 +82,32 @@ func (p *Pool) conn(ctx context.Context, addr string) (*clientConn, error) {
 		p.peers[addr] = pc
 	}
 	p.mu.Unlock()
-	i := int(p.next.Add(1) % uint64(p.cfg.ConnsPerPeer))
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if c := pc.conns[i]; c != nil && !c.isBroken() {
-		return c, nil
+	i, best, bestLoad := -1, (*clientConn)(nil), 0
+	for k, c := range pc.conns {
+		if c == nil || c.isBroken() {
+			if i < 0 {
+				i = k
+			}
+			continue
+		}
+		l := c.bw.load()
+		if l < busyBytes {
+			return c, nil
+		}
+		if best == nil || l < bestLoad {
+			best, bestLoad = c, l
+		}
+	}
+	if i < 0 {
+		return best, nil // every connection is busy: the least busy one
 	}
 	c, err := p.dial(ctx, addr)
 	if err != nil {
+		if best != nil {
+			return best, nil
+		}
 		return nil, err
 	}
 	p.mu.Lock()

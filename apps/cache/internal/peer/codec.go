@@ -12,6 +12,10 @@ import (
 // ErrMalformed is wrapped by every decoding error.
 var ErrMalformed = errors.New("peer: malformed message")
 
+// EntryOverhead bounds the bytes AppendEntry adds beyond a key and a
+// value.
+const EntryOverhead = 48
+
 // KeyEntry is a key with its stored entry, as replicated between members.
 type KeyEntry struct {
 	Key   string
@@ -116,8 +120,13 @@ const (
 	flagExpires
 )
 
-func appendEntry(b []byte, k string, e store.Entry) []byte {
-	b = appendBytes(b, []byte(k))
+// AppendEntry appends key's entry e as EncodeEntries encodes each of
+// its entries: EncodeEntries's output is the count as a uvarint, then
+// AppendEntry of each. An entry takes about EntryOverhead bytes beyond
+// its key and value.
+func AppendEntry(b []byte, key string, e store.Entry) []byte {
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
 	var flags uint64
 	if e.Deleted {
 		flags |= flagDeleted
@@ -163,11 +172,11 @@ func (d *decoder) entry() KeyEntry {
 func EncodeEntries(es []KeyEntry) []byte {
 	size := 10
 	for _, e := range es {
-		size += len(e.Key) + len(e.Entry.Value) + 48
+		size += len(e.Key) + len(e.Entry.Value) + EntryOverhead
 	}
 	b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(es)))
 	for _, e := range es {
-		b = appendEntry(b, e.Key, e.Entry)
+		b = AppendEntry(b, e.Key, e.Entry)
 	}
 	return b
 }

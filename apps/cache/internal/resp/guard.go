@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 )
 
@@ -205,42 +204,4 @@ func (g *guard) feed(p []byte) error {
 		}
 	}
 	return nil
-}
-
-// guardedConn checks input before redcon sees it and bounds writes in
-// time. Read and Write are each called from redcon's one goroutine per
-// connection.
-type guardedConn struct {
-	net.Conn
-	g      guard
-	lim    Limits
-	failed error
-	dl     time.Time // when the write deadline was last set
-}
-
-func (c *guardedConn) Read(p []byte) (int, error) {
-	if c.failed != nil {
-		return 0, c.failed
-	}
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		if gerr := c.g.feed(p[:n]); gerr != nil {
-			c.failed = gerr
-			msg := gerr.Error()[len(ErrProtocol.Error())+2:]
-			_ = c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
-			_, _ = c.Conn.Write(AppendError(nil, "ERR Protocol error: "+msg))
-			return 0, gerr
-		}
-	}
-	return n, err
-}
-
-// Write bounds each write by WriteTimeout; the deadline is moved at most
-// once a second, so a write may be cut a second early.
-func (c *guardedConn) Write(p []byte) (int, error) {
-	if now := time.Now(); now.Sub(c.dl) >= time.Second {
-		c.dl = now
-		_ = c.Conn.SetWriteDeadline(now.Add(c.lim.WriteTimeout))
-	}
-	return c.Conn.Write(p)
 }

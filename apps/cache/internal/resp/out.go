@@ -18,14 +18,14 @@ type Out struct {
 	// B holds the replies not yet handed to the connection.
 	B []byte
 
-	c        redcon.Conn
+	c        redcon.DetachedConn
 	max      int
 	handed   int // bytes handed to the connection since it was flushed
 	overflow *atomic.Uint64
 	failed   bool // a mid-pipeline write failed; the client is closed
 }
 
-func (o *Out) start(c redcon.Conn, max int, overflow *atomic.Uint64) {
+func (o *Out) start(c redcon.DetachedConn, max int, overflow *atomic.Uint64) {
 	o.c, o.max, o.overflow, o.failed, o.handed = c, max, overflow, false, 0
 	o.B = o.B[:0]
 }
@@ -39,7 +39,7 @@ func (o *Out) Mark() {
 	o.writeOut()
 	o.handed = 0
 	o.overflow.Add(1)
-	if err := redcon.BaseWriter(o.c).Flush(); err != nil {
+	if err := o.c.Flush(); err != nil {
 		o.failed = true
 		_ = o.c.Close()
 	}

@@ -2,7 +2,6 @@ package resp
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -28,9 +27,9 @@ type Client struct {
 	Created time.Time
 	LastCmd string
 
-	out  Out              // replies of the batch being served
-	cmds []redcon.Command // scratch: the batch's commands
-	args [][][]byte       // scratch: a run's arguments
+	out Out        // replies of the batch being served
+	one [][][]byte // scratch: a batch of the first command
+	err error      // why serving ended
 }
 
 // Stats are a Server's counters.
@@ -137,53 +136,98 @@ func (s *Server) accept(c redcon.Conn) bool {
 
 func (s *Server) closed(c redcon.Conn, err error) {
 	s.clients.Add(-1)
-	if errors.Is(err, ErrProtocol) {
+	cl, _ := c.Context().(*Client)
+	if isProtocol(err) || (cl != nil && isProtocol(cl.err)) {
 		s.protoErrs.Add(1)
 	}
 }
 
+// handle is called by redcon with a client's first command. The server
+// then takes the connection over from redcon (Detach): it serves the
+// rest of the input with its own reader, which parses commands in place
+// (redcon's copies each command into two new allocations), and writes
+// through redcon's Writer. redcon keeps the connection in its set until
+// handle returns, so closing the redcon server still closes it.
 func (s *Server) handle(c redcon.Conn, cmd redcon.Command) {
 	cl, _ := c.Context().(*Client)
-	if cl == nil {
-		cl = &Client{Proto: 2}
+	gc, _ := c.NetConn().(*guardedConn)
+	if cl == nil || gc == nil {
+		c.WriteError("ERR connection not set up by the server")
+		_ = c.Close()
+		return
 	}
-	// Take the rest of the pipeline now: runs of data commands go to the
-	// executor together (a BatchExecutor may forward them in one trip);
-	// replies are collected in cl.out and written in order.
-	cmds := append(append(cl.cmds[:0], cmd), c.ReadPipeline()...)
-	defer func() {
-		clear(cmds) // drop the commands' buffers
-		cl.cmds = cmds[:0]
-	}()
+	dc := c.Detach()
+	cl.err = s.serve(dc, cl, gc, cmd.Args)
+	_ = dc.Close()
+}
+
+// serve serves a client taken over from redcon, first its first command,
+// then each batch of the commands its input holds, until it quits, its
+// input ends or breaks the protocol, or a write fails.
+func (s *Server) serve(dc redcon.DetachedConn, cl *Client, gc *guardedConn, first [][]byte) error {
+	cl.one = append(cl.one[:0], first)
+	ok := s.serveBatch(dc, cl, cl.one)
+	clear(cl.one)
+	rd := &gc.rd
+	for ok {
+		if err := dc.Flush(); err != nil {
+			return err
+		}
+		rd.reset()
+		var perr error
+		for {
+			if perr = rd.parseAll(); perr != nil || len(rd.ends) > 0 {
+				break
+			}
+			if err := gc.fill(readSize); err != nil {
+				return err
+			}
+		}
+		if len(rd.ends) > 0 {
+			ok = s.serveBatch(dc, cl, rd.commands())
+		}
+		if perr != nil && ok {
+			_ = dc.Flush()
+			return gc.fail(perr)
+		}
+	}
+	return nil
+}
+
+// serveBatch serves one batch of commands (a client's pipeline, as much
+// of it as has arrived): runs of data commands go to the executor
+// together (a BatchExecutor may forward them in one trip); replies are
+// collected in cl.out and handed to the connection in order. It reports
+// whether the client is still being served (not QUIT, no failed write).
+func (s *Server) serveBatch(c redcon.DetachedConn, cl *Client, cmds [][][]byte) bool {
 	s.commands.Add(int64(len(cmds)))
 	out := &cl.out
 	out.start(c, s.lim.MaxOutput, &s.overflow)
+	defer out.end()
 	for i := 0; i < len(cmds); {
-		name := Name(cmds[i].Args[0])
+		name := Name(cmds[i][0])
 		cl.LastCmd = name
 		if isConnCommand(name) {
 			out.writeOut()
-			s.connCommand(c, cl, name, cmds[i].Args)
+			s.connCommand(c, cl, name, cmds[i])
 			if name == "quit" {
-				out.end()
-				return
+				return false
 			}
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(cmds) && !isConnCommand(Name(cmds[j].Args[0])) {
+		for j < len(cmds) && !isConnCommand(Name(cmds[j][0])) {
 			j++
 		}
 		s.execRun(cl, cmds[i:j], out)
 		if out.failed {
-			out.end()
-			return
+			return false
 		}
 		i = j
 	}
 	out.writeOut()
-	out.end()
+	return true
 }
 
 // BatchExecutor is an Executor that can run a run of pipelined commands
@@ -195,20 +239,14 @@ type BatchExecutor interface {
 	ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *Out)
 }
 
-func (s *Server) execRun(cl *Client, cmds []redcon.Command, out *Out) {
+func (s *Server) execRun(cl *Client, cmds [][][]byte, out *Out) {
 	be, ok := s.exec.(BatchExecutor)
 	if !ok {
-		for _, c := range cmds {
-			out.B = append(out.B, s.exec.Exec(s.ctx, cl.Proto, c.Args)...)
+		for _, args := range cmds {
+			out.B = append(out.B, s.exec.Exec(s.ctx, cl.Proto, args)...)
 			out.Mark()
 		}
 		return
 	}
-	args := cl.args[:0]
-	for _, c := range cmds {
-		args = append(args, c.Args)
-	}
-	be.ExecBatch(s.ctx, cl.Proto, args, out)
-	clear(args)
-	cl.args = args[:0]
+	be.ExecBatch(s.ctx, cl.Proto, cmds, out)
 }
