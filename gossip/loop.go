@@ -89,8 +89,9 @@ func (n *Node) handle(c *core.Core, in input) {
 	}
 }
 
-// drain hands the core's pending output to the senders and its events to
-// subscribers.
+// drain hands the core's pending output to the transport (packets it can
+// take without waiting, see PacketTryWriter) or the senders, and its
+// events to subscribers.
 func (n *Node) drain(c *core.Core) {
 	if !c.HasReady() {
 		n.checkJoined(c)
@@ -98,6 +99,9 @@ func (n *Node) drain(c *core.Core) {
 	}
 	rd := c.Ready()
 	for _, o := range rd.Messages {
+		if !o.Reliable && n.trySend(o.To, o.Data) {
+			continue
+		}
 		n.out.enqueue(o.To, o.Data, o.Reliable)
 	}
 	n.emit(rd.Events)

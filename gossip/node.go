@@ -42,6 +42,7 @@ type Node struct {
 	given Config // as given to New; never modified
 	cfg   Config // after Start, as completed by the core (written once, under mu)
 	tr    Transport
+	tw    PacketTryWriter // tr, when it can send packets without waiting
 	opts  options
 	log   *slog.Logger
 
@@ -120,6 +121,7 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 	if n.opts.onError == nil {
 		n.opts.onError = func(err error) { n.log.Debug("background error", "err", err) }
 	}
+	n.tw, _ = tr.(PacketTryWriter)
 	n.out = newSender(n)
 	return n, nil
 }
