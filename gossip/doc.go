@@ -24,8 +24,9 @@
 // snapshot the protocol goroutine publishes and never wait for it.
 //
 // The files follow these concerns: node.go (lifecycle), loop.go (the
-// protocol goroutine), send.go (outbound queues), streams.go and
-// receive.go (the transport side), join.go, api.go, snapshot.go,
+// protocol goroutine), send.go (outbound queues and packets written
+// without waiting), inbox.go (received packets), streams.go and receive.go
+// (the transport side), join.go, api.go, snapshot.go,
 // subscription.go, options.go, clock.go, preset.go, errors.go.
 //
 // Package memnet is an in-memory Transport for tests and examples; the net
