@@ -13,6 +13,10 @@
 // The protocol goroutine never waits on I/O. After each input it hands the
 // core's outbound messages to senders through a bounded queue per
 // destination (packets and streams apart) and its events to subscribers.
+// When the Transport can send a packet without waiting (PacketTryWriter:
+// the net module's udp and hybrid transports), the protocol goroutine
+// writes packets itself and queues only what the transport refuses, which
+// saves a goroutine hand-off per packet; streams always go to the senders.
 // Up to WithSenders goroutines write, one destination each at a time, so a
 // slow, dead or black-holed destination delays only its own messages;
 // those that wait longer than WithSendQueue's age or overflow its depth
@@ -20,8 +24,9 @@
 // snapshot the protocol goroutine publishes and never wait for it.
 //
 // The files follow these concerns: node.go (lifecycle), loop.go (the
-// protocol goroutine), send.go (outbound queues), streams.go and
-// receive.go (the transport side), join.go, api.go, snapshot.go,
+// protocol goroutine), send.go (outbound queues and packets written
+// without waiting), inbox.go (received packets), streams.go and receive.go
+// (the transport side), join.go, api.go, snapshot.go,
 // subscription.go, options.go, clock.go, preset.go, errors.go.
 //
 // Package memnet is an in-memory Transport for tests and examples; the net

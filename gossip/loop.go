@@ -31,6 +31,7 @@ func (n *Node) loop(c *core.Core) {
 	defer timer.Stop()
 	c.Tick(clk.Now())
 	lastSnap := clk.Now()
+	var batch []input // packets taken from the inbox, reused
 	for {
 		n.drain(c)
 		now := clk.Now()
@@ -57,7 +58,17 @@ func (n *Node) loop(c *core.Core) {
 		case fn := <-n.reqs:
 			fn(c) // drains and publishes before the caller returns
 			lastSnap = clk.Now()
-		case in := <-n.inbound:
+		case <-n.inbound.wake:
+			batch = n.inbound.take(batch[:0])
+			for i, in := range batch {
+				n.handle(c, in)
+				batch[i] = input{}
+				n.drain(c)
+			}
+			if cap(batch) > inboxMin {
+				batch = nil // a burst's worth: let it go, as the inbox does
+			}
+		case in := <-n.frames:
 			n.handle(c, in)
 		case <-timer.C():
 			c.Tick(clk.Now())
@@ -89,8 +100,9 @@ func (n *Node) handle(c *core.Core, in input) {
 	}
 }
 
-// drain hands the core's pending output to the senders and its events to
-// subscribers.
+// drain hands the core's pending output to the transport (packets it can
+// take without waiting, see PacketTryWriter) or the senders, and its
+// events to subscribers.
 func (n *Node) drain(c *core.Core) {
 	if !c.HasReady() {
 		n.checkJoined(c)
@@ -98,6 +110,9 @@ func (n *Node) drain(c *core.Core) {
 	}
 	rd := c.Ready()
 	for _, o := range rd.Messages {
+		if !o.Reliable && n.trySend(o.To, o.Data) {
+			continue
+		}
 		n.out.enqueue(o.To, o.Data, o.Reliable)
 	}
 	n.emit(rd.Events)

@@ -42,6 +42,7 @@ type Node struct {
 	given Config // as given to New; never modified
 	cfg   Config // after Start, as completed by the core (written once, under mu)
 	tr    Transport
+	tw    PacketTryWriter // tr, when it can send packets without waiting
 	opts  options
 	log   *slog.Logger
 
@@ -51,7 +52,8 @@ type Node struct {
 	stop  func()
 
 	reqs     chan func(*core.Core) // API calls run on the loop
-	inbound  chan input            // packets and stream frames for the loop
+	inbound  *inbox                // received packets for the loop
+	frames   chan input            // stream frames for the loop (unbuffered)
 	done     chan struct{}         // closed by Shutdown: goroutines exit
 	loopEnd  chan struct{}         // closed when the loop has returned
 	joined   chan struct{}         // closed when the core first joins
@@ -111,7 +113,8 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 		opts:     o,
 		log:      o.log.With("component", "gossip", "node_id", cfg.ID),
 		reqs:     make(chan func(*core.Core)),
-		inbound:  make(chan input, inboundQueue),
+		inbound:  newInbox(inboundQueue),
+		frames:   make(chan input),
 		done:     make(chan struct{}),
 		loopEnd:  make(chan struct{}),
 		joined:   make(chan struct{}),
@@ -120,12 +123,13 @@ func New(cfg Config, tr Transport, opts ...Option) (*Node, error) {
 	if n.opts.onError == nil {
 		n.opts.onError = func(err error) { n.log.Debug("background error", "err", err) }
 	}
+	n.tw, _ = tr.(PacketTryWriter)
 	n.out = newSender(n)
 	return n, nil
 }
 
-// inboundQueue is the number of received packets and stream frames waiting
-// for the protocol goroutine; packets beyond it are dropped and counted.
+// inboundQueue is the number of received packets waiting for the protocol
+// goroutine; packets beyond it are dropped and counted.
 const inboundQueue = 256
 
 // Start starts the transport and the protocol. The member is alone until

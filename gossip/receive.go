@@ -18,15 +18,13 @@ type nodeHandler struct{ n *Node }
 // the packet is dropped and counted (NodeStats.InboundDropped), as a busy
 // socket would drop it.
 func (h nodeHandler) HandlePacket(p Packet) {
-	select {
-	case h.n.inbound <- input{from: p.From, data: p.Data}:
-	default:
+	if !h.n.inbound.put(input{from: p.From, data: p.Data}) {
 		h.n.inboundDropped.Add(1)
 	}
 }
 
-// HandleStream reads frames from an inbound stream into the protocol
-// goroutine until the peer closes it, a read times out, or the Node shuts
+// HandleStream reads frames from an inbound stream and hands each to the
+// protocol goroutine, waiting for it to take the frame, until the peer closes it, a read times out, or the Node shuts
 // down. It runs on the transport's goroutine for this stream; the
 // transport closes conn afterwards (and on Close).
 func (h nodeHandler) HandleStream(conn net.Conn) {
@@ -42,7 +40,7 @@ func (h nodeHandler) HandleStream(conn net.Conn) {
 			return
 		}
 		select {
-		case n.inbound <- input{from: from, data: b, stream: true}:
+		case n.frames <- input{from: from, data: b, stream: true}:
 		case <-n.done:
 			return
 		}

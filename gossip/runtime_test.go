@@ -20,6 +20,18 @@ import (
 // by 2 s, Members() answers in under 50 ms at the 99th percentile and no
 // healthy member is suspected by anyone.
 func TestLoopNeverBlocksOnIO(t *testing.T) {
+	t.Run("senders", func(t *testing.T) {
+		testLoopNeverBlocks(t, func(ft *faultTransport) gossip.Transport { return ft })
+	})
+	// The same with a transport that takes packets on the protocol
+	// goroutine (PacketTryWriter) and refuses those to the faulty
+	// destinations, which then go through the senders.
+	t.Run("inline writes", func(t *testing.T) {
+		testLoopNeverBlocks(t, func(ft *faultTransport) gossip.Transport { return newTryTransport(ft, "hole", "slow") })
+	})
+}
+
+func testLoopNeverBlocks(t *testing.T, wrap func(*faultTransport) gossip.Transport) {
 	gossiptest.Check(t)
 	network := memnet.New(7)
 	ft := newFaultTransport(network.Transport("a"))
@@ -39,7 +51,7 @@ func TestLoopNeverBlocksOnIO(t *testing.T) {
 		t.Cleanup(func() { _ = n.Shutdown(context.Background()) })
 		return n
 	}
-	a := start("a", ft)
+	a := start("a", wrap(ft))
 	ids := []string{"b", "c", "d", "hole", "slow"}
 	nodes := map[string]*gossip.Node{"a": a}
 	for _, id := range ids {

@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,9 @@ type lane struct {
 }
 
 type queued struct {
-	data []byte
-	at   time.Time
+	data   []byte
+	at     time.Time
+	packet bool // data is already encoded and split for the transport
 }
 
 type destQueue struct {
@@ -65,15 +67,26 @@ func newSender(n *Node) *sender {
 	return &sender{n: n, queues: map[lane]*destQueue{}, handoff: make(chan *destQueue, n.opts.senders)}
 }
 
-// enqueue queues data for to. It never blocks.
+// enqueue queues core output data for to. It never blocks.
 func (s *sender) enqueue(to string, data []byte, reliable bool) {
-	now := s.n.now()
+	s.push(lane{to, reliable}, queued{data: data})
+}
+
+// pending reports whether messages for l are queued or being written.
+func (s *sender) pending(l lane) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.queues[l] != nil
+}
+
+// push queues m on lane k, stamped with the current time. It never blocks.
+func (s *sender) push(k lane, m queued) {
+	m.at = s.n.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return
 	}
-	k := lane{to, reliable}
 	q := s.queues[k]
 	if q == nil {
 		if s.total >= maxQueued {
@@ -91,7 +104,7 @@ func (s *sender) enqueue(to string, data []byte, reliable bool) {
 		s.dropped.Add(1)
 		return
 	}
-	q.msgs = append(q.msgs, queued{data: data, at: now})
+	q.msgs = append(q.msgs, m)
 	s.total++
 	if q.busy || q.waiting {
 		return
@@ -168,9 +181,12 @@ func (s *sender) work(q *destQueue) {
 		}
 		s.mu.Unlock()
 		if ok {
-			if s.n.now().Sub(m.at) > s.n.opts.sendAge {
+			switch {
+			case s.n.now().Sub(m.at) > s.n.opts.sendAge:
 				s.stale.Add(1)
-			} else {
+			case m.packet:
+				s.n.writePacket(q.to, m.data)
+			default:
 				s.n.write(q.lane, m.data)
 			}
 		}
@@ -237,22 +253,70 @@ func (n *Node) write(l lane, data []byte) {
 		}
 		return
 	}
-	pkts, big, err := n.encodePacket(data, n.packetSz)
-	if err != nil {
-		n.report(&n.sendErrors, fmt.Errorf("gossip: encode for %s: %w", l.to, err))
+	pkts, ok := n.packets(l.to, data)
+	if !ok {
 		return
 	}
-	for _, b := range big {
-		n.out.enqueue(l.to, b, true)
-	}
-	// A packet not written within the queues' age would be stale: that
-	// bounds how long a black-holed destination holds a sender.
 	for _, p := range pkts {
-		ctx, cancel := context.WithTimeout(n.ctx, min(n.opts.sendAge, n.opts.streamIO))
-		err := n.tr.WritePacket(ctx, l.to, p)
-		cancel()
+		n.writePacket(l.to, p)
+	}
+}
+
+// packets encodes one core packet for the transport; messages too large
+// for any packet are queued for a stream. It reports false, having
+// counted the error, when data cannot be encoded.
+func (n *Node) packets(to string, data []byte) ([][]byte, bool) {
+	pkts, big, err := n.encodePacket(data, n.packetSz)
+	if err != nil {
+		n.report(&n.sendErrors, fmt.Errorf("gossip: encode for %s: %w", to, err))
+		return nil, false
+	}
+	for _, b := range big {
+		n.out.enqueue(to, b, true)
+	}
+	return pkts, true
+}
+
+// writePacket writes one encoded packet, on a sender goroutine. A packet
+// not written within the queues' age would be stale: that bounds how long
+// a black-holed destination holds a sender.
+func (n *Node) writePacket(to string, p []byte) {
+	ctx, cancel := context.WithTimeout(n.ctx, min(n.opts.sendAge, n.opts.streamIO))
+	err := n.tr.WritePacket(ctx, to, p)
+	cancel()
+	if err != nil {
+		n.report(&n.sendErrors, fmt.Errorf("gossip: send to %s: %w", to, err))
+	}
+}
+
+// trySend writes a core packet from the protocol goroutine when the
+// transport can send without waiting (PacketTryWriter) and nothing is
+// queued for the destination ahead of it. It reports whether data was dealt
+// with (sent, queued in part, or dropped with an error counted); false
+// means the caller must queue it for the senders.
+func (n *Node) trySend(to string, data []byte) bool {
+	if n.tw == nil || n.out.pending(lane{to, false}) {
+		return false
+	}
+	if n.ctx.Err() != nil {
+		return true // shutting down: dropped, as the closed senders would
+	}
+	pkts, ok := n.packets(to, data)
+	if !ok {
+		return true
+	}
+	for i, p := range pkts {
+		err := n.tw.TryWritePacket(to, p)
+		if errors.Is(err, ErrWouldBlock) {
+			// The rest goes through a sender, in order.
+			for _, rest := range pkts[i:] {
+				n.out.push(lane{to, false}, queued{data: rest, packet: true})
+			}
+			return true
+		}
 		if err != nil {
-			n.report(&n.sendErrors, fmt.Errorf("gossip: send to %s: %w", l.to, err))
+			n.report(&n.sendErrors, fmt.Errorf("gossip: send to %s: %w", to, err))
 		}
 	}
+	return true
 }

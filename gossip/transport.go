@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 )
@@ -46,6 +47,35 @@ type Transport interface {
 	// none will start. Calls after Close fail. Close after Close is a
 	// no-op.
 	Close() error
+}
+
+// ErrWouldBlock is returned by PacketTryWriter.TryWritePacket when the
+// packet cannot be handed to the network without waiting (a full socket
+// buffer, a host name to resolve, a wrapper whose work may wait). Nothing
+// was sent; the caller may send the packet with WritePacket instead.
+var ErrWouldBlock = errors.New("gossip: packet write would block")
+
+// PacketTryWriter is an optional interface of a Transport whose packets
+// can be sent without waiting: a datagram socket hands a packet to the
+// kernel at once or refuses it. When the Transport given to New offers
+// it, the Node writes packets straight from its protocol goroutine, which
+// saves a hand-off to a sender goroutine per packet, and falls back to its
+// senders (and WritePacket) for any packet refused with ErrWouldBlock.
+// Streams always go through the senders.
+//
+// TryWritePacket must never block: no name resolution, no waiting for
+// buffer space, no lock held by a caller that waits on I/O. It may be
+// called from several goroutines at once and does not retain b. An error
+// other than ErrWouldBlock means b was not sent and will not be; nil means
+// it was handed to the network, as for WritePacket.
+//
+// A Middleware around a Transport that offers it should offer it too when
+// its own work on a packet never waits (encryption, counting), and must
+// not when it may wait (a rate limit). A wrapper that embeds a concrete
+// transport type must take care not to promote the inner TryWritePacket
+// past its own WritePacket.
+type PacketTryWriter interface {
+	TryWritePacket(addr string, b []byte) error
 }
 
 // Handler receives what a Transport delivers; the runtime Node implements

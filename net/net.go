@@ -136,6 +136,19 @@ type Transport struct {
 // Stats returns a snapshot of the counters shared by every layer.
 func (t *Transport) Stats() stats.Snapshot { return t.counters.Snapshot() }
 
+var _ gossip.PacketTryWriter = (*Transport)(nil)
+
+// TryWritePacket sends b without waiting when the stack beneath can
+// (gossip.PacketTryWriter: the udp and hybrid schemes, through the
+// security and limit wrappers); otherwise, for tcp:// among others, it
+// refuses with gossip.ErrWouldBlock and WritePacket carries the packet.
+func (t *Transport) TryWritePacket(addr string, b []byte) error {
+	if tw, ok := t.Transport.(gossip.PacketTryWriter); ok {
+		return tw.TryWritePacket(addr, b)
+	}
+	return gossip.ErrWouldBlock
+}
+
 // Scheme returns the transport's scheme ("hybrid", "udp" or "tcp").
 func (t *Transport) Scheme() string { return t.scheme }
 

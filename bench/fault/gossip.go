@@ -2,6 +2,7 @@ package fault
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync"
 
@@ -22,7 +23,10 @@ type Gossip struct {
 	delayed sync.WaitGroup // delayed sends
 }
 
-var _ gossip.Transport = (*Gossip)(nil)
+var (
+	_ gossip.Transport       = (*Gossip)(nil)
+	_ gossip.PacketTryWriter = (*Gossip)(nil)
+)
 
 // Middleware returns a gossip.Middleware that applies in's faults.
 func Middleware(in *Injector) gossip.Middleware {
@@ -81,6 +85,36 @@ func (g *Gossip) WritePacket(ctx context.Context, addr string, b []byte) error {
 	}
 	if wait <= 0 {
 		return g.inner.WritePacket(ctx, addr, b)
+	}
+	cp := append([]byte(nil), b...)
+	later(&g.delayed, g.done, wait, func() { _ = g.inner.WritePacket(context.Background(), addr, cp) })
+	return nil
+}
+
+// TryWritePacket is WritePacket for a caller that must not wait
+// (gossip.PacketTryWriter): it refuses with gossip.ErrWouldBlock, before
+// counting anything, when inner cannot send without waiting at all; a
+// packet inner refuses after the fault policy has counted it is carried
+// by a delayed send instead, so that it is counted once.
+func (g *Gossip) TryWritePacket(addr string, b []byte) error {
+	tw, ok := g.inner.(gossip.PacketTryWriter)
+	if !ok {
+		return gossip.ErrWouldBlock
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return ErrClosed
+	}
+	drop, wait := g.in.Outbound(len(b))
+	if drop {
+		return nil
+	}
+	if wait <= 0 {
+		err := tw.TryWritePacket(addr, b)
+		if !errors.Is(err, gossip.ErrWouldBlock) {
+			return err
+		}
 	}
 	cp := append([]byte(nil), b...)
 	later(&g.delayed, g.done, wait, func() { _ = g.inner.WritePacket(context.Background(), addr, cp) })

@@ -134,6 +134,7 @@ func RunTransport(t *testing.T, pair Pair, f Features) {
 		_ = b.WritePacket(context.Background(), a.Addr(), []byte{2})
 	})
 	t.Run("no delivery after close", func(t *testing.T) { testNoDeliveryAfterClose(t, pair) })
+	t.Run("try write", func(t *testing.T) { testTryWrite(t, pair) })
 	t.Run("unstarted", func(t *testing.T) {
 		a, b := pair(t)
 		defer a.Close()
@@ -142,6 +143,57 @@ func RunTransport(t *testing.T, pair Pair, f Features) {
 			t.Fatal("WritePacket before Start succeeded")
 		}
 	})
+}
+
+// testTryWrite holds a transport that offers gossip.PacketTryWriter to
+// its contract: a packet it accepts arrives like one from WritePacket, it
+// refuses oversized packets and refuses after Close, and it returns
+// promptly. A transport without the interface skips.
+func testTryWrite(t *testing.T, pair Pair) {
+	a, b := pair(t)
+	if _, ok := a.(gossip.PacketTryWriter); !ok {
+		a.Close()
+		b.Close()
+		t.Skip("the transport does not offer gossip.PacketTryWriter")
+	}
+	if err := a.(gossip.PacketTryWriter).TryWritePacket("127.0.0.1:1", []byte{1}); err == nil {
+		t.Fatal("TryWritePacket before Start succeeded")
+	}
+	StartTransport(t, a)
+	sb := StartTransport(t, b)
+	tw := a.(gossip.PacketTryWriter)
+	// Refused packets (ErrWouldBlock) are allowed; one of a few tries
+	// must be accepted and arrive whole.
+	sent := 0
+	for i := range 8 {
+		start := time.Now()
+		err := tw.TryWritePacket(b.Addr(), []byte{9, byte(i)})
+		if d := time.Since(start); d > Timeout/2 {
+			t.Fatalf("TryWritePacket took %v", d)
+		}
+		switch {
+		case err == nil:
+			sent++
+		case errors.Is(err, gossip.ErrWouldBlock):
+		default:
+			t.Fatalf("TryWritePacket(%s): %v", b.Addr(), err)
+		}
+	}
+	if sent > 0 {
+		if p := Recv(t, sb); len(p.Data) != 2 || p.Data[0] != 9 {
+			t.Fatalf("got packet %v, want [9 n]", p.Data)
+		}
+	}
+	big := make([]byte, a.PacketSize()+1)
+	if err := tw.TryWritePacket(b.Addr(), big); err == nil {
+		t.Fatalf("TryWritePacket of %d bytes (packet size %d) succeeded", len(big), a.PacketSize())
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := tw.TryWritePacket(b.Addr(), []byte{1}); err == nil {
+		t.Fatal("TryWritePacket after Close succeeded")
+	}
 }
 
 // startPair starts both transports of a pair with Sinks; a second Start

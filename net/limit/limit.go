@@ -68,7 +68,10 @@ type Transport struct {
 	err   error            // invalid options, returned by Start
 }
 
-var _ gossip.Transport = (*Transport)(nil)
+var (
+	_ gossip.Transport       = (*Transport)(nil)
+	_ gossip.PacketTryWriter = (*Transport)(nil)
+)
 
 // Middleware returns a gossip.Middleware that applies Wrap with opts.
 func Middleware(opts ...Option) gossip.Middleware {
@@ -131,6 +134,24 @@ func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) erro
 		return ErrRateLimited
 	}
 	return t.inner.WritePacket(ctx, addr, b)
+}
+
+// TryWritePacket is WritePacket for a caller that must not wait
+// (gossip.PacketTryWriter): the outbound budget is checked without
+// waiting. It refuses with gossip.ErrWouldBlock, spending no budget, when
+// the inner transport cannot send without waiting at all; a packet the
+// inner transport refuses after the budget allowed it is charged again if
+// it is then sent with WritePacket.
+func (t *Transport) TryWritePacket(addr string, b []byte) error {
+	tw, ok := t.inner.(gossip.PacketTryWriter)
+	if !ok {
+		return gossip.ErrWouldBlock
+	}
+	if t.out != nil && !t.out.Allow() {
+		t.c.Drop(stats.RateLimit)
+		return ErrRateLimited
+	}
+	return tw.TryWritePacket(addr, b)
 }
 
 // DialStream opens a stream through the inner transport.

@@ -123,7 +123,10 @@ type Transport struct {
 	closed bool
 }
 
-var _ gossip.Transport = (*Transport)(nil)
+var (
+	_ gossip.Transport       = (*Transport)(nil)
+	_ gossip.PacketTryWriter = (*Transport)(nil)
+)
 
 // Middleware returns a gossip.Middleware that wraps a transport with the
 // given options, or an error if the options are invalid (see Wrap).
@@ -241,6 +244,26 @@ func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) erro
 		return err
 	}
 	return t.inner.WritePacket(ctx, addr, p)
+}
+
+// TryWritePacket seals b and sends it without waiting when the inner
+// transport can (gossip.PacketTryWriter); sealing only computes. It
+// refuses with gossip.ErrWouldBlock, sealing nothing, when the inner
+// transport cannot send without waiting at all.
+func (t *Transport) TryWritePacket(addr string, b []byte) error {
+	tw, ok := t.inner.(gossip.PacketTryWriter)
+	if !ok {
+		return gossip.ErrWouldBlock
+	}
+	if max := t.PacketSize(); len(b) > max {
+		t.c.Drop(stats.Oversize)
+		return fmt.Errorf("net/security: packet of %d bytes, limit %d", len(b), max)
+	}
+	p, err := t.seal(b)
+	if err != nil {
+		return err
+	}
+	return tw.TryWritePacket(addr, p)
 }
 
 // Open returns the payload of packet p, or the reason it was dropped.

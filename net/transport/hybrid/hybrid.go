@@ -27,7 +27,10 @@ type Transport struct {
 	tcp  *tcp.Transport
 }
 
-var _ gossip.Transport = (*Transport)(nil)
+var (
+	_ gossip.Transport       = (*Transport)(nil)
+	_ gossip.PacketTryWriter = (*Transport)(nil)
+)
 
 // New returns a transport that will bind bind ("host:port"; port 0 picks a
 // free port for both protocols) when started. It opens no socket.
@@ -103,6 +106,12 @@ func (t *Transport) Stats() stats.Snapshot { return t.c.Snapshot() }
 // WritePacket sends b over UDP; see udp.Transport.WritePacket.
 func (t *Transport) WritePacket(ctx context.Context, addr string, b []byte) error {
 	return t.udp.WritePacket(ctx, addr, b)
+}
+
+// TryWritePacket sends b over UDP if it can without waiting; see
+// udp.Transport.TryWritePacket.
+func (t *Transport) TryWritePacket(addr string, b []byte) error {
+	return t.udp.TryWritePacket(addr, b)
 }
 
 // DialStream opens a TCP stream; see tcp.Transport.DialStream.

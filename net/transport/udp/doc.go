@@ -9,4 +9,12 @@
 // into a reused buffer and hands a right-sized copy of each packet to the
 // Handler's HandlePacket, which must not block. Packets larger than the
 // packet size are dropped and counted as stats.Oversize.
+//
+// Besides WritePacket, the transport offers gossip.PacketTryWriter: on
+// Linux, macOS and the BSDs, TryWritePacket sends with one non-blocking
+// sendto on a duplicate of the socket's descriptor and refuses with
+// gossip.ErrWouldBlock what would wait (a full socket buffer, a host name
+// to resolve), so a Node can write its packets from its protocol goroutine
+// without a hand-off to a sender goroutine. Elsewhere it refuses every
+// packet and WritePacket carries them all.
 package udp

@@ -26,13 +26,17 @@ type Transport struct {
 	started bool
 	closed  bool
 	conn    *net.UDPConn
+	raw     *rawSender // TryWritePacket's non-blocking sends, set by Start
 	addr    string
 
 	done chan struct{}
 	wg   sync.WaitGroup
 }
 
-var _ gossip.Transport = (*Transport)(nil)
+var (
+	_ gossip.Transport       = (*Transport)(nil)
+	_ gossip.PacketTryWriter = (*Transport)(nil)
+)
 
 // New returns a transport that will bind bind ("host:port"; port 0 picks a
 // free port) when started. It opens no socket.
@@ -86,6 +90,7 @@ func (t *Transport) StartConn(conn *net.UDPConn, h gossip.Handler) error {
 		return err
 	}
 	t.conn, t.addr, t.started = conn, addr, true
+	t.raw = newRawSender(conn)
 	t.wg.Add(1)
 	go t.readLoop(conn, h)
 	level := slog.LevelDebug
@@ -231,12 +236,15 @@ func (t *Transport) Close() error {
 		return nil
 	}
 	t.closed = true
-	conn := t.conn
+	conn, raw := t.conn, t.raw
 	t.mu.Unlock()
 	close(t.done)
 	var err error
 	if conn != nil {
 		err = transport.CloseAll(conn)
+	}
+	if raw != nil {
+		raw.close()
 	}
 	t.wg.Wait()
 	return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/libgossip/libgossip/gossip"
@@ -106,4 +107,34 @@ func TestIPv6(t *testing.T) {
 	gossiptest.RunTransport(t, func(*testing.T) (gossip.Transport, gossip.Transport) {
 		return udp.New("[::1]:0"), udp.New("[::1]:0")
 	}, gossiptest.Features{ExactFrom: true})
+}
+
+// TestTryWriteSends: on the platforms with non-blocking sends, a packet
+// to a literal address goes out through TryWritePacket and is counted; a
+// host name is refused with ErrWouldBlock, for WritePacket to resolve.
+func TestTryWriteSends(t *testing.T) {
+	gossiptest.Check(t)
+	switch runtime.GOOS {
+	case "linux", "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
+	default:
+		t.Skipf("no non-blocking sends on %s", runtime.GOOS)
+	}
+	c := stats.New()
+	a := udp.New("127.0.0.1:0", transport.WithCounters(c))
+	gossiptest.StartTransport(t, a)
+	b := udp.New("127.0.0.1:0")
+	sb := gossiptest.StartTransport(t, b)
+	if err := a.TryWritePacket(b.Addr(), []byte("hi")); err != nil {
+		t.Fatalf("TryWritePacket(%s): %v", b.Addr(), err)
+	}
+	if p := gossiptest.Recv(t, sb); string(p.Data) != "hi" || p.From != a.Addr() {
+		t.Fatalf("got %q from %s, want \"hi\" from %s", p.Data, p.From, a.Addr())
+	}
+	if s := a.Stats(); s.PacketsOut != 1 {
+		t.Fatalf("PacketsOut = %d, want 1", s.PacketsOut)
+	}
+	_, port, _ := net.SplitHostPort(b.Addr())
+	if err := a.TryWritePacket(net.JoinHostPort("localhost", port), []byte("x")); !errors.Is(err, gossip.ErrWouldBlock) {
+		t.Fatalf("TryWritePacket to a host name: %v, want ErrWouldBlock", err)
+	}
 }
