@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // TestChaos is the in-process variant of the chaos test (the process one,
@@ -69,7 +70,7 @@ func TestChaos(t *testing.T) {
 		sp.Disabled = true
 		putJob(t, "http://"+lead.n.Addr(), sp)
 	}
-	waitFor(t, 60*time.Second, "every run final", func() bool {
+	gossiptest.WaitFor(t, 60*time.Second, "every run final", func() bool {
 		l := c.leader(60 * time.Second)
 		active := 0
 		l.n.FSM().View(func(led *job.Ledger) {
