@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every workspace module's tests with the race detector, prints a
 # coverage summary per module (with the seconds each pass took), and fails
-# if a module falls below the minimum in its .covermin file. A module may add checks of its own in an
-# executable test-extra.sh (run from the module directory). Then the
+# if a module falls below the minimum in its .covermin file. A module may
+# add checks of its own in an executable test-extra.sh (run from the module
+# directory), such as the runs too slow under -race to be worth it there. Then the
 # repository-wide checks: cross-builds (scripts/cross-build.sh) and the
 # README's quick start built outside the workspace against the modules
 # published at their version (scripts/check-quickstart.sh).
