@@ -38,13 +38,7 @@ func startNode(t *testing.T, net *memnet.Network, id string, opts ...gossip.Opti
 // time inside a synctest bubble).
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond) // poll interval
-	}
+	gossiptest.WaitFor(t, d, what, cond)
 }
 
 func stateOf(n *gossip.Node, id string) (gossip.State, bool) {

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/monitoring"
 	lgnet "github.com/libgossip/libgossip/net"
 	"github.com/libgossip/libgossip/net/security"
@@ -77,7 +78,7 @@ func TestAuthFailures(t *testing.T) {
 	}
 	defer intruder.Close()
 	target := node.LocalNode().Addr
-	waitFor(t, 10*time.Second, "auth failures counted", func() bool {
+	gossiptest.WaitFor(t, 10*time.Second, "auth failures counted", func() bool {
 		_ = intruder.WritePacket(ctx, target, []byte("not for you"))
 		got := collect(t, reader)
 		return sum(got[monitoring.MetricAuthFailures]) > 0

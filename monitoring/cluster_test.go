@@ -139,24 +139,10 @@ func (c *testCluster) crash(i int) {
 	}
 }
 
-// waitFor polls cond every 20ms until it holds, failing the test after d.
+// waitFor polls cond until it holds, failing the test after d.
 func (c *testCluster) waitFor(d time.Duration, what string, cond func() bool) time.Duration {
 	c.t.Helper()
-	return waitFor(c.t, d, what, cond)
-}
-
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Since(start) > d {
-			t.Fatalf("timed out after %v waiting for: %s", d, what)
-		}
-		<-tick.C
-	}
-	return time.Since(start)
+	return gossiptest.WaitFor(c.t, d, what, cond)
 }
 
 func stateOf(n *gossip.Node, id string) (gossip.State, bool) {

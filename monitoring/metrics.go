@@ -56,6 +56,8 @@ const (
 	MetricInboundDropped   = "libgossip.messages.inbound_dropped" // {packet}, counter
 	MetricProbeRTT         = "libgossip.probe.rtt"                // s, histogram (WithProbeTimer)
 	MetricOversize         = "libgossip.messages.oversize"        // {packet}, counter
+	MetricStreamsSent      = "libgossip.streams.sent"             // {message}, counter
+	MetricDialsSkipped     = "libgossip.dials.skipped"            // {message}, counter
 )
 
 type counterDef struct {
@@ -92,6 +94,8 @@ var nodeCounters = []counterDef{
 	{MetricReliableRefused, "{message}", "Reliable pings that arrived as packets from unknown members, dropped.", func(s gossip.NodeStats) uint64 { return s.ReliableRefused }},
 	{MetricInboundDropped, "{packet}", "Received packets dropped because the protocol goroutine was behind.", func(s gossip.NodeStats) uint64 { return s.InboundDropped }},
 	{MetricOversize, "{packet}", "Packets over the transport's packet size once encoded (split or sent over streams).", func(s gossip.NodeStats) uint64 { return s.Oversize }},
+	{MetricStreamsSent, "{message}", "Protocol messages sent over streams, one dial each: reliable pings and acks, full-state exchanges.", func(s gossip.NodeStats) uint64 { return s.StreamsOut }},
+	{MetricDialsSkipped, "{message}", "Stream pings not sent because the target's earlier ones went unanswered (dial back-off).", func(s gossip.NodeStats) uint64 { return s.DialsSkipped }},
 }
 
 // stateNames are the values of the state attribute, indexed by gossip.State.

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 	"github.com/libgossip/libgossip/gossip/wire"
 	"github.com/libgossip/libgossip/monitoring"
@@ -58,7 +59,7 @@ func TestProbeRTT(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, 20*time.Second, "node-1 has timed probes to node-2 and node-3", func() bool {
+	gossiptest.WaitFor(t, 20*time.Second, "node-1 has timed probes to node-2 and node-3", func() bool {
 		_, a := mons[0].ProbeRTT("node-2")
 		_, b := mons[0].ProbeRTT("node-3")
 		return a && b

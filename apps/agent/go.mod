@@ -7,6 +7,7 @@ require (
 	github.com/libgossip/libgossip/gossip v0.1.0
 	github.com/libgossip/libgossip/monitoring v0.1.0
 	github.com/libgossip/libgossip/net v0.1.0
+	github.com/libgossip/libgossip/utils v0.1.0
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
@@ -18,7 +19,6 @@ require (
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
-	github.com/libgossip/libgossip/utils v0.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.3 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect

@@ -16,17 +16,6 @@ func TestMain(m *testing.M) { gossiptest.VerifyNone(m) }
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
-}
-
 type testMember struct {
 	node *gossip.Node
 	el   *Election
@@ -94,7 +83,7 @@ func TestElectionOverGossip(t *testing.T) {
 			return true
 		}
 	}
-	waitFor(t, 20*time.Second, "everyone follows a", agree(all, "a"))
+	gossiptest.WaitFor(t, 20*time.Second, "everyone follows a", agree(all, "a"))
 	t1 := a.el.Leader().Token
 	if t1 == 0 {
 		t.Fatalf("leader token 0")
@@ -110,7 +99,7 @@ func TestElectionOverGossip(t *testing.T) {
 
 	// Partition a away.
 	net.Cut("a", true)
-	waitFor(t, 30*time.Second, "b leads the majority side", agree([]*testMember{b, c, d}, "b"))
+	gossiptest.WaitFor(t, 30*time.Second, "b leads the majority side", agree([]*testMember{b, c, d}, "b"))
 	t2 := b.el.Leader().Token
 	if t2 <= t1 {
 		t.Errorf("b's token %d not above a's %d", t2, t1)
@@ -126,7 +115,7 @@ func TestElectionOverGossip(t *testing.T) {
 	}
 	// Once a sees b's current token (metadata may trail membership), it
 	// holds the highest token of all, and everyone follows it.
-	waitFor(t, 30*time.Second, "a leads again, above b's token", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, "a leads again, above b's token", func() bool {
 		if !agree(all, "a")() || a.el.Leader().Token <= t2 {
 			return false
 		}
@@ -152,7 +141,7 @@ func TestElectionOverGossip(t *testing.T) {
 			t.Errorf("Changes open after Shutdown")
 		}
 	}
-	waitFor(t, 20*time.Second, "b leads after a withdraws", agree([]*testMember{b, c, d}, "b"))
+	gossiptest.WaitFor(t, 20*time.Second, "b leads after a withdraws", agree([]*testMember{b, c, d}, "b"))
 	if err := a.el.Start(ctx); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("Start after Shutdown: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/cluster/clustertest"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -19,7 +20,7 @@ func TestTelemetry(t *testing.T) {
 	r1, r2 := clustertest.NewRecorder(), clustertest.NewRecorder()
 	a := startMember(t, net, "a", "", WithRank(0), WithMeterProvider(r1))
 	b := startMember(t, net, "b", a.node.LocalNode().Addr, WithRank(1), WithMeterProvider(r2))
-	waitFor(t, 10*time.Second, "both see a lead", func() bool {
+	gossiptest.WaitFor(t, 10*time.Second, "both see a lead", func() bool {
 		return a.el.Leader().Self && b.el.Leader().Leader == "a" && b.el.Leader().Token == a.el.Leader().Token
 	})
 	tok := float64(a.el.Leader().Token)

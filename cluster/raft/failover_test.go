@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // killsFromEnv returns how many leader kills TestKillLeaderNoAckedWriteLost
@@ -138,7 +140,7 @@ func TestKillLeaderNoAckedWriteLost(t *testing.T) {
 	var failover, election []time.Duration
 	for i := 0; i < kills; i++ {
 		base := w.count()
-		waitFor(t, 20*time.Second, "steady writes", func() bool { return w.count() >= base+20 })
+		gossiptest.WaitFor(t, 20*time.Second, "steady writes", func() bool { return w.count() >= base+20 })
 		l := c.leader(20 * time.Second)
 		t0 := time.Now()
 		c.kill(l.id)
@@ -148,7 +150,7 @@ func TestKillLeaderNoAckedWriteLost(t *testing.T) {
 			t.Fatalf("kill %d: killed leader %s still leads", i, l.id)
 		}
 		var ack time.Time
-		waitFor(t, 20*time.Second, "a write acknowledged by the new leader", func() bool {
+		gossiptest.WaitFor(t, 20*time.Second, "a write acknowledged by the new leader", func() bool {
 			var ok bool
 			ack, ok = w.firstAckAfter(t0, l.id)
 			return ok
@@ -163,7 +165,7 @@ func TestKillLeaderNoAckedWriteLost(t *testing.T) {
 		}
 		m := c.start(l.id, seed)
 		target := w.count()
-		waitFor(t, 30*time.Second, l.id+" back as a caught-up voter", func() bool {
+		gossiptest.WaitFor(t, 30*time.Second, l.id+" back as a caught-up voter", func() bool {
 			cur := c.leader(20 * time.Second)
 			servers, err := cur.srv.Servers(context.Background())
 			if err != nil {
@@ -209,7 +211,7 @@ func TestKillLeaderNoAckedWriteLost(t *testing.T) {
 		t.Fatalf("%d acknowledged writes lost on leader %s: %v", len(lost), l.id, lost[:min(len(lost), 20)])
 	}
 	for _, m := range c.running() {
-		waitFor(t, 20*time.Second, m.id+" has every acknowledged write", func() bool {
+		gossiptest.WaitFor(t, 20*time.Second, m.id+" has every acknowledged write", func() bool {
 			for _, v := range acks {
 				if !m.fsm.has(v) {
 					return false

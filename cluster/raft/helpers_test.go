@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 )
 
@@ -225,7 +226,7 @@ func (c *testCluster) running() []*member {
 func (c *testCluster) leader(timeout time.Duration) *member {
 	c.t.Helper()
 	var found *member
-	waitFor(c.t, timeout, "a leader", func() bool {
+	gossiptest.WaitFor(c.t, timeout, "a leader", func() bool {
 		found = nil
 		for _, m := range c.running() {
 			if m.srv.IsLeader() {
@@ -284,18 +285,6 @@ func applyOnLeader(t testing.TB, c *testCluster, v uint64) {
 		if !(errors.Is(err, ErrNotLeader) || errors.Is(err, ErrLeadershipLost)) || time.Now().After(deadline) {
 			t.Fatalf("apply %d: %v", v, err)
 		}
-	}
-}
-
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
 	}
 }
 

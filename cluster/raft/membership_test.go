@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // A server that leaves gossip gracefully is removed from the raft
@@ -27,7 +29,7 @@ func TestLeftAndFailedServersRemoved(t *testing.T) {
 		}
 		return configString(s)
 	}
-	waitFor(t, 30*time.Second, "four voters", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, "four voters", func() bool {
 		return slices.Equal(config(), []string{"a:v", "b:v", "c:v", "d:v"})
 	})
 
@@ -44,7 +46,7 @@ func TestLeftAndFailedServersRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.kill(leaving.id)
-	waitFor(t, 30*time.Second, leaving.id+" removed after leaving", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, leaving.id+" removed after leaving", func() bool {
 		return len(config()) == 3 && !slices.ContainsFunc(config(), func(s string) bool { return s[:1] == leaving.id })
 	})
 
@@ -62,7 +64,7 @@ func TestLeftAndFailedServersRemoved(t *testing.T) {
 		}
 	}
 	c.kill(victim.id)
-	waitFor(t, 30*time.Second, victim.id+" removed after failing", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, victim.id+" removed after failing", func() bool {
 		cfg := config()
 		return len(cfg) == 2 && !slices.ContainsFunc(cfg, func(s string) bool { return s[:1] == victim.id })
 	})
@@ -148,7 +150,7 @@ func TestLeaderLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.kill(l.id)
-	waitFor(t, 30*time.Second, l.id+" removed", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, l.id+" removed", func() bool {
 		s, err := c.leader(20 * time.Second).srv.Servers(ctx)
 		return err == nil && len(s) == 2 && !slices.ContainsFunc(s, func(x ServerInfo) bool { return x.ID == l.id })
 	})

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // Three servers with bootstrap-expect 3 form a cluster with no manual
@@ -32,7 +34,7 @@ func TestBootstrapExpectThenPromote(t *testing.T) {
 	c.start("s4", seed)
 	var first []string
 	var seen []string
-	waitFor(t, 30*time.Second, "s4 promoted to voter", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, "s4 promoted to voter", func() bool {
 		l := c.leader(10 * time.Second)
 		servers, err := l.srv.Servers(ctx)
 		if err != nil {
@@ -49,7 +51,7 @@ func TestBootstrapExpectThenPromote(t *testing.T) {
 	}
 	// s4 has the data written before it joined.
 	m4 := c.members["s4"]
-	waitFor(t, 10*time.Second, "s4 caught up", func() bool { return m4.fsm.has(1) })
+	gossiptest.WaitFor(t, 10*time.Second, "s4 caught up", func() bool { return m4.fsm.has(1) })
 }
 
 // A follower refuses commands and names the leader; a stopped server
@@ -71,7 +73,7 @@ func TestNotLeaderAndNotRunning(t *testing.T) {
 				f = m
 			}
 		}
-		waitFor(t, 10*time.Second, "follower knows the leader", func() bool { id, _ := f.srv.Leader(); return id == l.id })
+		gossiptest.WaitFor(t, 10*time.Second, "follower knows the leader", func() bool { id, _ := f.srv.Leader(); return id == l.id })
 		_, err := f.srv.Apply(ctx, cmd(7))
 		var nle *NotLeaderError
 		if !errors.As(err, &nle) || !errors.Is(err, ErrNotLeader) || nle.LeaderID != l.id || nle.LeaderAddr != l.srv.Addr() {

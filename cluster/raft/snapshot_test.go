@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // With a small snapshot threshold raft snapshots the FSM; a server that
@@ -24,14 +26,14 @@ func TestSnapshotAndRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "a snapshot on disk", func() bool {
+	gossiptest.WaitFor(t, 20*time.Second, "a snapshot on disk", func() bool {
 		snaps, err := m.srv.snapshots()
 		return err == nil && snaps > 0
 	})
 	c.kill("a")
 	m = c.start("a", "")
 	c.leader(20 * time.Second)
-	waitFor(t, 20*time.Second, "restored state", func() bool { return m.fsm.size() == 100 })
+	gossiptest.WaitFor(t, 20*time.Second, "restored state", func() bool { return m.fsm.size() == 100 })
 }
 
 func TestHCLogAdapter(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 )
 
@@ -135,5 +136,5 @@ func TestBadTagAndContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "AppliedIndex to reach the applied command", func() bool { return m.srv.AppliedIndex() >= res.Index })
+	gossiptest.WaitFor(t, 10*time.Second, "AppliedIndex to reach the applied command", func() bool { return m.srv.AppliedIndex() >= res.Index })
 }

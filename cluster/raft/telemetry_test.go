@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/cluster/clustertest"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -64,7 +65,7 @@ func TestTelemetry(t *testing.T) {
 	if leader.id == "s1" {
 		follower = "s2"
 	}
-	waitFor(t, 20*time.Second, "the follower's commit index and last contact", func() bool {
+	gossiptest.WaitFor(t, 20*time.Second, "the follower's commit index and last contact", func() bool {
 		ci, ok := recs[follower].Value("libgossip.raft.commit_index")
 		_, lc := recs[follower].Value("libgossip.raft.last_contact")
 		return ok && uint64(ci) >= idx && lc

@@ -141,18 +141,3 @@ func NoPacket(t testing.TB, s *Sink, d time.Duration) {
 	case <-time.After(d):
 	}
 }
-
-// Eventually polls cond every 5ms until it is true, and fails t if it is
-// still false after Timeout.
-func Eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(Timeout)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}

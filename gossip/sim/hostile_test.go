@@ -169,6 +169,9 @@ func TestForgedSuspicionsDoNotEvict(t *testing.T) {
 // stopped. Damping now needs failed reachability checks, so members that
 // merely lose packets keep their membership.
 func TestHeavyLossNoCollapse(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-threaded simulation: make test runs it without -race (gossip/test-extra.sh)")
+	}
 	r := mustRun(t, Options{Scenario: ScenarioFalsePos, Nodes: 64, Seed: 1, Preset: "local",
 		Loss: 0.3, StreamFailure: 0.3, Duration: 30 * time.Second, Limit: 5 * time.Minute})
 	t.Logf("false failures %d (%d members), refutations %d, healed in %.1fs",
@@ -235,7 +238,7 @@ func TestMetaAfterCrash(t *testing.T) {
 // healthy members in seeds 1-4.
 func TestSickMember(t *testing.T) {
 	total := 0
-	for sd := uint64(1); sd <= 4; sd++ {
+	for sd := uint64(1); sd <= uint64(seedsUnderRace(4, 1)); sd++ {
 		s, _ := New(Config{Seed: sd, Core: core.LocalConfig()})
 		if _, ok := formCluster(s, 64, time.Minute); !ok {
 			t.Fatal("no convergence")

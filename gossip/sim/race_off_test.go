@@ -3,3 +3,5 @@
 package sim
 
 const raceEnabled = false
+
+func seedsUnderRace(all, race int) int { return all }

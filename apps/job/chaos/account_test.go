@@ -226,14 +226,3 @@ func (t *tally) account(r job.Run, sunk bool, normal time.Duration, inWindow fun
 	t.lateOutside++
 	bad("%s started %v late, outside every failover window", r.ID(), late.Round(time.Millisecond))
 }
-
-// pct returns the p-th percentile (nearest rank) of ds.
-func pct(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[max(i-1, 0)]
-}

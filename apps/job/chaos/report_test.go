@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/libgossip/libgossip/apps/job/internal/percentile"
 )
 
 // report prints the counts.
@@ -25,7 +27,7 @@ func report(t *testing.T, c tally, faults []fault) {
 	t.Logf("missed: %d (%d outside the failover window); late over %v: %d in a failover window, %d outside",
 		c.missed, c.missedOutside, documented.normal, c.lateInWindow, c.lateOutside)
 	t.Logf("faulted members running jobs again within %v of their fault's end (and failover): %d of %d", resumeAfter, len(faults)-c.notResumed, len(faults))
-	t.Logf("start lateness: p50 %v p99 %v max %v", pct(c.lateness, 50).Round(time.Millisecond), pct(c.lateness, 99).Round(time.Millisecond), pct(c.lateness, 100).Round(time.Millisecond))
+	t.Logf("start lateness: p50 %v p99 %v max %v", percentile.Of(c.lateness, 50).Round(time.Millisecond), percentile.Of(c.lateness, 99).Round(time.Millisecond), percentile.Of(c.lateness, 100).Round(time.Millisecond))
 	for k, n := range c.reasons {
 		t.Logf("  %4d runs %s", n, k)
 	}
@@ -34,5 +36,5 @@ func report(t *testing.T, c tally, faults []fault) {
 		fo = append(fo, d.Round(time.Millisecond).String())
 	}
 	t.Logf("failover (leader kill to first dispatch by the new leader): p50 %v max %v [%s]",
-		pct(c.failovers, 50).Round(time.Millisecond), pct(c.failovers, 100).Round(time.Millisecond), strings.Join(fo, " "))
+		percentile.Of(c.failovers, 50).Round(time.Millisecond), percentile.Of(c.failovers, 100).Round(time.Millisecond), strings.Join(fo, " "))
 }

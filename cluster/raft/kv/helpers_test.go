@@ -9,6 +9,7 @@ import (
 
 	"github.com/libgossip/libgossip/cluster/raft"
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 )
 
@@ -88,7 +89,7 @@ func (c *cluster) stop(id string) {
 func (c *cluster) leader() *Store {
 	c.t.Helper()
 	var l *Store
-	waitFor(c.t, 20*time.Second, "a leader", func() bool {
+	gossiptest.WaitFor(c.t, 20*time.Second, "a leader", func() bool {
 		for _, s := range c.stores {
 			if s.Server().IsLeader() {
 				l = s
@@ -98,15 +99,4 @@ func (c *cluster) leader() *Store {
 		return false
 	})
 	return l
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/cluster/raft"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // onLeader runs op on the current leader, again on whichever server leads
@@ -123,7 +124,7 @@ func TestStoreOperations(t *testing.T) {
 	if _, err := f.List(ctx, ""); !errors.Is(err, raft.ErrNotLeader) {
 		t.Errorf("List on follower: %v", err)
 	}
-	waitFor(t, 10*time.Second, "follower caught up", func() bool {
+	gossiptest.WaitFor(t, 10*time.Second, "follower caught up", func() bool {
 		v, ver, ok := f.GetLocal("cfg/a")
 		_, _, gone := f.GetLocal("cfg/new")
 		return ok && string(v) == "2" && ver == v2 && !gone && len(f.ListLocal("cfg/")) == 1

@@ -20,6 +20,10 @@ import (
 
 // TestMain doubles as an event handler: with LIBGOSSIP_TEST_HANDLER_OUT
 // set, the test binary appends its environment and stdin to that file.
+// waitLimit bounds each wait for a condition: the agents run real sockets
+// and timers, under the race detector.
+const waitLimit = 20 * time.Second
+
 func TestMain(m *testing.M) {
 	if out := os.Getenv("LIBGOSSIP_TEST_HANDLER_OUT"); out != "" {
 		handlerMain(out)
@@ -80,17 +84,6 @@ func start(t *testing.T, cfg Config) *Agent {
 		}
 	})
 	return a
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
 }
 
 func TestConfigFileAndFlags(t *testing.T) {
@@ -203,8 +196,7 @@ func TestHTTPBounds(t *testing.T) {
 		}
 		held = append(held, c)
 	}
-	sem := l.api.ln.(*limitListener).sem
-	eventually(t, "every slot taken", func() bool { return len(sem) == cap(sem) })
+	gossiptest.WaitFor(t, waitLimit, "every slot taken", func() bool { return l.api.ln.Open() == l.api.ln.Limit() })
 	hc := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
 	req, _ = http.NewRequest("GET", "http://"+l.HTTPAddr()+"/healthz", nil)
 	if resp, err := hc.Do(req); err == nil {
@@ -214,7 +206,7 @@ func TestHTTPBounds(t *testing.T) {
 	for _, c := range held {
 		c.Close()
 	}
-	eventually(t, "a request once connections closed", func() bool {
+	gossiptest.WaitFor(t, waitLimit, "a request once connections closed", func() bool {
 		resp, err := hc.Do(req)
 		if err != nil {
 			return false
@@ -240,7 +232,7 @@ func TestEventHandlers(t *testing.T) {
 	cfg2 := testConfig("h2")
 	cfg2.Seeds = []string{a.Node().LocalNode().Addr}
 	b := start(t, cfg2)
-	eventually(t, "the join handler", func() bool {
+	gossiptest.WaitFor(t, waitLimit, "the join handler", func() bool {
 		s, _ := os.ReadFile(out)
 		return strings.Contains(string(s), "LIBGOSSIP_MEMBER_NAME=h2")
 	})
@@ -250,7 +242,7 @@ func TestEventHandlers(t *testing.T) {
 	if err := b.UserEvent("deploy", "v7"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the user event handler", func() bool {
+	gossiptest.WaitFor(t, waitLimit, "the user event handler", func() bool {
 		s, _ := os.ReadFile(out)
 		return strings.Contains(string(s), "LIBGOSSIP_USER_EVENT=deploy")
 	})
@@ -288,7 +280,7 @@ func TestHandlerTimeoutAndQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "a timed-out handler", func() bool { return a.runner.failed.Load() >= 1 })
+	gossiptest.WaitFor(t, waitLimit, "a timed-out handler", func() bool { return a.runner.failed.Load() >= 1 })
 	if a.runner.dropped.Load() == 0 {
 		t.Errorf("no event dropped with a queue of 1 and 5 events")
 	}
@@ -308,7 +300,7 @@ func TestStreamAndLogs(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
-	eventually(t, "a subscriber", func() bool { return a.broker.count() == 1 })
+	gossiptest.WaitFor(t, waitLimit, "a subscriber", func() bool { return a.broker.count() == 1 })
 	if err := a.UserEvent("hello", "p"); err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +366,7 @@ func TestHandlerConcurrencyBound(t *testing.T) {
 		}
 	}
 	var counts []string
-	eventually(t, "8 handler runs", func() bool {
+	gossiptest.WaitFor(t, waitLimit, "8 handler runs", func() bool {
 		b, _ := os.ReadFile(out)
 		counts = strings.Fields(string(b))
 		return len(counts) == 8

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/cluster/query"
+	"github.com/libgossip/libgossip/utils/connlimit"
 )
 
 // apiServer is the HTTP listener: /v1 API, /v1/stream (SSE), /metrics,
@@ -24,7 +25,7 @@ import (
 type apiServer struct {
 	a       *Agent
 	srv     *http.Server
-	ln      net.Listener
+	ln      *connlimit.Listener
 	token   string
 	maxBody int64
 	timeout time.Duration
@@ -39,7 +40,12 @@ func newAPIServer(a *Agent, cfg Config) (*apiServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: http_addr: %w", ErrConfig, err)
 	}
-	s := &apiServer{a: a, ln: newLimitListener(ln, cfg.HTTPMaxConns), token: cfg.HTTPToken, maxBody: cfg.HTTPMaxBody,
+	lim, err := connlimit.New(ln, cfg.HTTPMaxConns)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("%w: http_max_conns: %w", ErrConfig, err)
+	}
+	s := &apiServer{a: a, ln: lim, token: cfg.HTTPToken, maxBody: cfg.HTTPMaxBody,
 		timeout: time.Duration(cfg.HTTPTimeout), streams: make(chan struct{}, cfg.HTTPStreams),
 		done: make(chan struct{}), stop: make(chan struct{})}
 	s.srv = &http.Server{

@@ -137,13 +137,7 @@ func members(c *redis.Client) int {
 
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting until %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+	gossiptest.WaitFor(t, timeout, what, cond)
 }
 
 // TestChaosKillRestart: three processes with R=2, W=2; writers set

@@ -110,14 +110,8 @@ func (c *testCluster) client(i int) *redis.Client {
 	return cl
 }
 
-// waitFor polls cond every 10ms until it holds, failing t after timeout.
+// waitFor polls cond until it holds, failing t after timeout.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting until %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
+	gossiptest.WaitFor(t, timeout, what, cond)
 }

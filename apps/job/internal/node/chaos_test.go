@@ -2,11 +2,12 @@ package node
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
+	"github.com/libgossip/libgossip/apps/job/internal/percentile"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // TestChaos is the in-process variant of the chaos test (the process one,
@@ -69,7 +70,7 @@ func TestChaos(t *testing.T) {
 		sp.Disabled = true
 		putJob(t, "http://"+lead.n.Addr(), sp)
 	}
-	waitFor(t, 60*time.Second, "every run final", func() bool {
+	gossiptest.WaitFor(t, 60*time.Second, "every run final", func() bool {
 		l := c.leader(60 * time.Second)
 		active := 0
 		l.n.FSM().View(func(led *job.Ledger) {
@@ -146,7 +147,7 @@ func TestChaos(t *testing.T) {
 		runs, started, succeeded, failed, lost, skipped, missed, doubleStarts)
 	t.Logf("sink: %d runs, %d duplicates, %d not started in the ledger", sinkRuns, dups, notInLedger)
 	t.Logf("start lateness: p50 %v max %v; failover window per kill: p50 %v max %v (%v)",
-		pct(late, 50), pct(late, 100), pct(windows, 50), pct(windows, 100), windows)
+		percentile.Of(late, 50), percentile.Of(late, 100), percentile.Of(windows, 50), percentile.Of(windows, 100), windows)
 
 	if dups != 0 || doubleStarts != 0 {
 		t.Errorf("duplicate starts: sink %d, ledger %d", dups, doubleStarts)
@@ -163,15 +164,4 @@ func TestChaos(t *testing.T) {
 	if failed != 0 {
 		t.Errorf("%d runs failed", failed)
 	}
-}
-
-// pct returns the p-th percentile (nearest rank) of ds.
-func pct(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[max(i-1, 0)]
 }

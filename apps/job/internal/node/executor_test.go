@@ -14,6 +14,7 @@ import (
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 )
 
@@ -89,7 +90,7 @@ func TestExecutorAnswersStartingUntilTheStartSettles(t *testing.T) {
 			if tt.answer != 0 {
 				close(release)
 			}
-			waitFor(t, 10*time.Second, "the run settled", func() bool {
+			gossiptest.WaitFor(t, 10*time.Second, "the run settled", func() bool {
 				a := query()
 				if a.Phase == job.PhaseNotStarted && tt.want != job.PhaseNotStarted {
 					t.Fatalf("answered %+v before the start settled", a)

@@ -17,6 +17,7 @@ import (
 	"github.com/libgossip/libgossip/apps/job/internal/job"
 	"github.com/libgossip/libgossip/cluster/raft"
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 	"github.com/libgossip/libgossip/gossip/memnet"
 )
 
@@ -178,7 +179,7 @@ func (c *cluster) up() []*tmember {
 func (c *cluster) leader(timeout time.Duration) *tmember {
 	c.t.Helper()
 	var found *tmember
-	waitFor(c.t, timeout, "a leader", func() bool {
+	gossiptest.WaitFor(c.t, timeout, "a leader", func() bool {
 		found = nil
 		for _, m := range c.up() {
 			if m.n.Raft().IsLeader() {
@@ -196,17 +197,6 @@ func (c *cluster) leader(timeout time.Duration) *tmember {
 		return true
 	})
 	return found
-}
-
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
 }
 
 // do sends an API request and decodes a JSON answer.
@@ -329,7 +319,7 @@ func httpJob(name, url string) job.Spec {
 // (leadership changing) is retried, which PUT allows.
 func putJob(t testing.TB, base string, s job.Spec) {
 	t.Helper()
-	waitFor(t, 30*time.Second, "PUT "+s.Name, func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, "PUT "+s.Name, func() bool {
 		return do(t, "PUT", base+"/v1/jobs/"+s.Name, s, nil) == http.StatusOK
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/libgossip/libgossip/apps/job/internal/job"
 	"github.com/libgossip/libgossip/cluster/raft"
 	"github.com/libgossip/libgossip/gossip"
+	"github.com/libgossip/libgossip/utils/connlimit"
 )
 
 // Errors of the package.
@@ -130,7 +131,12 @@ func (n *Node) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("node: listen: %w", err)
 	}
-	n.ln = newLimitListener(ln, n.o.maxConns)
+	lim, err := connlimit.New(ln, n.o.maxConns)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	n.ln = lim
 	n.addr = advertise(ln.Addr().String(), n.g.LocalNode().Addr)
 	meta := n.g.LocalNode().Meta
 	if meta == nil {
@@ -145,11 +151,11 @@ func (n *Node) Start(ctx context.Context) error {
 	srv, err := raft.New(n.g, n.fsm, n.dataDir, append([]raft.Option{raft.WithLogger(n.o.log)}, n.o.raftOpts...)...)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("node: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err := srv.Start(ctx); err != nil {
 		ln.Close()
-		return fmt.Errorf("node: %w", err)
+		return fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	n.srv = srv
 	n.hs = &http.Server{

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 func TestAPIAndRuns(t *testing.T) {
@@ -42,7 +43,7 @@ func TestAPIAndRuns(t *testing.T) {
 		t.Fatalf("report of a put: %d", st)
 	}
 
-	waitFor(t, 30*time.Second, "three runs in the history", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, "three runs in the history", func() bool {
 		var runs []job.Run
 		do(t, "GET", base+"/v1/jobs/tick/runs", nil, &runs)
 		n := 0
@@ -75,7 +76,7 @@ func TestAPIAndRuns(t *testing.T) {
 	if st := do(t, "POST", base+"/v1/jobs/tick/run", nil, &manual); st != http.StatusAccepted || !manual.Manual {
 		t.Fatalf("run now: %d %+v", st, manual)
 	}
-	waitFor(t, 20*time.Second, "the manual run in the sink", func() bool { return s.has(manual.ID()) })
+	gossiptest.WaitFor(t, 20*time.Second, "the manual run in the sink", func() bool { return s.has(manual.ID()) })
 	if st := do(t, "POST", base+"/v1/jobs/none/run", nil, nil); st != http.StatusNotFound {
 		t.Fatalf("run missing: %d", st)
 	}
@@ -105,7 +106,7 @@ func TestCommandJob(t *testing.T) {
 	putJob(t, base, ok)
 	putJob(t, base, fail)
 	do(t, "POST", base+"/v1/jobs/fail/run", nil, nil)
-	waitFor(t, 30*time.Second, "echo output and the failed retry", func() bool {
+	gossiptest.WaitFor(t, 30*time.Second, "echo output and the failed retry", func() bool {
 		var a, b []job.Run
 		do(t, "GET", base+"/v1/jobs/echo/runs", nil, &a)
 		do(t, "GET", base+"/v1/jobs/fail/runs", nil, &b)

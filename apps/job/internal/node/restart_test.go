@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // An executor that dies mid-run and comes back without memory of the run:
@@ -47,7 +48,7 @@ func TestExecutorRestartedMidRun(t *testing.T) {
 					t.Logf("last state of the run: %+v", last)
 				}
 			})
-			waitFor(t, 20*time.Second, "the run settled", func() bool {
+			gossiptest.WaitFor(t, 20*time.Second, "the run settled", func() bool {
 				var r job.Run
 				lead.n.FSM().View(func(l *job.Ledger) {
 					if p := l.Runs[id]; p != nil {
