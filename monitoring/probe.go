@@ -193,6 +193,18 @@ func (t *timedTransport) WritePacket(ctx context.Context, addr string, b []byte)
 	return t.Transport.WritePacket(ctx, addr, b)
 }
 
+// TryWritePacket forwards gossip.PacketTryWriter when the inner transport
+// offers it, so that timing probes does not send every packet through the
+// Node's sender goroutines. Noting the ping never waits.
+func (t *timedTransport) TryWritePacket(addr string, b []byte) error {
+	tw, ok := t.Transport.(gossip.PacketTryWriter)
+	if !ok {
+		return gossip.ErrWouldBlock
+	}
+	t.p.sent(b)
+	return tw.TryWritePacket(addr, b)
+}
+
 type timedHandler struct {
 	gossip.Handler
 	p *ProbeTimer
