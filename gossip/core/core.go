@@ -82,6 +82,10 @@ type Core struct {
 	leftMembers   []departure // left members awaiting reaping, oldest first
 	failedMembers []departure // failed members awaiting reaping, oldest first
 	nextReconnect time.Time
+	// nextRepair is when to make a repair exchange after the update
+	// queue overflowed (zero: none due); see noteDropped.
+	nextRepair time.Time
+	now        time.Time // of the call being handled (set by start)
 
 	updates *queue
 	user    *queue
@@ -147,6 +151,7 @@ func (c *Core) Config() Config { return c.cfg }
 func (c *Core) ID() string { return c.self.id }
 
 func (c *Core) start(now time.Time) {
+	c.now = now
 	if c.started {
 		return
 	}
@@ -193,6 +198,7 @@ func (c *Core) Tick(now time.Time) {
 	if !c.leaving && c.cfg.ReconnectInterval > 0 && len(c.failedMembers) > 0 && !now.Before(c.nextReconnect) {
 		c.reconnect(now)
 	}
+	c.repair(now)
 	if !c.leaving && c.catchUp > 0 && !now.Before(c.nextCatchUp) {
 		c.pushPullRandom(now)
 		c.catchUp--
@@ -221,6 +227,7 @@ func (c *Core) NextDeadline() time.Time {
 		if c.catchUp > 0 {
 			take(c.nextCatchUp)
 		}
+		take(c.nextRepair)
 	}
 	if p := c.probe; p != nil {
 		if !p.indirect {

@@ -23,6 +23,7 @@ func (c *Core) queueUpdate(key string, m wire.Message) {
 	c.updates.push(key, wire.AppendMessage(nil, m))
 	for c.updates.len() > c.cfg.MaxUpdateQueue && c.updates.dropOldest() {
 		c.stats.UpdatesDropped++
+		c.noteDropped()
 	}
 }
 
