@@ -41,7 +41,7 @@ type Core struct {
 	cfg  Config
 	rng  *rand.Rand
 	dec  wire.Decoder
-	self member
+	self local
 
 	members []member
 	names   *Names
@@ -124,7 +124,7 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		cfg:     cfg,
 		rng:     rand.New(cfg.Rand),
 		dec:     wire.Decoder{Intern: o.intern},
-		self:    member{ident: &ident{id: cfg.ID, addr: cfg.Addr, meta: meta, num: -1}, inc: cfg.Incarnation, state: StateAlive},
+		self:    local{ident: ident{id: cfg.ID, addr: cfg.Addr, meta: meta, num: -1}, inc: cfg.Incarnation, state: StateAlive},
 		names:   o.names,
 		index:   make([]int32, 0, min(o.sizeHint, cfg.MaxMembers)),
 		members: make([]member, 0, min(o.sizeHint, cfg.MaxMembers)),
@@ -402,7 +402,7 @@ func (c *Core) Leave(now time.Time) error {
 	c.queueUpdate(c.self.id, d)
 	c.probe = nil
 	for _, i := range c.randomMembers(2*c.cfg.GossipFanout, func(m *member) bool { return m.state <= StateSuspect }) {
-		c.sendPacket(c.members[i].addr, d)
+		c.sendPacket(c.who(&c.members[i]).addr, d)
 	}
 	c.nextGossip = now
 	return nil
@@ -422,7 +422,7 @@ func (c *Core) SetMeta(now time.Time, meta map[string]string) error {
 	if enc == c.self.meta {
 		return nil
 	}
-	c.self.ident = &ident{id: c.self.id, addr: c.self.addr, meta: enc, num: -1}
+	c.self.meta = enc
 	c.self.inc++
 	c.queueUpdate(c.self.id, c.selfAlive())
 	return nil

@@ -67,7 +67,7 @@ func (c *Core) packet(to string, piggyback bool, first ...wire.Message) []byte {
 // each update are not spent on a crashed member.
 func (c *Core) sendTo(m *member, first ...wire.Message) {
 	c.target = m
-	c.sendPacket(m.addr, first...)
+	c.sendPacket(c.who(m).addr, first...)
 	c.target = nil
 }
 
@@ -108,10 +108,10 @@ func (c *Core) gossip(now time.Time) {
 		}
 		m := &c.members[i]
 		c.target = m
-		b := c.packet(m.addr, true)
+		b := c.packet(c.who(m).addr, true)
 		c.target = nil
 		if len(b) > wire.HeaderSize {
-			c.emitOut(m.addr, b, false)
+			c.emitOut(c.who(m).addr, b, false)
 		}
 	}
 }
