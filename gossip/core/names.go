@@ -39,6 +39,11 @@ type ident struct {
 	addr string
 	meta string // wire.EncodeMeta form
 	num  int32  // the id's number in its Names
+	// alive caches the framed announcement of this identity at
+	// incarnation aliveInc (see Core.aliveBytes): in a shared table, every
+	// core that gossips the same announcement queues the same bytes.
+	alive    []byte
+	aliveInc uint64
 }
 
 // num returns id's number, if it has one.

@@ -102,7 +102,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		m = c.add(a.ID, a.Addr, a.Meta, a.Incarnation, StateDead)
 		c.setState(now, m, StateAlive)
 		if regossip {
-			c.queueUpdate(a.ID, a)
+			c.queueFramed(a.ID, c.aliveBytes(m))
 		}
 		c.emit(now, EventJoin, m)
 		return
@@ -160,9 +160,9 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 	if prev != StateAlive {
 		c.setState(now, m, StateAlive)
 	}
-	c.dropSuspicion(c.who(m).id)
+	c.dropSuspicion(a.ID)
 	if regossip {
-		c.queueUpdate(a.ID, a)
+		c.queueFramed(a.ID, c.aliveBytes(m))
 	}
 	switch {
 	case prev == StateSuspect:
