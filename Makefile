@@ -33,11 +33,12 @@ lint:
 sim:
 	cd gossip && go run ./cmd/gossipsim $(ARGS)
 
-# Simulator soak, not part of make test (about 15 minutes on 2 cores, a few
-# GB): SOAK_N (5,000) members form from one seed, then in separate runs a
-# crash is detected and 60 s of 10% loss pass; every run must converge, the
-# crash must be declared by every live member, no member may be falsely
-# failed, and each run must stay within SOAK_WALL and SOAK_RSS_MB.
+# Simulator soak, not part of make test (about 10 minutes and 6 CPU minutes
+# on a busy 2-core machine, 3 GB; see gossip/sim/SCALE.md): SOAK_N (5,000)
+# members form from one seed, then in separate runs a crash is detected
+# and 60 s of 10% loss pass; every run must converge, the crash must be
+# declared by every live member, no member may be falsely failed, and each
+# run must stay within SOAK_WALL and SOAK_RSS_MB.
 SOAK_N ?= 5000
 SOAK_WALL ?= 15m
 SOAK_RSS_MB ?= 8192

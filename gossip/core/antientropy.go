@@ -10,12 +10,17 @@ import (
 func (c *Core) sendPushPull(to string, join, reply bool) {
 	pp := &wire.PushPull{Join: join, Reply: reply, From: c.self.id}
 	pp.Members = make([]wire.MemberState, 0, len(c.members)+1)
-	pp.Members = append(pp.Members, c.state(&c.self))
+	pp.Members = append(pp.Members, c.selfState())
 	for i := range c.members {
 		pp.Members = append(pp.Members, c.state(&c.members[i]))
 	}
 	c.stats.PushPulls++
 	c.sendReliable(to, pp)
+}
+
+// selfState is the local member's entry in a full-state table.
+func (c *Core) selfState() wire.MemberState {
+	return wire.MemberState{ID: c.self.id, Addr: c.self.addr, State: c.self.state, Incarnation: c.self.inc, Meta: c.self.meta}
 }
 
 func (c *Core) handlePushPull(now time.Time, p *wire.PushPull) {
@@ -44,7 +49,7 @@ func (c *Core) handlePushPull(now time.Time, p *wire.PushPull) {
 	}
 	if !p.Reply && !c.leaving {
 		if m := c.lookup(p.From); m != nil {
-			c.sendPushPull(m.addr, false, true)
+			c.sendPushPull(c.who(m).addr, false, true)
 		}
 	}
 }
@@ -62,7 +67,7 @@ func (c *Core) pushPullInterval() time.Duration {
 func (c *Core) pushPullRandom(now time.Time) {
 	idx := c.randomMembers(1, func(m *member) bool { return m.state == StateAlive })
 	if len(idx) == 1 {
-		c.sendPushPull(c.members[idx[0]].addr, false, false)
+		c.sendPushPull(c.who(&c.members[idx[0]]).addr, false, false)
 	}
 }
 
@@ -82,7 +87,7 @@ func (c *Core) reconnect(now time.Time) {
 			continue
 		}
 		if m := c.lookup(f.id); m != nil && m.state == StateDead {
-			c.sendPushPull(m.addr, false, false)
+			c.sendPushPull(c.who(m).addr, false, false)
 			return
 		}
 	}

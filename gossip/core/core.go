@@ -41,7 +41,7 @@ type Core struct {
 	cfg  Config
 	rng  *rand.Rand
 	dec  wire.Decoder
-	self member
+	self local
 
 	members []member
 	names   *Names
@@ -85,6 +85,10 @@ type Core struct {
 	leftMembers   []departure // left members awaiting reaping, oldest first
 	failedMembers []departure // failed members awaiting reaping, oldest first
 	nextReconnect time.Time
+	// nextRepair is when to make a repair exchange after the update
+	// queue overflowed (zero: none due); see noteDropped.
+	nextRepair time.Time
+	now        time.Time // of the call being handled (set by start)
 
 	updates *queue
 	user    *queue
@@ -123,7 +127,7 @@ func New(cfg Config, opts ...Option) (*Core, error) {
 		cfg:     cfg,
 		rng:     rand.New(cfg.Rand),
 		dec:     wire.Decoder{Intern: o.intern},
-		self:    member{ident: &ident{id: cfg.ID, addr: cfg.Addr, meta: meta, num: -1}, inc: cfg.Incarnation, state: StateAlive},
+		self:    local{ident: ident{id: cfg.ID, addr: cfg.Addr, meta: meta, num: -1}, inc: cfg.Incarnation, state: StateAlive},
 		names:   o.names,
 		index:   make([]int32, 0, min(o.sizeHint, cfg.MaxMembers)),
 		members: make([]member, 0, min(o.sizeHint, cfg.MaxMembers)),
@@ -150,6 +154,7 @@ func (c *Core) Config() Config { return c.cfg }
 func (c *Core) ID() string { return c.self.id }
 
 func (c *Core) start(now time.Time) {
+	c.now = now
 	if c.started {
 		return
 	}
@@ -199,6 +204,7 @@ func (c *Core) Tick(now time.Time) {
 	if !c.leaving && c.cfg.ReconnectInterval > 0 && len(c.failedMembers) > 0 && !now.Before(c.nextReconnect) {
 		c.reconnect(now)
 	}
+	c.repair(now)
 	if !c.leaving && c.catchUp > 0 && !now.Before(c.nextCatchUp) {
 		c.pushPullRandom(now)
 		c.catchUp--
@@ -227,6 +233,7 @@ func (c *Core) NextDeadline() time.Time {
 		if c.catchUp > 0 {
 			take(c.nextCatchUp)
 		}
+		take(c.nextRepair)
 	}
 	if p := c.probe; p != nil {
 		if !p.indirect {
@@ -401,7 +408,7 @@ func (c *Core) Leave(now time.Time) error {
 	c.queueUpdate(c.self.id, d)
 	c.probe = nil
 	for _, i := range c.randomMembers(2*c.cfg.GossipFanout, func(m *member) bool { return m.state <= StateSuspect }) {
-		c.sendPacket(c.members[i].addr, d)
+		c.sendPacket(c.who(&c.members[i]).addr, d)
 	}
 	c.nextGossip = now
 	return nil
@@ -421,7 +428,7 @@ func (c *Core) SetMeta(now time.Time, meta map[string]string) error {
 	if enc == c.self.meta {
 		return nil
 	}
-	c.self.ident = &ident{id: c.self.id, addr: c.self.addr, meta: enc, num: -1}
+	c.self.meta = enc
 	c.self.inc++
 	c.queueUpdate(c.self.id, c.selfAlive())
 	return nil

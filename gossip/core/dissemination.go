@@ -20,10 +20,29 @@ func (c *Core) retransmitLimit() int {
 }
 
 func (c *Core) queueUpdate(key string, m wire.Message) {
-	c.updates.push(key, wire.AppendMessage(nil, m))
+	c.queueFramed(key, wire.AppendMessage(nil, m))
+}
+
+// queueFramed queues a framed update under key; data is never modified
+// and may be shared.
+func (c *Core) queueFramed(key string, data []byte) {
+	c.updates.push(key, data)
 	for c.updates.len() > c.cfg.MaxUpdateQueue && c.updates.dropOldest() {
 		c.stats.UpdatesDropped++
+		c.noteDropped()
 	}
+}
+
+// aliveBytes returns the framed announcement of m alive at m.inc. The
+// bytes are cached with m's identity, so cores that share a Names share
+// them, and must not be modified.
+func (c *Core) aliveBytes(m *member) []byte {
+	p := c.who(m)
+	if p.alive == nil || p.aliveInc != m.inc {
+		p.alive = wire.AppendMessage(nil, &wire.Alive{Incarnation: m.inc, ID: p.id, Addr: p.addr, Meta: p.meta})
+		p.aliveInc = m.inc
+	}
+	return p.alive
 }
 
 // packet builds a packet from first (the messages this packet exists for)
@@ -66,7 +85,7 @@ func (c *Core) packet(to string, piggyback bool, first ...wire.Message) []byte {
 // each update are not spent on a crashed member.
 func (c *Core) sendTo(m *member, first ...wire.Message) {
 	c.target = m
-	c.sendPacket(m.addr, first...)
+	c.sendPacket(c.who(m).addr, first...)
 	c.target = nil
 }
 
@@ -107,10 +126,10 @@ func (c *Core) gossip(now time.Time) {
 		}
 		m := &c.members[i]
 		c.target = m
-		b := c.packet(m.addr, true)
+		b := c.packet(c.who(m).addr, true)
 		c.target = nil
 		if len(b) > wire.HeaderSize {
-			c.emitOut(m.addr, b, false)
+			c.emitOut(c.who(m).addr, b, false)
 		}
 	}
 }

@@ -95,9 +95,13 @@
 //     are never mistaken for the earlier life's.
 //   - Anti-entropy: full-state push-pull with one random member every
 //     PushPullInterval (growing with log2 N above 32 members), a few extra
-//     exchanges right after joining (CatchUpSyncs), and exchanges with
-//     failed members every ReconnectInterval so that healed partitions
-//     merge.
+//     exchanges right after joining (CatchUpSyncs), one repair exchange
+//     two gossip intervals after the update queue last dropped an update
+//     it had not finished sending (a join burst overflows every queue, and
+//     the few members that miss an announcement would otherwise wait for
+//     the periodic exchange, minutes apart in a large cluster), and
+//     exchanges with failed members every ReconnectInterval so that healed
+//     partitions merge.
 //   - Restarts: a member restarting with its old id starts at a higher
 //     incarnation (the runtime uses the wall clock) and refutes any record
 //     of its earlier life it meets; a live member whose id is claimed from

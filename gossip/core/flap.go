@@ -127,14 +127,14 @@ func (c *Core) checkReachable(now time.Time, s *suspicion, m *member, wait time.
 // member (under 30% loss and 30% failing streams it was 85% of all
 // dials).
 func (c *Core) sendReachability(now time.Time, m *member, seq uint32, stream bool) {
-	c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id})
+	c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: c.who(m).id})
 	for _, i := range c.randomMembers(c.cfg.IndirectChecks, func(o *member) bool {
-		return o.state == StateAlive && o.id != m.id
+		return o.state == StateAlive && c.who(o).id != c.who(m).id
 	}) {
-		c.sendPacket(c.members[i].addr, &wire.PingReq{Seq: seq, Target: m.id, TargetAddr: m.addr})
+		c.sendPacket(c.who(&c.members[i]).addr, &wire.PingReq{Seq: seq, Target: c.who(m).id, TargetAddr: c.who(m).addr})
 	}
-	if stream && c.mayDial(now, m.id) {
-		c.sendReliable(m.addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id, Reliable: true})
+	if stream && c.mayDial(now, c.who(m).id) {
+		c.sendReliable(c.who(m).addr, &wire.Ping{Seq: seq, Source: c.self.id, Target: c.who(m).id, Reliable: true})
 	}
 }
 
@@ -143,7 +143,7 @@ func (c *Core) sendReachability(now time.Time, m *member, seq uint32, stream boo
 // (see readmit), instead of on its word.
 func (c *Core) checkRejoin(now time.Time, m *member, a *wire.Alive) {
 	for i := range c.confirms {
-		if c.confirms[i].target == m.id && c.confirms[i].rejoin != nil {
+		if c.confirms[i].target == c.who(m).id && c.confirms[i].rejoin != nil {
 			if a.Incarnation > c.confirms[i].rejoin.Incarnation {
 				c.confirms[i].rejoin = a
 			}
@@ -162,7 +162,7 @@ func (c *Core) startRejoinCheck(now time.Time, m *member, a *wire.Alive, tries i
 		return
 	}
 	seq := c.nextSeq()
-	c.confirms = append(c.confirms, confirm{target: m.id, inc: a.Incarnation, seq: seq,
+	c.confirms = append(c.confirms, confirm{target: c.who(m).id, inc: a.Incarnation, seq: seq,
 		deadline: now.Add(c.scaled(c.cfg.ProbeInterval)), rejoin: a, tries: tries})
 	c.sendReachability(now, m, seq, tries > 1)
 }

@@ -66,11 +66,13 @@ func FuzzHandleMessage(f *testing.F) {
 func checkInvariants(t *testing.T, c *Core) {
 	t.Helper()
 	live, sus := 0, 0
-	for i, m := range c.members {
-		if got, ok := c.pos(m.id); !ok || got != i {
-			t.Fatalf("index of %s is %d (%v), want %d", m.id, got, ok, i)
+	for i := range c.members {
+		m := &c.members[i]
+		id := c.who(m).id
+		if got, ok := c.pos(id); !ok || got != i {
+			t.Fatalf("index of %s is %d (%v), want %d", id, got, ok, i)
 		}
-		if m.id == c.self.id {
+		if id == c.self.id {
 			t.Fatal("self in member table")
 		}
 		if m.state <= StateSuspect {

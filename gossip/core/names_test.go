@@ -31,7 +31,7 @@ func TestNamesPrivateReleased(t *testing.T) {
 			t.Fatalf("round %d: %d records, %d names after reaping", round, len(c.members), len(c.names.nums))
 		}
 	}
-	if got := len(c.names.latest); got != 10 {
+	if got := len(c.names.idents); got != 10 {
 		t.Errorf("table holds %d numbers after three rounds of 10 ids, want 10 (reused)", got)
 	}
 }
@@ -62,7 +62,7 @@ func TestNamesShared(t *testing.T) {
 		feed(t, c, t0, "x:1", alive("x", 1), alive("y", 1))
 	}
 	ma, mb := a.lookup("x"), b.lookup("x")
-	if ma == nil || mb == nil || ma.ident != mb.ident {
+	if ma == nil || mb == nil || ma.ref != mb.ref {
 		t.Fatal("cores sharing a table do not share x's identity")
 	}
 	// x changes its metadata; only a hears of it.

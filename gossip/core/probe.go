@@ -101,15 +101,15 @@ func (c *Core) startProbe(now time.Time) {
 		return
 	}
 	p := &probe{
-		target:    t.id,
-		addr:      t.addr,
+		target:    c.who(t).id,
+		addr:      c.who(t).addr,
 		seq:       c.nextSeq(),
 		timeoutAt: now.Add(c.scaled(c.cfg.ProbeTimeout)),
 		endAt:     c.nextProbe,
 	}
 	c.probe = p
 	c.stats.Probes++
-	ping := &wire.Ping{Seq: p.seq, Source: c.self.id, Target: t.id}
+	ping := &wire.Ping{Seq: p.seq, Source: c.self.id, Target: c.who(t).id}
 	if t.state == StateSuspect {
 		// Buddy system: tell the suspect first, so it can refute.
 		c.sendTo(t, ping, c.record(t))
@@ -132,11 +132,11 @@ func (c *Core) expireProbe(now time.Time) {
 			return
 		}
 		idx := c.randomMembers(c.cfg.IndirectChecks, func(m *member) bool {
-			return m.state == StateAlive && m.id != p.target
+			return m.state == StateAlive && c.who(m).id != p.target
 		})
 		for _, i := range idx {
 			c.stats.IndirectProbes++
-			c.sendPacket(c.members[i].addr, &wire.PingReq{Seq: p.seq, Target: p.target, TargetAddr: p.addr})
+			c.sendPacket(c.who(&c.members[i]).addr, &wire.PingReq{Seq: p.seq, Target: p.target, TargetAddr: p.addr})
 		}
 		p.expectedNacks = len(idx)
 		// The stream ping follows if the indirect probes bring no ack
@@ -177,7 +177,7 @@ func (c *Core) finishProbe(now time.Time) {
 		return
 	}
 	c.suspect(now, m, m.inc, c.self.id)
-	if _, s := c.findSuspicion(m.id); s != nil && s.inc == m.inc {
+	if _, s := c.findSuspicion(c.who(m).id); s != nil && s.inc == m.inc {
 		s.probed = true
 	}
 }
@@ -199,13 +199,13 @@ func (c *Core) handlePing(now time.Time, from string, m *wire.Ping) {
 			// Over a stream the sender has shown it can be reached.
 			to := from
 			if s != nil {
-				to = s.addr
+				to = c.who(s).addr
 			}
 			c.sendReliable(to, ack)
 		case s != nil:
 			// A reliable ping in a packet (its source can be forged): a
 			// packet to the address the member is known by, never a dial.
-			c.sendPacket(s.addr, &wire.Ack{Seq: m.Seq})
+			c.sendPacket(c.who(s).addr, &wire.Ack{Seq: m.Seq})
 		default:
 			c.stats.ReliableRefused++
 		}
@@ -280,7 +280,7 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 			s.lastSeq = 0
 			s.deadline = now.Add(s.min)
 			if t := c.lookup(s.id); t != nil {
-				c.sendPushPull(t.addr, false, false)
+				c.sendPushPull(c.who(t).addr, false, false)
 			}
 			return
 		}

@@ -9,6 +9,7 @@ type queue struct {
 	heads   []int // per bucket: entries before it are all removed
 	byKey   map[string]*item
 	n       int
+	spare   []*item // removed items, reused by push
 }
 
 type item struct {
@@ -40,7 +41,14 @@ func (q *queue) push(key string, data []byte) {
 			q.remove(old)
 		}
 	}
-	it := &item{key: key, data: data}
+	var it *item
+	if l := len(q.spare); l > 0 {
+		it = q.spare[l-1]
+		q.spare = q.spare[:l-1]
+		*it = item{key: key, data: data}
+	} else {
+		it = &item{key: key, data: data}
+	}
 	q.place(it, 0)
 	if key != "" {
 		q.byKey[key] = it
@@ -60,10 +68,18 @@ func (q *queue) place(it *item, b int) {
 
 func (q *queue) remove(it *item) {
 	q.buckets[it.bucket][it.pos] = nil
+	q.release(it)
+}
+
+// release forgets it, which no bucket holds any more, and keeps it for
+// reuse.
+func (q *queue) release(it *item) {
 	if it.key != "" && q.byKey[it.key] == it {
 		delete(q.byKey, it.key)
 	}
 	q.n--
+	*it = item{}
+	q.spare = append(q.spare, it)
 }
 
 // dropOldest removes the oldest, most-sent item.
@@ -132,10 +148,7 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			it.sent++
 			bk[i] = nil
 			if it.sent >= limit {
-				if it.key != "" && q.byKey[it.key] == it {
-					delete(q.byKey, it.key)
-				}
-				q.n--
+				q.release(it)
 				continue
 			}
 			q.place(it, it.sent)

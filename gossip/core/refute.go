@@ -44,5 +44,5 @@ func (c *Core) tellAccuser(now time.Time, accuser string) {
 		return
 	}
 	c.told[accuser] = n + 1
-	c.sendPacket(m.addr, c.selfAlive())
+	c.sendPacket(c.who(m).addr, c.selfAlive())
 }

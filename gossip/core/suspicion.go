@@ -67,7 +67,7 @@ func (s *suspicion) timeout() time.Duration {
 
 // suspect records a suspicion of m at incarnation inc by from.
 func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
-	if _, s := c.findSuspicion(m.id); s != nil && m.state == StateSuspect && inc == m.inc {
+	if _, s := c.findSuspicion(c.who(m).id); s != nil && m.state == StateSuspect && inc == m.inc {
 		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, s.k+2) {
 			return
 		}
@@ -75,7 +75,7 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 		s.deadline = s.start.Add(s.timeout())
 		if len(s.from)-1 <= s.k {
 			// Pass on new confirmations while they still shorten timeouts.
-			c.queueUpdate(m.id, &wire.Suspect{Incarnation: inc, ID: m.id, From: from})
+			c.queueUpdate(c.who(m).id, &wire.Suspect{Incarnation: inc, ID: c.who(m).id, From: from})
 		}
 		return
 	}
@@ -94,11 +94,11 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	if c.NumLive()-2 < k {
 		k = max(0, c.NumLive()-2)
 	}
-	s := &suspicion{id: m.id, inc: inc, start: now, min: lo, max: hi, k: k, from: []string{from}}
+	s := &suspicion{id: c.who(m).id, inc: inc, start: now, min: lo, max: hi, k: k, from: []string{from}}
 	if k == 0 {
 		s.max = lo
 	}
-	if _, old := c.findSuspicion(m.id); old != nil && !wasAlive && c.damped(now, m.id) {
+	if _, old := c.findSuspicion(c.who(m).id); old != nil && !wasAlive && c.damped(now, c.who(m).id) {
 		// A flapping member suspected again at a later incarnation
 		// (others believed its refutation) while this member still
 		// suspects it: the suspicion keeps its clock and its checks, so
@@ -107,21 +107,21 @@ func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 		s.start, s.checks, s.answers = old.start, old.checks, old.answers
 	}
 	s.deadline = s.start.Add(s.timeout())
-	if i, _ := c.findSuspicion(m.id); i >= 0 {
+	if i, _ := c.findSuspicion(c.who(m).id); i >= 0 {
 		c.suspicions[i] = s
 	} else {
 		c.suspicions = append(c.suspicions, s)
 	}
-	msg := &wire.Suspect{Incarnation: inc, ID: m.id, From: from}
-	c.queueUpdate(m.id, msg)
+	msg := &wire.Suspect{Incarnation: inc, ID: c.who(m).id, From: from}
+	c.queueUpdate(c.who(m).id, msg)
 	if from == c.self.id {
 		// Buddy system: the suspect hears it first.
 		c.sendTo(m, msg)
 	} else if c.shouldConfirm() {
 		seq := c.nextSeq()
-		c.confirms = append(c.confirms, confirm{target: m.id, inc: inc, seq: seq,
+		c.confirms = append(c.confirms, confirm{target: c.who(m).id, inc: inc, seq: seq,
 			deadline: now.Add(c.scaled(c.cfg.ProbeTimeout))})
-		c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: m.id}, msg)
+		c.sendTo(m, &wire.Ping{Seq: seq, Source: c.self.id, Target: c.who(m).id}, msg)
 	}
 	if wasAlive {
 		c.emitAccused(now, EventSuspect, m, s.from)
@@ -188,9 +188,9 @@ func (c *Core) expireSuspicions(now time.Time) {
 		}
 		c.suspicions = slices.Delete(c.suspicions, i, i+1)
 		c.stats.Failed++
-		d := &wire.Dead{Incarnation: m.inc, ID: m.id, From: c.self.id}
+		d := &wire.Dead{Incarnation: m.inc, ID: c.who(m).id, From: c.self.id}
 		c.setState(now, m, StateDead)
-		c.queueUpdate(m.id, d)
+		c.queueUpdate(c.who(m).id, d)
 		c.emitAccused(now, EventFailed, m, s.from)
 	}
 }

@@ -7,14 +7,24 @@ import (
 	"github.com/libgossip/libgossip/gossip/wire"
 )
 
-// member is the compact record kept per known member (32 bytes: N cores
-// hold N records each in the simulator). Its id, addr and meta are read
-// through the shared, immutable identity; to change them, replace the
-// identity (Core.setIdent), never assign through it.
+// member is the compact record kept per known member (24 bytes: N cores
+// hold N records each in the simulator). It holds no pointer, so that the
+// garbage collector does not scan member tables: its id, addr and meta are
+// read through its identity (Core.who), which is replaced, never changed,
+// when they change (Core.setIdent).
 type member struct {
-	*ident
+	ref   int32 // identity, in Core.names
+	state State
 	inc   uint64
 	since int64 // last state change, Unix nanoseconds
+}
+
+// local is the local member: its identity and state. It is not in the
+// table and not numbered.
+type local struct {
+	ident
+	inc   uint64
+	since int64
 	state State
 }
 
@@ -49,35 +59,40 @@ func (c *Core) setPos(k int32, i int) {
 	c.index[k] = int32(i + 1)
 }
 
-// setIdent gives m the identity (m.id, addr, meta).
+// who returns m's identity. The pointer is valid until the next identity
+// is made (add, setIdent).
+func (c *Core) who(m *member) *ident { return c.names.get(m.ref) }
+
+// setIdent gives m the identity (its id, addr, meta).
 func (c *Core) setIdent(m *member, addr, meta string) {
-	if addr != m.addr || meta != m.meta {
-		m.ident = c.names.make(m.id, addr, meta)
+	if p := c.who(m); addr != p.addr || meta != p.meta {
+		m.ref = c.names.make(p.id, addr, meta)
 	}
 }
 
 // add inserts a record for a member not in the table.
 func (c *Core) add(id, addr, meta string, inc uint64, state State) *member {
-	m := member{ident: c.names.make(id, addr, meta), inc: inc, state: state}
+	m := member{ref: c.names.make(id, addr, meta), inc: inc, state: state}
 	// Insert at a random position so that probing order stays random.
 	c.members = append(c.members, m)
 	i := len(c.members) - 1
 	if i > 0 {
 		j := c.rng.IntN(i + 1)
 		c.members[i], c.members[j] = c.members[j], c.members[i]
-		c.setPos(c.members[i].num, i)
+		c.setPos(c.who(&c.members[i]).num, i)
 		i = j
 	}
-	c.setPos(m.num, i)
+	c.setPos(c.who(&m).num, i)
 	return &c.members[i]
 }
 
 func (c *Core) removeAt(i int) {
-	id, k := c.members[i].id, c.members[i].num
+	p := c.who(&c.members[i])
+	id, k := p.id, p.num
 	last := len(c.members) - 1
 	if i != last {
 		c.members[i] = c.members[last]
-		c.setPos(c.members[i].num, i)
+		c.setPos(c.who(&c.members[i]).num, i)
 	}
 	c.members[last] = member{}
 	c.members = c.members[:last]
@@ -102,9 +117,9 @@ func (c *Core) setState(now time.Time, m *member, s State) {
 	case wasLive && !isLive:
 		c.live--
 		if s == StateLeft {
-			c.leftMembers = append(c.leftMembers, departure{id: m.id, since: now})
+			c.leftMembers = append(c.leftMembers, departure{id: c.who(m).id, since: now})
 		} else {
-			c.failedMembers = append(c.failedMembers, departure{id: m.id, since: now})
+			c.failedMembers = append(c.failedMembers, departure{id: c.who(m).id, since: now})
 		}
 	case !wasLive && isLive:
 		c.live++
@@ -138,20 +153,22 @@ func (c *Core) randomMembers(n int, ok func(*member) bool) []int {
 }
 
 func (c *Core) state(m *member) wire.MemberState {
-	return wire.MemberState{ID: m.id, Addr: m.addr, State: m.state, Incarnation: m.inc, Meta: m.meta}
+	p := c.who(m)
+	return wire.MemberState{ID: p.id, Addr: p.addr, State: m.state, Incarnation: m.inc, Meta: p.meta}
 }
 
 // record returns the message that announces m's current state.
 func (c *Core) record(m *member) wire.Message {
+	p := c.who(m)
 	switch m.state {
 	case StateAlive:
-		return &wire.Alive{Incarnation: m.inc, ID: m.id, Addr: m.addr, Meta: m.meta}
+		return &wire.Alive{Incarnation: m.inc, ID: p.id, Addr: p.addr, Meta: p.meta}
 	case StateSuspect:
-		return &wire.Suspect{Incarnation: m.inc, ID: m.id, From: c.self.id}
+		return &wire.Suspect{Incarnation: m.inc, ID: p.id, From: c.self.id}
 	case StateLeft:
-		return &wire.Dead{Incarnation: m.inc, ID: m.id, From: m.id}
+		return &wire.Dead{Incarnation: m.inc, ID: p.id, From: p.id}
 	default:
-		return &wire.Dead{Incarnation: m.inc, ID: m.id, From: c.self.id}
+		return &wire.Dead{Incarnation: m.inc, ID: p.id, From: c.self.id}
 	}
 }
 

@@ -72,7 +72,7 @@ func (c *Core) refute(now time.Time, inc uint64, accuser string) {
 	if accuser != "" {
 		acc = []string{accuser}
 	}
-	c.emitAccused(now, EventRefuted, &c.self, acc)
+	c.emitView(now, EventRefuted, c.selfView(), acc)
 }
 
 // handleAlive applies an announcement and, if regossip and it is news,
@@ -85,8 +85,8 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		switch {
 		case a.Addr != c.self.addr && a.Incarnation >= c.self.inc:
 			c.stats.Conflicts++
-			other := member{ident: &ident{id: a.ID, addr: a.Addr, meta: a.Meta, num: -1}, inc: a.Incarnation, state: StateAlive}
-			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(&c.self), Other: ptr(c.view(&other)), Origin: c.origin})
+			other := makeView(a.ID, a.Addr, a.Meta, StateAlive, a.Incarnation)
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.selfView(), Other: &other, Origin: c.origin})
 		case a.Incarnation > c.self.inc || (a.Incarnation == c.self.inc && a.Meta != c.self.meta):
 			// An announcement of ours from a previous life.
 			c.refute(now, a.Incarnation, "")
@@ -102,7 +102,7 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		m = c.add(a.ID, a.Addr, a.Meta, a.Incarnation, StateDead)
 		c.setState(now, m, StateAlive)
 		if regossip {
-			c.queueUpdate(a.ID, a)
+			c.queueFramed(a.ID, c.aliveBytes(m))
 		}
 		c.emit(now, EventJoin, m)
 		return
@@ -112,20 +112,20 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		return
 	}
 	if a.Incarnation == m.inc {
-		if m.state == StateAlive && a.Addr != m.addr {
+		if m.state == StateAlive && a.Addr != c.who(m).addr {
 			c.stats.Conflicts++
-			other := member{ident: &ident{id: a.ID, addr: a.Addr, meta: a.Meta, num: -1}, inc: a.Incarnation, state: StateAlive}
-			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: ptr(c.view(&other)), Origin: c.origin})
+			other := makeView(a.ID, a.Addr, a.Meta, StateAlive, a.Incarnation)
+			c.events = append(c.events, Event{Type: EventConflict, Time: now, Member: c.view(m), Other: &other, Origin: c.origin})
 			return
 		}
-		if m.state != StateAlive || a.Meta == m.meta {
+		if m.state != StateAlive || a.Meta == c.who(m).meta {
 			return // duplicate, or not news: refutation needs a higher incarnation
 		}
 	}
 	prev := m.state
-	if prev != StateAlive && c.damped(now, m.id) && !c.readmitting {
+	if prev != StateAlive && c.damped(now, c.who(m).id) && !c.readmitting {
 		c.stats.Damped++
-		if _, s := c.findSuspicion(m.id); prev == StateSuspect && s != nil {
+		if _, s := c.findSuspicion(c.who(m).id); prev == StateSuspect && s != nil {
 			// A flapping member's refutation is noted (it is alive and
 			// can send) but is applied only when the member answers
 			// this member's own reachability check.
@@ -148,26 +148,26 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 		}
 		return
 	}
-	changed := a.Addr != m.addr || a.Meta != m.meta
+	changed := a.Addr != c.who(m).addr || a.Meta != c.who(m).meta
 	// A new incarnation with nothing changed is a refutation of a
 	// suspicion this member did not hear of; it counts as a flap too.
 	missed := prev == StateAlive && !changed && a.Incarnation > m.inc
 	m.inc = a.Incarnation
 	c.setIdent(m, a.Addr, a.Meta)
 	if missed {
-		c.recordFlap(now, m.id)
+		c.recordFlap(now, c.who(m).id)
 	}
 	if prev != StateAlive {
 		c.setState(now, m, StateAlive)
 	}
-	c.dropSuspicion(m.id)
+	c.dropSuspicion(a.ID)
 	if regossip {
-		c.queueUpdate(a.ID, a)
+		c.queueFramed(a.ID, c.aliveBytes(m))
 	}
 	switch {
 	case prev == StateSuspect:
 		if !c.readmitting {
-			c.recordFlap(now, m.id)
+			c.recordFlap(now, c.who(m).id)
 		}
 		c.emit(now, EventAlive, m)
 		if changed {
@@ -223,7 +223,7 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 			// believed the refutation. Tell it directly (only a known
 			// member, one packet per message received).
 			if m := c.lookup(d.From); m != nil && m.state <= StateSuspect {
-				c.sendPacket(m.addr, c.selfAlive())
+				c.sendPacket(c.who(m).addr, c.selfAlive())
 			}
 		}
 		return
@@ -235,13 +235,13 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 	// A death at an incarnation the member has since refuted is stale,
 	// whether or not the member flaps: its refutation proves it alive.
 	// That includes a refutation noted here but not yet checked.
-	if _, s := c.findSuspicion(m.id); s != nil && s.refutation != nil && s.refutation.Incarnation > d.Incarnation {
+	if _, s := c.findSuspicion(c.who(m).id); s != nil && s.refutation != nil && s.refutation.Incarnation > d.Incarnation {
 		c.stats.Stale++
 		return
 	}
 	if d.Incarnation < m.inc || m.state > StateSuspect {
 		c.stats.Stale++
-		if m.state == StateAlive && d.From != d.ID && c.damped(now, m.id) && !c.leaving {
+		if m.state == StateAlive && d.From != d.ID && c.damped(now, c.who(m).id) && !c.leaving {
 			// A flapping member another member could not reach: this
 			// member applied a later refutation of it, which the other
 			// one has not believed. Rather than keep it on that word,
@@ -261,7 +261,7 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		c.suspect(now, m, d.Incarnation, d.From)
 		return
 	}
-	if _, s := c.findSuspicion(m.id); !left && s != nil && !c.leaving && d.Incarnation == s.inc &&
+	if _, s := c.findSuspicion(c.who(m).id); !left && s != nil && !c.leaving && d.Incarnation == s.inc &&
 		len(s.from) == 1 && s.from[0] == d.From {
 		// A failure declared by the one member whose word is all this
 		// member has against the suspect: perhaps the member that
@@ -271,8 +271,8 @@ func (c *Core) handleDead(now time.Time, d *wire.Dead) {
 		return
 	}
 	m.inc = max(m.inc, d.Incarnation)
-	c.dropSuspicion(m.id)
-	c.queueUpdate(m.id, d)
+	c.dropSuspicion(c.who(m).id)
+	c.queueUpdate(c.who(m).id, d)
 	if left {
 		c.setState(now, m, StateLeft)
 		c.emit(now, EventLeft, m)

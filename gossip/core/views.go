@@ -31,13 +31,13 @@ func (c *Core) Stats() Stats {
 }
 
 // LocalNode returns the local member's view.
-func (c *Core) LocalNode() NodeView { return c.view(&c.self) }
+func (c *Core) LocalNode() NodeView { return c.selfView() }
 
 // Members returns every member this core knows, including itself and
 // dead or left members not yet reaped, sorted by ID.
 func (c *Core) Members() []NodeView {
 	out := make([]NodeView, 0, len(c.members)+1)
-	out = append(out, c.view(&c.self))
+	out = append(out, c.selfView())
 	for i := range c.members {
 		out = append(out, c.view(&c.members[i]))
 	}
@@ -48,7 +48,7 @@ func (c *Core) Members() []NodeView {
 // Member returns the view of the member with the given id.
 func (c *Core) Member(id string) (NodeView, bool) {
 	if id == c.self.id {
-		return c.view(&c.self), true
+		return c.selfView(), true
 	}
 	i, ok := c.pos(id)
 	if !ok {
@@ -84,26 +84,40 @@ func (c *Core) StateOf(id string) (s State, ok bool) {
 }
 
 func (c *Core) view(m *member) NodeView {
-	meta := map[string]string{}
-	if m.meta != "" {
-		if d, err := wire.DecodeMeta(m.meta); err == nil { // stored metadata was validated
-			meta = d
+	p := c.who(m)
+	return makeView(p.id, p.addr, p.meta, m.state, m.inc)
+}
+
+func (c *Core) selfView() NodeView {
+	return makeView(c.self.id, c.self.addr, c.self.meta, c.self.state, c.self.inc)
+}
+
+// makeView builds a view; meta is in wire.EncodeMeta form.
+func makeView(id, addr, meta string, s State, inc uint64) NodeView {
+	m := map[string]string{}
+	if meta != "" {
+		if d, err := wire.DecodeMeta(meta); err == nil { // stored metadata was validated
+			m = d
 		}
 	}
-	return NodeView{ID: m.id, Addr: m.addr, State: m.state, Incarnation: m.inc, Meta: meta}
+	return NodeView{ID: id, Addr: addr, State: s, Incarnation: inc, Meta: m}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func (c *Core) emit(now time.Time, t EventType, m *member) {
-	c.events = append(c.events, Event{Type: t, Time: now, Member: c.view(m), Origin: c.origin})
+	c.emitView(now, t, c.view(m), nil)
 }
 
-// emitAccused emits an event with its accusers (copied, at most
-// MaxAccusers).
+// emitAccused emits an event about m with its accusers (see emitView).
 func (c *Core) emitAccused(now time.Time, t EventType, m *member, accusers []string) {
-	c.emit(now, t, m)
+	c.emitView(now, t, c.view(m), accusers)
+}
+
+// emitView emits an event about v with its accusers (copied, at most
+// MaxAccusers).
+func (c *Core) emitView(now time.Time, t EventType, v NodeView, accusers []string) {
+	e := Event{Type: t, Time: now, Member: v, Origin: c.origin}
 	if len(accusers) > 0 {
-		c.events[len(c.events)-1].Accusers = slices.Clone(accusers[:min(len(accusers), MaxAccusers)])
+		e.Accusers = slices.Clone(accusers[:min(len(accusers), MaxAccusers)])
 	}
+	c.events = append(c.events, e)
 }

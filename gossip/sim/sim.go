@@ -75,18 +75,19 @@ func (m *Member) Sent() (packets, bytes uint64) { return m.sent, m.sentBytes }
 // Sim is a deterministic network of cores in virtual time. It is not safe
 // for concurrent use.
 type Sim struct {
-	cfg      Config
-	now      time.Time
-	rng      *rand.Rand
-	members  []*Member
-	byID     map[string]int
-	q        eventQueue
-	seq      uint64
-	intern   map[string]string
-	names    *core.Names // shared by every core: one copy of each identity
-	linkLoss map[[2]int]float64
-	onEvent  []func(*Member, core.Event)
-	events   uint64
+	cfg        Config
+	now        time.Time
+	rng        *rand.Rand
+	members    []*Member
+	byID       map[string]int
+	q          eventQueue
+	seq        uint64
+	intern     map[string]string
+	lastIntern string      // the last string interned (see internStr)
+	names      *core.Names // shared by every core: one copy of each identity
+	linkLoss   map[[2]int]float64
+	onEvent    []func(*Member, core.Event)
+	events     uint64
 	// streamsFailed counts streams lost to StreamFailure and SetStreamFault.
 	streamsFailed uint64
 }
@@ -190,12 +191,19 @@ func (s *Sim) Heal() {
 	}
 }
 
+// internStr is the cores' decoders' Intern: one copy of each distinct
+// string. The last string is checked first, since a member's address
+// follows its id in every announcement and is the same string here.
 func (s *Sim) internStr(b []byte) string {
-	if v, ok := s.intern[string(b)]; ok {
-		return v
+	if string(b) == s.lastIntern {
+		return s.lastIntern
 	}
-	v := string(b)
-	s.intern[v] = v
+	v, ok := s.intern[string(b)]
+	if !ok {
+		v = string(b)
+		s.intern[v] = v
+	}
+	s.lastIntern = v
 	return v
 }
 

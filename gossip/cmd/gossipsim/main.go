@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil && r.Nodes == 0 {
 		return err
 	}
-	out := output{Result: r, MaxRSSMB: maxRSSMB()}
+	out := output{Result: r, MaxRSSMB: maxRSSMB(), CPUSeconds: cpuSeconds()}
 	b, jerr := json.Marshal(out)
 	if jerr != nil {
 		return jerr
@@ -94,11 +94,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// output is the JSON line: the scenario's result and the process's peak
-// resident set.
+// output is the JSON line: the scenario's result, the process's peak
+// resident set and its CPU time (user and system; on a shared machine the
+// steadier figure than wall time).
 type output struct {
 	sim.Result
-	MaxRSSMB float64 `json:"max_rss_mb"`
+	MaxRSSMB   float64 `json:"max_rss_mb"`
+	CPUSeconds float64 `json:"cpu_s"`
 }
 
 // check returns an error naming every expectation the run missed.

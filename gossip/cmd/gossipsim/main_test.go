@@ -16,7 +16,7 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("output is not one JSON line: %v\n%s", err, out.String())
 	}
-	for _, k := range []string{"nodes", "scenario", "seed", "detect_s", "false_failures", "msgs_per_node_per_s", "bytes_per_node_per_s", "wall_s", "max_rss_mb"} {
+	for _, k := range []string{"nodes", "scenario", "seed", "detect_s", "false_failures", "msgs_per_node_per_s", "bytes_per_node_per_s", "wall_s", "max_rss_mb", "cpu_s"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("result lacks %q: %s", k, out.String())
 		}
