@@ -33,16 +33,20 @@ func (c *Core) queueFramed(key string, data []byte) {
 	}
 }
 
-// aliveBytes returns the framed announcement of m alive at m.inc. The
-// bytes are cached with m's identity, so cores that share a Names share
-// them, and must not be modified.
+// aliveBytes returns the framed announcement of m alive at m.inc. With a
+// shared Names the bytes are cached with m's identity, so cores that share
+// it share them; they must not be modified.
 func (c *Core) aliveBytes(m *member) []byte {
 	p := c.who(m)
-	if p.alive == nil || p.aliveInc != m.inc {
-		p.alive = wire.AppendMessage(nil, &wire.Alive{Incarnation: m.inc, ID: p.id, Addr: p.addr, Meta: p.meta})
-		p.aliveInc = m.inc
+	if !c.names.shared {
+		return wire.AppendMessage(nil, &wire.Alive{Incarnation: m.inc, ID: p.id, Addr: p.addr, Meta: p.meta})
 	}
-	return p.alive
+	a := &c.names.alive[m.ref]
+	if a.b == nil || a.inc != m.inc {
+		a.b = wire.AppendMessage(nil, &wire.Alive{Incarnation: m.inc, ID: p.id, Addr: p.addr, Meta: p.meta})
+		a.inc = m.inc
+	}
+	return a.b
 }
 
 // packet builds a packet from first (the messages this packet exists for)

@@ -17,6 +17,12 @@ type Names struct {
 	// older one.
 	idents []ident
 	latest []int32 // shared tables, by number: the last identity made for it
+	// alive, in shared tables, by reference: the framed announcement of
+	// the identity at one incarnation (see Core.aliveBytes), so that every
+	// core that gossips the same announcement queues the same bytes. A
+	// private table keeps none: its core queues each announcement once,
+	// and a cached copy per member would only cost memory.
+	alive  []framedAlive
 	free   []int32 // released numbers (private tables only)
 	shared bool
 }
@@ -39,11 +45,13 @@ type ident struct {
 	addr string
 	meta string // wire.EncodeMeta form
 	num  int32  // the id's number in its Names
-	// alive caches the framed announcement of this identity at
-	// incarnation aliveInc (see Core.aliveBytes): in a shared table, every
-	// core that gossips the same announcement queues the same bytes.
-	alive    []byte
-	aliveInc uint64
+}
+
+// framedAlive is a cached announcement: the framed Alive message of an
+// identity at incarnation inc.
+type framedAlive struct {
+	b   []byte
+	inc uint64
 }
 
 // num returns id's number, if it has one.
@@ -74,6 +82,7 @@ func (n *Names) make(id, addr, meta string) int32 {
 	}
 	r := int32(len(n.idents))
 	n.idents = append(n.idents, ident{id: id, addr: addr, meta: meta, num: k})
+	n.alive = append(n.alive, framedAlive{})
 	n.latest[k] = r
 	return r
 }
