@@ -103,6 +103,30 @@ func (n *Node) SetMeta(meta map[string]string) error {
 	})
 }
 
+// UpdateMeta changes this member's metadata in place and spreads it: fn
+// gets a copy of the current metadata to change, and the result replaces
+// it when fn returns nil. The read, the change and the write happen as one
+// step on the protocol goroutine, so concurrent UpdateMeta calls (from
+// several services sharing a node, each owning some keys) never lose each
+// other's keys, which a LocalNode-then-SetMeta cycle can. fn must be
+// quick and must not call the Node (it would wait for itself). Errors are
+// fn's own, or SetMeta's (the metadata is then left unchanged).
+func (n *Node) UpdateMeta(fn func(meta map[string]string) error) error {
+	return n.call(func(c *core.Core) error {
+		meta := c.LocalNode().Meta
+		if meta == nil {
+			meta = map[string]string{}
+		}
+		if err := fn(meta); err != nil {
+			return err
+		}
+		if _, err := wire.EncodeMeta(meta, c.Config().MaxMetaSize); err != nil {
+			return metaError(err)
+		}
+		return c.SetMeta(n.now(), meta)
+	})
+}
+
 // Broadcast spreads payload to every other member, where it arrives as an
 // EventUser. Delivery is best effort and de-duplicated.
 func (n *Node) Broadcast(payload []byte) error {

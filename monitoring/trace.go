@@ -3,7 +3,6 @@ package monitoring
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -47,12 +46,11 @@ func (mon *Monitor) Join(ctx context.Context, seeds ...string) error {
 	carrier := propagation.MapCarrier{}
 	propagator.Inject(ctx, carrier)
 	if tp := carrier["traceparent"]; tp != "" {
-		meta := maps.Clone(mon.node.LocalNode().Meta)
-		if meta == nil {
-			meta = map[string]string{}
-		}
-		meta[TraceMetaKey] = tp
-		if err := mon.node.SetMeta(meta); err != nil {
+		err := mon.node.UpdateMeta(func(meta map[string]string) error {
+			meta[TraceMetaKey] = tp
+			return nil
+		})
+		if err != nil {
 			// The metadata is full or refused: join untraced on the
 			// other side rather than not at all.
 			span.AddEvent("traceparent not published", trace.WithAttributes(attribute.String("error", err.Error())))

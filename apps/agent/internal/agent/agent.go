@@ -49,7 +49,6 @@ type Agent struct {
 	runner  *runner
 	api     *apiServer
 
-	metaMu sync.Mutex
 	forced forcedSet
 
 	sub    *gossip.Subscription

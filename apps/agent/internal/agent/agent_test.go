@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/libgossip/libgossip/cluster/election"
 	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
@@ -313,6 +315,46 @@ func TestStreamAndLogs(t *testing.T) {
 	}
 	if len(got) != 2 || !strings.Contains(got[0], `"name":"hello"`) || !strings.Contains(got[1], `a log line k=v`) {
 		t.Errorf("stream: %q", got)
+	}
+}
+
+// TestTagsBesideServices: the agent's tag changes and a cluster service's
+// writes of its own key (the services go through gossip.Node.UpdateMeta)
+// interleave without losing either's keys. (A reload once lost its tags to
+// an election tag written at the same moment.)
+func TestTagsBesideServices(t *testing.T) {
+	gossiptest.Check(t)
+	a := start(t, testConfig("t1"))
+	const rounds = 40
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range rounds {
+			if _, err := a.SetTags(map[string]string{fmt.Sprintf("u%d", i): "v"}, nil); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Go(func() {
+		for i := range rounds {
+			key := fmt.Sprintf("%st%d", election.TagPrefix, i)
+			if err := a.node.UpdateMeta(func(m map[string]string) error { m[key] = "1"; return nil }); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	meta := a.node.LocalNode().Meta
+	for i := range rounds {
+		if meta[fmt.Sprintf("u%d", i)] != "v" || meta[fmt.Sprintf("%st%d", election.TagPrefix, i)] != "1" {
+			t.Fatalf("round %d lost: %v", i, meta)
+		}
+	}
+	if err := a.replaceTags(map[string]string{"only": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	meta = a.node.LocalNode().Meta
+	if tags := a.self().Tags; len(tags) != 1 || tags["only"] != "x" || meta[election.TagPrefix+"t0"] != "1" {
+		t.Errorf("replaceTags kept %v", meta)
 	}
 }
 

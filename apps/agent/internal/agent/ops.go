@@ -133,44 +133,60 @@ func reservedTag(k string) bool {
 // SetTags sets and deletes tags of this member and spreads them. Keys that
 // belong to cluster services are refused.
 func (a *Agent) SetTags(set map[string]string, del []string) (map[string]string, error) {
-	for k := range set {
-		if reservedTag(k) || k == "" {
-			return nil, fmt.Errorf("%w: %q", ErrReservedTag, k)
+	if err := checkTags(set, del); err != nil {
+		return nil, err
+	}
+	return a.updateTags(func(meta map[string]string) {
+		maps.Copy(meta, set)
+		for _, k := range del {
+			delete(meta, k)
 		}
-	}
-	for _, k := range del {
-		if reservedTag(k) {
-			return nil, fmt.Errorf("%w: %q", ErrReservedTag, k)
-		}
-	}
-	a.metaMu.Lock()
-	defer a.metaMu.Unlock()
-	m := maps.Clone(a.node.LocalNode().Meta)
-	if m == nil {
-		m = map[string]string{}
-	}
-	maps.Copy(m, set)
-	for _, k := range del {
-		delete(m, k)
-	}
-	if err := a.node.SetMeta(m); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
-	}
-	maps.DeleteFunc(m, func(k, _ string) bool { return reservedTag(k) })
-	return m, nil
+	})
 }
 
 // replaceTags makes the user tags exactly tags, keeping the services' keys
 // (SIGHUP).
 func (a *Agent) replaceTags(tags map[string]string) error {
-	var del []string
-	for k := range a.node.LocalNode().Meta {
-		if _, keep := tags[k]; !keep && !reservedTag(k) {
-			del = append(del, k)
+	if err := checkTags(tags, nil); err != nil {
+		return err
+	}
+	_, err := a.updateTags(func(meta map[string]string) {
+		maps.DeleteFunc(meta, func(k, _ string) bool { return !reservedTag(k) })
+		maps.Copy(meta, tags)
+	})
+	return err
+}
+
+// checkTags refuses the cluster services' keys and empty keys.
+func checkTags(set map[string]string, del []string) error {
+	for k := range set {
+		if reservedTag(k) || k == "" {
+			return fmt.Errorf("%w: %q", ErrReservedTag, k)
 		}
 	}
-	_, err := a.SetTags(tags, del)
-	return err
+	for _, k := range del {
+		if reservedTag(k) {
+			return fmt.Errorf("%w: %q", ErrReservedTag, k)
+		}
+	}
+	return nil
+}
+
+// updateTags applies change to the member's metadata as one step on the
+// node (the cluster services write their keys the same way, so neither
+// loses the other's) and returns the user tags that result.
+func (a *Agent) updateTags(change func(meta map[string]string)) (map[string]string, error) {
+	var m map[string]string
+	err := a.node.UpdateMeta(func(meta map[string]string) error {
+		change(meta)
+		m = maps.Clone(meta)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	maps.DeleteFunc(m, func(k, _ string) bool { return reservedTag(k) })
+	return m, nil
 }
 
 // UserEvent broadcasts a named user event to every member.

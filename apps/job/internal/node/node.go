@@ -138,13 +138,12 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	n.ln = lim
 	n.addr = advertise(ln.Addr().String(), n.g.LocalNode().Addr)
-	meta := n.g.LocalNode().Meta
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	maps.Copy(meta, n.o.tags)
-	meta[TagAPI] = n.addr
-	if err := n.g.SetMeta(meta); err != nil {
+	err = n.g.UpdateMeta(func(meta map[string]string) error {
+		maps.Copy(meta, n.o.tags)
+		meta[TagAPI] = n.addr
+		return nil
+	})
+	if err != nil {
 		ln.Close()
 		return fmt.Errorf("node: publish api address: %w", err)
 	}
