@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -109,6 +110,12 @@ type LossResults struct {
 	// Cmd is the command line that measured the results, if its caller
 	// set it; a report rendered later from saved results names it.
 	Cmd string `json:",omitempty"`
+	// Commit is the source revision that measured the results, if its
+	// caller set it.
+	Commit string `json:",omitempty"`
+	// Machine and Go describe where they were measured (set by Execute).
+	Machine string `json:",omitempty"`
+	Go      string `json:",omitempty"`
 }
 
 // Execute runs p, writing one progress line per run to progress.
@@ -119,7 +126,8 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 	if p.Runs == 0 {
 		p.Runs = 3
 	}
-	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}, Impls: implNamesOf(p.Impls)}
+	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}, Impls: implNamesOf(p.Impls),
+		Machine: Machine(), Go: runtime.Version()}
 	for run := range p.Runs {
 		for ci, c := range p.Cases() {
 			order := p.Impls
