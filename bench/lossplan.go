@@ -58,6 +58,9 @@ type LossPlan struct {
 	Scenarios []LossScenario
 	// Window, ConvergeLimit and HealLimit are passed to RunLoss.
 	Window, ConvergeLimit, HealLimit time.Duration
+	// Skip holds the keys (LossCase.Key) of cases not to run, such as
+	// those a LossStore already holds. Not saved in JSON.
+	Skip []string `json:"-"`
 }
 
 // DefaultLossPlan is N = 64 and 256, fast and LAN settings, every
@@ -77,6 +80,13 @@ type LossCase struct {
 
 func (c LossCase) String() string {
 	return fmt.Sprintf("N=%d %s %s", c.N, c.Setting.Name, c.Scenario.Name)
+}
+
+// Key names the case as a LossStore does: "N/setting/scenario".
+func (c LossCase) Key() string { return lossKey(c.N, c.Setting.Name, c.Scenario.Name) }
+
+func lossKey(n int, setting, scenario string) string {
+	return fmt.Sprintf("%d/%s/%s", n, setting, scenario)
 }
 
 // Cases lists the matrix in run order: by size, then setting, then
@@ -130,6 +140,9 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 		Machine: Machine(), Go: runtime.Version()}
 	for run := range p.Runs {
 		for ci, c := range p.Cases() {
+			if slices.Contains(p.Skip, c.Key()) {
+				continue
+			}
 			order := p.Impls
 			if (run+ci)%2 == 1 {
 				order = slices.Clone(p.Impls)

@@ -58,8 +58,11 @@ type LossProvenance struct {
 }
 
 // Key names the case: "N/setting/scenario".
-func (c StoredLossCase) Key() string {
-	return fmt.Sprintf("%d/%s/%s", c.N, c.Setting.Name, c.Scenario.Name)
+func (c StoredLossCase) Key() string { return lossKey(c.N, c.Setting.Name, c.Scenario.Name) }
+
+// Has reports whether the store holds the case with the given key.
+func (s *LossStore) Has(key string) bool {
+	return slices.ContainsFunc(s.Cases, func(c StoredLossCase) bool { return c.Key() == key })
 }
 
 // provenance returns the description of the run that measured res.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -163,5 +164,19 @@ func TestLoadLossStoreErrors(t *testing.T) {
 		if s, err := LoadLossStore(p); err == nil || !strings.Contains(err.Error(), p) {
 			t.Errorf("%s: LoadLossStore = %+v, %v; want an error naming the file", name, s, err)
 		}
+	}
+}
+
+// TestLossPlanSkip: the cases in Skip are not run.
+func TestLossPlanSkip(t *testing.T) {
+	p := DefaultLossPlan()
+	p.Runs, p.Sizes, p.Settings, p.Scenarios = 1, []int{64}, p.Settings[:1], p.Scenarios[:1]
+	p.Skip = []string{"64/fast/10"}
+	res, err := p.Execute(t.Context(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 0 || len(res.Errors) != 0 {
+		t.Errorf("Execute ran a skipped case: %+v %v", res.Runs, res.Errors)
 	}
 }

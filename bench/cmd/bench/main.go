@@ -29,6 +29,11 @@
 //
 //	go run ./bench/cmd/bench -lan 256 -runs 1 -impls libgossip -steady 20s -cpuprofile /tmp/lg
 //
+// -loss-missing runs only the selected cases the store does not hold
+// yet, so that the same command, repeated, completes the matrix:
+//
+//	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-missing -loss-n 64 -loss-settings fast
+//
 // -loss -json FILE also saves this run's raw results; -loss -from-json
 // FILE merges results saved that way into the store, without running, and
 // renders the section and the plot again.
@@ -75,6 +80,7 @@ func run(args []string, progress io.Writer) error {
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
 	fromJSON := fs.String("from-json", "", "with -loss: merge the results saved in this -json file into the store and render, instead of running")
 	frontier := fs.String("frontier", "", "with -loss: frontier SVG to rewrite (default: bench/frontier.svg in -out's directory; none: no plot)")
+	missing := fs.Bool("loss-missing", false, "with -loss: run only the selected cases the store does not hold yet")
 	store := fs.String("loss-store", "", "with -loss: JSON file of every case's results, merged and rendered (default: bench/loss-results.json in -out's directory; none: this run only)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	lan := fs.String("lan", "", "comma-separated sizes: run only these LAN cases and print their tables (no file is rewritten)")
@@ -152,7 +158,7 @@ func run(args []string, progress io.Writer) error {
 		if *fromJSON != "" {
 			return renderLoss(*fromJSON, paths, cmd, progress)
 		}
-		return runLoss(lp, paths, *jsonOut, cmd, progress)
+		return runLoss(lp, paths, *missing, *jsonOut, cmd, progress)
 	}
 	p := bench.DefaultPlan()
 	if *short {
@@ -222,7 +228,8 @@ func beside(out, v, name string) string {
 
 // runLoss executes lp, merges its results into the store and rewrites the
 // loss section of out and the plot.
-func runLoss(lp bench.LossPlan, paths lossPaths, jsonOut, cmd string, progress io.Writer) error {
+// With missing it runs only the cases the store does not hold.
+func runLoss(lp bench.LossPlan, paths lossPaths, missing bool, jsonOut, cmd string, progress io.Writer) error {
 	if lp.Window < 30*time.Second || lp.Window > 60*time.Second {
 		fmt.Fprintf(progress, "note: loss window %s is outside the 30s-60s the report is meant for\n", lp.Window)
 	}
@@ -231,6 +238,19 @@ func runLoss(lp bench.LossPlan, paths lossPaths, jsonOut, cmd string, progress i
 	if err != nil {
 		return err
 	}
+	var run []string
+	for _, c := range lp.Cases() {
+		if missing && st.Has(c.Key()) {
+			lp.Skip = append(lp.Skip, c.Key())
+		} else {
+			run = append(run, c.Key())
+		}
+	}
+	if len(run) == 0 {
+		fmt.Fprintln(progress, "the store holds every selected case: nothing to run")
+		return nil
+	}
+	fmt.Fprintf(progress, "running %d case(s): %s\n", len(run), strings.Join(run, ", "))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := lp.Execute(ctx, progress)

@@ -109,3 +109,27 @@ func TestLossPartsBesideOut(t *testing.T) {
 		t.Errorf("an unreadable store changed %s", out)
 	}
 }
+
+// TestLossMissing: with -loss-missing a selection the store already holds
+// runs nothing and rewrites nothing.
+func TestLossMissing(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "B.md")
+	if err := run([]string{"-loss", "-out", out, "-from-json", saveResults(t, dir, "10", 3)}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	if err := run([]string{"-loss", "-out", out, "-loss-missing", "-loss-n", "64", "-loss-settings", "fast", "-loss-cases", "10"}, &progress); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(progress.String(), "nothing to run") {
+		t.Errorf("progress %q, want nothing to run", progress.String())
+	}
+	if after, _ := os.ReadFile(out); string(after) != string(before) {
+		t.Errorf("-loss-missing with nothing missing rewrote %s", out)
+	}
+}
