@@ -154,8 +154,10 @@ func TestLoadLossStoreErrors(t *testing.T) {
 	for name, write := range map[string]func(string) error{
 		"not JSON":      func(p string) error { return os.WriteFile(p, []byte("{"), 0o644) },
 		"unknown field": func(p string) error { return os.WriteFile(p, []byte(`{"cases":[],"extra":1}`), 0o644) },
-		"no setting":    func(p string) error { return os.WriteFile(p, []byte(`{"cases":[{"n":64,"scenario":{"name":"10"},"impls":["a"]}]}`), 0o644) },
-		"case twice":    twice.Save,
+		"no setting": func(p string) error {
+			return os.WriteFile(p, []byte(`{"cases":[{"n":64,"scenario":{"name":"10"},"impls":["a"]}]}`), 0o644)
+		},
+		"case twice": twice.Save,
 	} {
 		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
 		if err := write(p); err != nil {
