@@ -85,7 +85,10 @@ func (res *LossResults) stored() []StoredLossCase {
 			continue
 		}
 		sc := StoredLossCase{N: c.N, Setting: c.Setting, Scenario: c.Scenario, Impls: slices.Clone(names),
-			Runs: runs, Measured: res.provenance()}
+			Runs: map[string][]LossRunResult{}, Measured: res.provenance()}
+		for name, rs := range runs {
+			sc.Runs[name] = slices.Clone(rs)
+		}
 		tag := " " + c.String() + " run "
 		for _, e := range res.Errors {
 			if strings.Contains(e, tag) {
