@@ -18,9 +18,12 @@
 //     (DialFaults, dialfault.go), latency, a sick member — held for 30–60s
 //     on a formed cluster, then lifted: false failures, distinct members
 //     falsely failed, refutations and the time until views heal.
-//     LossPlan (lossplan.go) is the matrix of `make bench-loss`, and
-//     lossreport.go writes its own section of BENCHMARKS.md between the
-//     LossBegin and LossEnd markers, which `make bench` keeps.
+//     LossPlan (lossplan.go) is the matrix of `make bench-loss`;
+//     LossStore (lossstore.go) keeps every case's latest results
+//     (bench/loss-results.json), so that the matrix can be run in parts,
+//     and lossreport.go writes from it its own section of BENCHMARKS.md
+//     between the LossBegin and LossEnd markers, which `make bench`
+//     keeps, and frontier.go the frontier plot.
 //   - Scale (scale.go): the deterministic simulator at 100 to 10,000
 //     members, next to the epidemic bound.
 //

@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -24,14 +25,10 @@ type frontierPanel struct {
 	pts   map[string][]frontierPoint
 }
 
-func (res *LossResults) frontier() []frontierPanel {
-	p := res.Plan
+func (s *LossStore) frontier() []frontierPanel {
 	var out []frontierPanel
 	idx := map[string]int{}
-	for ci, c := range p.Cases() {
-		if len(res.Runs[ci]) == 0 {
-			continue
-		}
+	for _, c := range s.Cases {
 		key := fmt.Sprintf("%d/%s", c.N, c.Scenario.Name)
 		k, ok := idx[key]
 		if !ok {
@@ -39,20 +36,32 @@ func (res *LossResults) frontier() []frontierPanel {
 			idx[key] = k
 			out = append(out, frontierPanel{title: fmt.Sprintf("%s, N = %d", c.Scenario.Title, c.N), pts: map[string][]frontierPoint{}})
 		}
-		for name, rs := range res.Runs[ci] {
+		for name, rs := range c.Runs {
 			if len(rs) == 0 {
 				continue
 			}
+			m := 0
+			for _, r := range rs {
+				m += r.Detect.Missing
+			}
 			out[k].pts[name] = append(out[k].pts[name], frontierPoint{setting: c.Setting.Name,
-				detect: collect(rs, func(r LossRunResult) float64 { return r.Detect.Max }),
-				fph:    collect(rs, LossRunResult.FalsePerMemberHour),
-				missing: func() int {
-					m := 0
-					for _, r := range rs {
-						m += r.Detect.Missing
-					}
-					return m
-				}()})
+				detect:  collect(rs, func(r LossRunResult) float64 { return r.Detect.Max }),
+				fph:     collect(rs, LossRunResult.FalsePerMemberHour),
+				missing: m})
+		}
+	}
+	return out
+}
+
+// names returns the implementations of every stored case, in the order
+// they first appear.
+func (s *LossStore) names() []string {
+	var out []string
+	for _, c := range s.Cases {
+		for _, n := range c.Impls {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
 		}
 	}
 	return out
@@ -64,12 +73,12 @@ func (res *LossResults) frontier() []frontierPanel {
 // implementation through its settings, each point labelled with its
 // setting. A point where some member never detected the crash is a lower
 // bound: drawn hollow and labelled with ≥.
-func (res *LossResults) WriteSVG(w io.Writer) error {
+func (s *LossStore) WriteSVG(w io.Writer) error {
 	const PW, PH, L, R, T, B, cols = 330.0, 250.0, 50.0, 15.0, 30.0, 40.0, 3
-	panels := res.frontier()
+	panels := s.frontier()
 	rows := (len(panels) + cols - 1) / cols
 	W, H := PW*float64(min(max(len(panels), 1), cols)), 50+PH*float64(max(rows, 1))
-	names := res.names()
+	names := s.names()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
 	sb.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")

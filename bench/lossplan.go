@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -57,6 +58,9 @@ type LossPlan struct {
 	Scenarios []LossScenario
 	// Window, ConvergeLimit and HealLimit are passed to RunLoss.
 	Window, ConvergeLimit, HealLimit time.Duration
+	// Skip holds the keys (LossCase.Key) of cases not to run, such as
+	// those a LossStore already holds. Not saved in JSON.
+	Skip []string `json:"-"`
 }
 
 // DefaultLossPlan is N = 64 and 256, fast and LAN settings, every
@@ -76,6 +80,13 @@ type LossCase struct {
 
 func (c LossCase) String() string {
 	return fmt.Sprintf("N=%d %s %s", c.N, c.Setting.Name, c.Scenario.Name)
+}
+
+// Key names the case as a LossStore does: "N/setting/scenario".
+func (c LossCase) Key() string { return lossKey(c.N, c.Setting.Name, c.Scenario.Name) }
+
+func lossKey(n int, setting, scenario string) string {
+	return fmt.Sprintf("%d/%s/%s", n, setting, scenario)
 }
 
 // Cases lists the matrix in run order: by size, then setting, then
@@ -109,6 +120,12 @@ type LossResults struct {
 	// Cmd is the command line that measured the results, if its caller
 	// set it; a report rendered later from saved results names it.
 	Cmd string `json:",omitempty"`
+	// Commit is the source revision that measured the results, if its
+	// caller set it.
+	Commit string `json:",omitempty"`
+	// Machine and Go describe where they were measured (set by Execute).
+	Machine string `json:",omitempty"`
+	Go      string `json:",omitempty"`
 }
 
 // Execute runs p, writing one progress line per run to progress.
@@ -119,9 +136,13 @@ func (p LossPlan) Execute(ctx context.Context, progress io.Writer) (*LossResults
 	if p.Runs == 0 {
 		p.Runs = 3
 	}
-	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}, Impls: implNamesOf(p.Impls)}
+	res := &LossResults{Plan: p, Start: time.Now(), Runs: map[int]map[string][]LossRunResult{}, Impls: implNamesOf(p.Impls),
+		Machine: Machine(), Go: runtime.Version()}
 	for run := range p.Runs {
 		for ci, c := range p.Cases() {
+			if slices.Contains(p.Skip, c.Key()) {
+				continue
+			}
 			order := p.Impls
 			if (run+ci)%2 == 1 {
 				order = slices.Clone(p.Impls)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
 )
@@ -117,24 +116,32 @@ func (res *LossResults) names() []string {
 	return implNamesOf(res.Plan.Impls)
 }
 
-// WriteMarkdown writes the loss section of BENCHMARKS.md, markers
-// included; svgPath is the frontier plot's path relative to the Markdown
-// file ("" leaves it out) and cmd the command line that produced it. Only
-// cases with results appear.
+// WriteMarkdown writes the loss section of BENCHMARKS.md for res alone,
+// as LossStore.WriteMarkdown does for a store holding only res.
 func (res *LossResults) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
+	var s LossStore
+	s.Merge(res)
+	return s.WriteMarkdown(w, svgPath, cmd)
+}
+
+// WriteSVG plots the frontier of res alone (see LossStore.WriteSVG).
+func (res *LossResults) WriteSVG(w io.Writer) error {
+	var s LossStore
+	s.Merge(res)
+	return s.WriteSVG(w)
+}
+
+// WriteMarkdown writes the loss section of BENCHMARKS.md, markers
+// included, with one table per stored case, each followed by the run that
+// measured it; svgPath is the frontier plot's path relative to the
+// Markdown file ("" leaves it out) and cmd the command line that wrote
+// the section.
+func (s *LossStore) WriteMarkdown(w io.Writer, svgPath, cmd string) error {
 	var b bytes.Buffer
-	p := res.Plan
-	names := res.names()
 	b.WriteString(LossBegin + "\n")
 	b.WriteString("## Heavy loss: false failures and healing\n\n")
-	from := ""
-	if res.Cmd != "" && res.Cmd != cmd {
-		from = fmt.Sprintf(" from the saved results of `%s`", res.Cmd)
-	}
-	fmt.Fprintf(&b, "Written by `%s`%s (`make bench-loss` runs the whole matrix); `make bench` keeps this section as it is.\n\n", cmd, from)
-	fmt.Fprintf(&b, "- Date: %s\n- Machine: %s\n- Go: %s\n", res.Start.UTC().Format(time.RFC3339), Machine(), runtime.Version())
-	fmt.Fprintf(&b, "- Wall time: %s; %d repetition(s) of every case, one implementation at a time, alternating which runs first.\n", res.Wall.Round(time.Second), p.Runs)
-	fmt.Fprintf(&b, "- Loss window %s; heal limit %s. Every cell is `median (min–max)` over the repetitions; a ratio is libgossip's median over memberlist's.\n\n", p.Window, p.HealLimit)
+	fmt.Fprintf(&b, "Written by `%s` from the stored results of every case (`-loss-store`, by default loss-results.json next to the plot), each table from the latest run that measured its case, named under it. `make bench-loss` runs the whole matrix; a part, run with `make bench-loss ARGS=...`, replaces only its own cases. `make bench` keeps this section as it is.\n\n", cmd)
+	b.WriteString("Every cell is `median (min–max)` over the repetitions; a ratio is libgossip's median over memberlist's; the implementations of a case ran one at a time, alternating which ran first.\n\n")
 	b.WriteString(`N members form a cluster on 127.0.0.1 (real sockets, the same fault
 injector in front of both libraries); then a condition holds for the window
 and is lifted. Nobody crashes, so every failure declaration of a healthy
@@ -164,51 +171,78 @@ lateness rule off (core.Config.DisableLateHold; memberlist has none).
 	if svgPath != "" {
 		fmt.Fprintf(&b, "![detection max against false failures per member-hour, per condition](%s)\n\n", svgPath)
 	}
-	cases := p.Cases()
-	for ci, c := range cases {
-		if len(res.Runs[ci]) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "### %s, %s settings, N = %d\n\n", c.Scenario.Title, c.Setting.Name, c.N)
-		fmt.Fprintf(&b, "| figure | %s | ratio |\n|---|%s---|\n", strings.Join(names, " | "), strings.Repeat("---|", len(names)))
-		for _, rw := range lossRows {
-			if rw.sickOnly && c.Scenario.SickLoss == 0 {
-				continue
-			}
-			fmt.Fprintf(&b, "| %s |", rw.name)
-			var st []Stat
-			for _, n := range names {
-				rs := res.Runs[ci][n]
-				s := collect(rs, rw.f)
-				st = append(st, s)
-				cell := s.format(rw.verb)
-				m := 0
-				if rw.missing != nil {
-					for _, r := range rs {
-						m += rw.missing(r)
-					}
-				}
-				if m > 0 {
-					cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
-				}
-				fmt.Fprintf(&b, " %s |", cell)
-			}
-			r := "–"
-			if len(st) == 2 {
-				r = ratio(st[0], st[1])
-			}
-			fmt.Fprintf(&b, " %s |\n", r)
-		}
-		b.WriteString("\n")
-	}
-	if len(res.Errors) > 0 {
-		b.WriteString("Runs that failed to start:\n\n")
-		for _, e := range res.Errors {
-			fmt.Fprintf(&b, "- %s\n", e)
-		}
-		b.WriteString("\n")
+	for _, c := range s.Cases {
+		writeLossTable(&b, c)
 	}
 	b.WriteString(LossEnd + "\n")
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeLossTable writes case c's table and the line naming the run that
+// measured it.
+func writeLossTable(b *bytes.Buffer, c StoredLossCase) {
+	names := c.Impls
+	fmt.Fprintf(b, "### %s, %s settings, N = %d\n\n", c.Scenario.Title, c.Setting.Name, c.N)
+	fmt.Fprintf(b, "| figure | %s | ratio |\n|---|%s---|\n", strings.Join(names, " | "), strings.Repeat("---|", len(names)))
+	for _, rw := range lossRows {
+		if rw.sickOnly && c.Scenario.SickLoss == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "| %s |", rw.name)
+		var st []Stat
+		for _, n := range names {
+			rs := c.Runs[n]
+			s := collect(rs, rw.f)
+			st = append(st, s)
+			cell := s.format(rw.verb)
+			m := 0
+			if rw.missing != nil {
+				for _, r := range rs {
+					m += rw.missing(r)
+				}
+			}
+			if m > 0 {
+				cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
+			}
+			fmt.Fprintf(b, " %s |", cell)
+		}
+		r := "–"
+		if len(st) == 2 {
+			r = ratio(st[0], st[1])
+		}
+		fmt.Fprintf(b, " %s |\n", r)
+	}
+	b.WriteString("\n" + c.Measured.describe() + "\n\n")
+	if len(c.Errors) > 0 {
+		b.WriteString("Runs of this case that failed to start:\n\n")
+		for _, e := range c.Errors {
+			fmt.Fprintf(b, "- %s\n", e)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// describe is the line under a table: the run that measured it.
+func (p LossProvenance) describe() string {
+	var sb strings.Builder
+	sb.WriteString("Measured")
+	if p.Cmd != "" {
+		fmt.Fprintf(&sb, " by `%s`", p.Cmd)
+	}
+	fmt.Fprintf(&sb, " on %s", p.Start.UTC().Format(time.RFC3339))
+	if p.Commit != "" {
+		fmt.Fprintf(&sb, " at commit %s", p.Commit)
+	}
+	var where []string
+	for _, s := range []string{p.Machine, p.Go} {
+		if s != "" {
+			where = append(where, s)
+		}
+	}
+	if len(where) > 0 {
+		fmt.Fprintf(&sb, " (%s)", strings.Join(where, ", "))
+	}
+	fmt.Fprintf(&sb, "; that run took %s in all; %d repetition(s), loss window %s, heal limit %s.", p.Wall.Round(time.Second), p.Reps, p.Window, p.HealLimit)
+	return sb.String()
 }

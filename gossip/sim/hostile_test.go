@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -111,7 +112,7 @@ func TestStreamFailures(t *testing.T) {
 		t.Errorf("heal times differ: %+v %+v", *a.Converge, *b.Converge)
 	}
 	a.Converge, b.Converge = nil, nil
-	if a != b {
+	if !reflect.DeepEqual(a, b) {
 		t.Errorf("same seed, different runs:\n%+v\n%+v", a, b)
 	}
 	// A member whose every stream fails cannot join through a seed.

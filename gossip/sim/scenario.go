@@ -128,13 +128,20 @@ type Result struct {
 	// Streams counts the streams members opened (each one dial) during
 	// the run, formation included.
 	Streams uint64 `json:"streams"`
+	// ProbesFailed counts the members' own probes (direct, indirect and
+	// over a stream) that got no answer during the run, formation
+	// included: each one raised a suspicion or confirmed one.
+	ProbesFailed uint64 `json:"probes_failed"`
 	// MsgsPerNodeSec and BytesPerNodeSec are sent traffic during the
 	// measured phase, per member per virtual second.
 	MsgsPerNodeSec  float64 `json:"msgs_per_node_per_s"`
 	BytesPerNodeSec float64 `json:"bytes_per_node_per_s"`
-	VirtualSeconds  float64 `json:"virtual_s"`
-	WallSeconds     float64 `json:"wall_s"`
-	HeapMB          float64 `json:"heap_mb"`
+	// MsgsByKind splits MsgsPerNodeSec by kind (see Traffic.PerKind):
+	// which messages the traffic is made of.
+	MsgsByKind     map[string]float64 `json:"msgs_by_kind,omitempty"`
+	VirtualSeconds float64            `json:"virtual_s"`
+	WallSeconds    float64            `json:"wall_s"`
+	HeapMB         float64            `json:"heap_mb"`
 }
 
 // Preset returns the core configuration named by p.
@@ -262,7 +269,9 @@ func (r *Result) finish(s *Sim, o Options, start time.Time) Result {
 	}
 	r.StreamsFailed = s.streamsFailed
 	for _, m := range s.members {
-		r.Streams += m.Core.Stats().StreamsOut
+		st := m.Core.Stats()
+		r.Streams += st.StreamsOut
+		r.ProbesFailed += st.ProbesFailed
 	}
 	r.VirtualSeconds = s.Elapsed().Seconds()
 	r.WallSeconds = time.Since(start).Seconds()
@@ -279,7 +288,7 @@ func (r *Result) measureTraffic(s *Sim, fn func()) {
 		p, b := m.Sent()
 		p0, b0 = p0+p, b0+b
 	}
-	t0 := s.now
+	t0, k0 := s.now, s.traffic
 	fn()
 	var p1, b1 uint64
 	for _, m := range s.members {
@@ -290,6 +299,7 @@ func (r *Result) measureTraffic(s *Sim, fn func()) {
 	if secs > 0 {
 		r.MsgsPerNodeSec = float64(p1-p0) / secs
 		r.BytesPerNodeSec = float64(b1-b0) / secs
+		r.MsgsByKind = s.traffic.sub(k0).PerKind(secs)
 	}
 }
 

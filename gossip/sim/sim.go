@@ -90,6 +90,8 @@ type Sim struct {
 	events     uint64
 	// streamsFailed counts streams lost to StreamFailure and SetStreamFault.
 	streamsFailed uint64
+	// traffic counts every message sent, by kind.
+	traffic Traffic
 }
 
 // New returns an empty simulation at Epoch.
@@ -344,6 +346,7 @@ func (s *Sim) flush(m *Member) {
 	for _, o := range rd.Messages {
 		m.sent++
 		m.sentBytes += uint64(len(o.Data))
+		s.traffic.count(o.Data, o.Reliable)
 		to, ok := s.byID[o.To]
 		if !ok {
 			continue

@@ -10,9 +10,14 @@
 //
 // With -loss it runs the heavy-loss matrix instead (bench.DefaultLossPlan,
 // about 2 hours; -loss-n, -loss-settings, -loss-cases and -runs select a
-// part of it), rewrites only that section of -out, between its markers,
-// appending it if the file has none, and rewrites the frontier plot
-// -frontier:
+// part of it), merges the results into the loss store -loss-store (one
+// entry per case: a case run again replaces its entry, the others stay),
+// and renders from the whole store the loss section of -out, between its
+// markers (appended if the file has none), and the frontier plot
+// -frontier. The store and the plot default to bench/loss-results.json
+// and bench/frontier.svg beside -out, so a run with -out elsewhere leaves
+// the repository's alone; "none" turns either off (without a store the
+// section shows this run's cases only):
 //
 //	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-n 64 -loss-settings fast -loss-cases 30+30s -runs 1
 //
@@ -24,8 +29,14 @@
 //
 //	go run ./bench/cmd/bench -lan 256 -runs 1 -impls libgossip -steady 20s -cpuprofile /tmp/lg
 //
-// -loss -json FILE also saves the raw results; -loss -from-json FILE
-// renders the section and the plot again from them without running.
+// -loss-missing runs only the selected cases the store does not hold
+// yet, so that the same command, repeated, completes the matrix:
+//
+//	go run ./bench/cmd/bench -loss -out BENCHMARKS.md -loss-missing -loss-n 64 -loss-settings fast
+//
+// -loss -json FILE also saves this run's raw results; -loss -from-json
+// FILE merges results saved that way into the store, without running, and
+// renders the section and the plot again.
 package main
 
 import (
@@ -36,6 +47,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -66,8 +78,10 @@ func run(args []string, progress io.Writer) error {
 	lossN := fs.String("loss-n", "", "with -loss: comma-separated cluster sizes (default 64,256)")
 	lossSettings := fs.String("loss-settings", "", "with -loss: comma-separated settings among fast, 500ms, lan, 2s, fast-s1, fast-s4, fast-nodamp, fast-nolate (default fast,lan)")
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
-	fromJSON := fs.String("from-json", "", "with -loss: render the loss section and frontier from this saved -json file instead of running")
-	frontier := fs.String("frontier", "bench/frontier.svg", "with -loss: frontier SVG to rewrite (empty: none)")
+	fromJSON := fs.String("from-json", "", "with -loss: merge the results saved in this -json file into the store and render, instead of running")
+	frontier := fs.String("frontier", "", "with -loss: frontier SVG to rewrite (default: bench/frontier.svg in -out's directory; none: no plot)")
+	missing := fs.Bool("loss-missing", false, "with -loss: run only the selected cases the store does not hold yet")
+	store := fs.String("loss-store", "", "with -loss: JSON file of every case's results, merged and rendered (default: bench/loss-results.json in -out's directory; none: this run only)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
 	lan := fs.String("lan", "", "comma-separated sizes: run only these LAN cases and print their tables (no file is rewritten)")
 	lossTrace := fs.String("loss-trace", "", "with -loss: append every false failure declaration to this file")
@@ -140,10 +154,11 @@ func run(args []string, progress io.Writer) error {
 			return err
 		}
 		cmd := "go run ./bench/cmd/bench " + strings.Join(args, " ")
+		paths := lossPaths{out: *out, svg: beside(*out, *frontier, "frontier.svg"), store: beside(*out, *store, "loss-results.json")}
 		if *fromJSON != "" {
-			return renderLoss(*fromJSON, *out, *frontier, cmd, progress)
+			return renderLoss(*fromJSON, paths, cmd, progress)
 		}
-		return runLoss(lp, *out, *frontier, *jsonOut, cmd, progress)
+		return runLoss(lp, paths, *missing, *jsonOut, cmd, progress)
 	}
 	p := bench.DefaultPlan()
 	if *short {
@@ -195,18 +210,54 @@ func run(args []string, progress io.Writer) error {
 	return nil
 }
 
-// runLoss executes lp and rewrites the loss section of out.
-func runLoss(lp bench.LossPlan, out, svg, jsonOut, cmd string, progress io.Writer) error {
+// lossPaths are the files a loss run writes: the Markdown file, the
+// frontier plot and the store ("" for none).
+type lossPaths struct{ out, svg, store string }
+
+// beside returns flag value v: by default (empty) the file name in a
+// directory bench beside out, "" for "none", else v.
+func beside(out, v, name string) string {
+	switch v {
+	case "":
+		return filepath.Join(filepath.Dir(out), "bench", name)
+	case "none":
+		return ""
+	}
+	return v
+}
+
+// runLoss executes lp, merges its results into the store and rewrites the
+// loss section of out and the plot.
+// With missing it runs only the cases the store does not hold.
+func runLoss(lp bench.LossPlan, paths lossPaths, missing bool, jsonOut, cmd string, progress io.Writer) error {
 	if lp.Window < 30*time.Second || lp.Window > 60*time.Second {
 		fmt.Fprintf(progress, "note: loss window %s is outside the 30s-60s the report is meant for\n", lp.Window)
 	}
+	// A store that cannot be read stops the run before it starts.
+	st, err := loadStore(paths.store)
+	if err != nil {
+		return err
+	}
+	var run []string
+	for _, c := range lp.Cases() {
+		if missing && st.Has(c.Key()) {
+			lp.Skip = append(lp.Skip, c.Key())
+		} else {
+			run = append(run, c.Key())
+		}
+	}
+	if len(run) == 0 {
+		fmt.Fprintln(progress, "the store holds every selected case: nothing to run")
+		return nil
+	}
+	fmt.Fprintf(progress, "running %d case(s): %s\n", len(run), strings.Join(run, ", "))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := lp.Execute(ctx, progress)
 	if err != nil {
 		return err
 	}
-	res.Cmd = cmd
+	res.Cmd, res.Commit = cmd, commit()
 	if jsonOut != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
@@ -216,16 +267,16 @@ func runLoss(lp bench.LossPlan, out, svg, jsonOut, cmd string, progress io.Write
 			return err
 		}
 	}
-	if err := writeLoss(res, out, svg, cmd); err != nil {
+	if err := writeLoss(st, res, paths, cmd, progress); err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "rewrote the loss section of %s in %s\n", out, res.Wall.Round(time.Second))
+	fmt.Fprintf(progress, "rewrote the loss section of %s in %s\n", paths.out, res.Wall.Round(time.Second))
 	return nil
 }
 
-// renderLoss rewrites the loss section of out and the frontier svg from
-// results saved with -json, without running anything.
-func renderLoss(from, out, svg, cmd string, progress io.Writer) error {
+// renderLoss merges results saved with -json into the store and rewrites
+// the loss section of out and the plot, without running anything.
+func renderLoss(from string, paths lossPaths, cmd string, progress io.Writer) error {
 	b, err := os.ReadFile(from)
 	if err != nil {
 		return err
@@ -234,40 +285,98 @@ func renderLoss(from, out, svg, cmd string, progress io.Writer) error {
 	if err := json.Unmarshal(b, &res); err != nil {
 		return fmt.Errorf("-from-json %s: %w", from, err)
 	}
-	if err := writeLoss(&res, out, svg, cmd); err != nil {
+	st, err := loadStore(paths.store)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "rewrote the loss section of %s from %s\n", out, from)
+	if err := writeLoss(st, &res, paths, cmd, progress); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "rewrote the loss section of %s from %s\n", paths.out, from)
 	return nil
 }
 
-// writeLoss writes the frontier svg (unless svg is empty) and the loss
-// section of out.
-func writeLoss(res *bench.LossResults, out, svg, cmd string) error {
+// loadStore reads the store at path, or returns an empty one for "".
+func loadStore(path string) (*bench.LossStore, error) {
+	if path == "" {
+		return &bench.LossStore{}, nil
+	}
+	return bench.LoadLossStore(path)
+}
+
+// writeLoss merges res into st, saves st (unless paths.store is empty),
+// and writes the frontier plot (unless paths.svg is empty) and the loss
+// section of paths.out from it.
+func writeLoss(st *bench.LossStore, res *bench.LossResults, paths lossPaths, cmd string, progress io.Writer) error {
+	keys := st.Merge(res)
+	fmt.Fprintf(progress, "cases measured by this run: %s\n", listOrNone(keys))
+	var kept []string
+	for _, c := range st.Cases {
+		if !slices.Contains(keys, c.Key()) {
+			kept = append(kept, c.Key())
+		}
+	}
+	fmt.Fprintf(progress, "cases kept from earlier runs: %s\n", listOrNone(kept))
+	var pic, sec bytes.Buffer
 	rel := ""
-	if svg != "" {
-		var pic bytes.Buffer
-		if err := res.WriteSVG(&pic); err != nil {
+	if paths.svg != "" {
+		if err := st.WriteSVG(&pic); err != nil {
 			return err
 		}
-		if err := os.WriteFile(svg, pic.Bytes(), 0o644); err != nil {
-			return err
-		}
-		r, err := filepath.Rel(filepath.Dir(out), svg)
+		r, err := filepath.Rel(filepath.Dir(paths.out), paths.svg)
 		if err != nil {
-			r = svg
+			r = paths.svg
 		}
 		rel = filepath.ToSlash(r)
 	}
-	var sec bytes.Buffer
-	if err := res.WriteMarkdown(&sec, rel, cmd); err != nil {
+	if err := st.WriteMarkdown(&sec, rel, cmd); err != nil {
 		return err
 	}
-	old, err := os.ReadFile(out)
+	old, err := os.ReadFile(paths.out)
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	return os.WriteFile(out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644)
+	for _, p := range []string{paths.store, paths.svg} {
+		if p != "" {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	if paths.store != "" {
+		if err := st.Save(paths.store); err != nil {
+			return err
+		}
+	}
+	if paths.svg != "" {
+		if err := os.WriteFile(paths.svg, pic.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(paths.out, bench.ReplaceLossSection(old, sec.Bytes()), 0o644)
+}
+
+func listOrNone(keys []string) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	return strings.Join(keys, ", ")
+}
+
+// commit returns the checked-out revision of the working directory's git
+// tree, with "+dirty" if tracked Go sources or module files have
+// uncommitted changes, or "" if git cannot tell.
+func commit() string {
+	b, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	c := strings.TrimSpace(string(b))
+	d, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", "*.go", "*go.mod", "*go.sum").Output()
+	if err == nil && len(bytes.TrimSpace(d)) > 0 {
+		c += "+dirty"
+	}
+	return c
 }
 
 // pickSizes parses the comma-separated list of sizes of flag name; empty
