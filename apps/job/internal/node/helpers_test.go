@@ -233,6 +233,20 @@ func do(t testing.TB, method, url string, body, out any) int {
 	return res.StatusCode
 }
 
+// leaderDo is do for a request only a leader answers: while none is known
+// (421) or leadership moves under the request (503), it is retried, for up
+// to 30 s. unknown reports whether an attempt was answered 503: its
+// command may have been applied all the same.
+func leaderDo(t testing.TB, method, url string, body, out any) (status int, unknown bool) {
+	t.Helper()
+	gossiptest.WaitFor(t, 30*time.Second, method+" "+url+" answered by a leader", func() bool {
+		status = do(t, method, url, body, out)
+		unknown = unknown || status == http.StatusServiceUnavailable
+		return status != http.StatusMisdirectedRequest && status != http.StatusServiceUnavailable
+	})
+	return status, unknown
+}
+
 // sink is the idempotency-checking target of HTTP jobs: it records every
 // (job, scheduled time, node) it receives and counts duplicates.
 type sink struct {
