@@ -204,6 +204,12 @@ func (e *Election) step(bad map[string]string, published *uint64) {
 	token := e.m.Token()
 	changed := lease != e.lease
 	e.lease = lease
+	if changed {
+		// Counted before Leader can return the new lease: whoever sees
+		// the lease sees it counted (publishing the token below waits on
+		// the gossip node).
+		e.tel.changed(lease.Self)
+	}
 	e.mu.Unlock()
 	if e.o.candidate && token != *published {
 		if err := e.publish(token); err != nil {
@@ -216,7 +222,6 @@ func (e *Election) step(bad map[string]string, published *uint64) {
 		return
 	}
 	e.log.Info("election leader changed", "leader", lease.Leader, "token", lease.Token, "self", lease.Self)
-	e.tel.changed(lease.Self)
 	for sent := false; !sent; {
 		select {
 		case e.changes <- lease:

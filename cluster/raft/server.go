@@ -170,6 +170,7 @@ func (s *Server) Start(ctx context.Context) error {
 	fail := func(err error) error {
 		_ = trans.Close()
 		stream.closeAll()
+		<-stream.handlersDone()
 		store.Close()
 		return err
 	}
@@ -242,6 +243,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// would otherwise hold raft's shutdown for the transport timeout.
 		s.stream.closeAll()
 		err := fut.Error() // waits for raft's goroutines, closes the transport
+		// Raft answers heartbeats on the transport's connection
+		// goroutines, which its shutdown does not wait for: one that
+		// passed raft's shutdown check before it may still be storing a
+		// new term, and raft panics if the store is closed under it.
+		<-s.stream.handlersDone()
 		if cerr := s.store.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}

@@ -25,16 +25,22 @@ type streamLayer struct {
 	conns  map[net.Conn]struct{}
 	perIP  map[string]int
 	closed bool
+	// idle is closed once the layer is closed and no inbound connection
+	// is left: every goroutine that served one has returned.
+	idle chan struct{}
 }
 
 func newStreamLayer(ln net.Listener, advertise net.Addr, maxConns, maxPerIP int) *streamLayer {
 	return &streamLayer{ln: ln, advertise: advertise, maxConns: maxConns, maxPerIP: maxPerIP,
-		conns: map[net.Conn]struct{}{}, perIP: map[string]int{}}
+		conns: map[net.Conn]struct{}{}, perIP: map[string]int{}, idle: make(chan struct{})}
 }
 
 var _ hraft.StreamLayer = (*streamLayer)(nil)
 
-// trackedConn removes itself from the layer when closed.
+// trackedConn removes itself from the layer when closed. The transport
+// closes an inbound connection only when the goroutine serving it returns,
+// so an inbound connection still tracked may have a command in progress
+// (see handlersDone).
 type trackedConn struct {
 	net.Conn
 	l       *streamLayer
@@ -57,6 +63,20 @@ func (l *streamLayer) forget(c *trackedConn) {
 		if l.perIP[c.ip]--; l.perIP[c.ip] <= 0 {
 			delete(l.perIP, c.ip)
 		}
+	}
+	l.checkIdle()
+}
+
+// checkIdle closes idle once the layer is closed with no inbound
+// connection left. l.mu must be held.
+func (l *streamLayer) checkIdle() {
+	if !l.closed || len(l.perIP) > 0 {
+		return
+	}
+	select {
+	case <-l.idle:
+	default:
+		close(l.idle)
 	}
 }
 
@@ -121,20 +141,33 @@ func (l *streamLayer) Dial(address hraft.ServerAddress, timeout time.Duration) (
 }
 
 // closeAll closes the listener and every open connection, and refuses new
-// ones.
+// ones. An inbound connection's socket is closed under the goroutine
+// serving it, which then returns and closes the connection itself:
+// handlersDone reports when all have.
 func (l *streamLayer) closeAll() {
 	_ = l.ln.Close()
 	l.mu.Lock()
 	l.closed = true
-	conns := make([]net.Conn, 0, len(l.conns))
+	conns := make([]*trackedConn, 0, len(l.conns))
 	for c := range l.conns {
-		conns = append(conns, c)
+		conns = append(conns, c.(*trackedConn))
 	}
+	l.checkIdle()
 	l.mu.Unlock()
 	for _, c := range conns {
-		_ = c.Close()
+		if c.inbound {
+			_ = c.Conn.Close()
+		} else {
+			_ = c.Close()
+		}
 	}
 }
+
+// handlersDone is closed once closeAll has run and every goroutine that
+// served an inbound connection has returned. Raft answers heartbeats on
+// those goroutines, outside the ones its Shutdown waits for; one still
+// running may write the term to the store.
+func (l *streamLayer) handlersDone() <-chan struct{} { return l.idle }
 
 // open returns the number of open connections (inbound, outbound).
 func (l *streamLayer) open() (in, out int) {

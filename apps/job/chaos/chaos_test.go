@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libgossip/libgossip/apps/job/internal/job"
+	"github.com/libgossip/libgossip/gossip/gossiptest"
 )
 
 // The scenario of issue 14's acceptance.
@@ -156,14 +157,16 @@ func TestProcessChaos(t *testing.T) {
 }
 
 // newProcs starts the members, each joined to all the others, with fixed
-// ports so that a restarted member keeps its gossip and raft addresses.
+// ports so that a restarted member keeps its gossip and raft addresses
+// (below the ephemeral range, so that no outgoing connection takes one
+// while its member is down).
 func newProcs(t *testing.T, dir, bin string) []*proc {
 	procs := make([]*proc, members)
 	for i := range procs {
 		p := &proc{id: fmt.Sprintf("m%d", i+1), dir: filepath.Join(dir, fmt.Sprintf("m%d", i+1)), bin: bin, preset: preset}
-		p.gossip = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-		p.api = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-		p.raft = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		p.gossip = gossiptest.FixedAddr(t)
+		p.api = gossiptest.FixedAddr(t)
+		p.raft = gossiptest.FixedAddr(t)
 		if err := os.MkdirAll(p.dir, 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -53,17 +53,6 @@ type proc struct {
 	args               []string
 }
 
-// freeAddr returns a loopback address with a port free at the time.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"-preset", "local", "-secret", "chaos", "-log-level", "error"}, args...)...)
@@ -156,8 +145,11 @@ func TestChaosKillRestart(t *testing.T) {
 	}
 	var ps []*proc
 	var nodeArgs [][]string
+	// Fixed ports below the ephemeral range: while c2 is down, no outgoing
+	// connection on the machine can take one of its ports and make the
+	// restart fail to bind.
 	for i := range 3 {
-		args := []string{"-id", fmt.Sprintf("c%d", i), "-resp", freeAddr(t), "-gossip", freeAddr(t), "-peer", freeAddr(t)}
+		args := []string{"-id", fmt.Sprintf("c%d", i), "-resp", gossiptest.FixedAddr(t), "-gossip", gossiptest.FixedAddr(t), "-peer", gossiptest.FixedAddr(t)}
 		if i > 0 {
 			args = append(args, "-join", ps[0].gossip)
 		}

@@ -104,8 +104,13 @@ func (c *testCluster) waitMembers(size int) {
 	})
 }
 
+// client returns a client of node i. Its reads and writes may take 30 s
+// (go-redis's default is 3 s): a pipeline of megabytes forwarded between
+// nodes under the race detector on a loaded machine takes longer, and no
+// test here measures latency.
 func (c *testCluster) client(i int) *redis.Client {
-	cl := redis.NewClient(&redis.Options{Addr: c.nodes[i].RESPAddr(), MaxRetries: -1})
+	cl := redis.NewClient(&redis.Options{Addr: c.nodes[i].RESPAddr(), MaxRetries: -1,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
 	c.t.Cleanup(func() { _ = cl.Close() })
 	return cl
 }

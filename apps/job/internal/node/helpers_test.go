@@ -199,8 +199,20 @@ func (c *cluster) leader(timeout time.Duration) *tmember {
 	return found
 }
 
-// do sends an API request and decodes a JSON answer.
+// do sends an API request and decodes a JSON answer; a request that gets
+// no answer fails t.
 func do(t testing.TB, method, url string, body, out any) int {
+	t.Helper()
+	st, err := try(t, method, url, body, out)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return st
+}
+
+// try is do that returns the error of a request that got no answer (as
+// one redirected to a leader that has just been stopped).
+func try(t testing.TB, method, url string, body, out any) (int, error) {
 	t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
@@ -217,7 +229,7 @@ func do(t testing.TB, method, url string, body, out any) int {
 	defer cl.CloseIdleConnections()
 	res, err := cl.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return 0, err
 	}
 	defer res.Body.Close()
 	if res.StatusCode == http.StatusServiceUnavailable {
@@ -230,7 +242,26 @@ func do(t testing.TB, method, url string, body, out any) int {
 			t.Fatalf("%s %s: decode: %v", method, url, err)
 		}
 	}
-	return res.StatusCode
+	return res.StatusCode, nil
+}
+
+// leaderDo is do for a request only a leader answers: while none is known
+// (421), leadership moves under the request (503) or the request gets no
+// answer (redirected to a leader just stopped), it is retried, for up to
+// 30 s. unknown reports whether an attempt was answered 503 or not at all:
+// its command may have been applied all the same.
+func leaderDo(t testing.TB, method, url string, body, out any) (status int, unknown bool) {
+	t.Helper()
+	gossiptest.WaitFor(t, 30*time.Second, method+" "+url+" answered by a leader", func() bool {
+		st, err := try(t, method, url, body, out)
+		if err != nil {
+			t.Logf("%s %s: %v (retrying)", method, url, err)
+		}
+		status = st
+		unknown = unknown || err != nil || st == http.StatusServiceUnavailable
+		return err == nil && st != http.StatusMisdirectedRequest && st != http.StatusServiceUnavailable
+	})
+	return status, unknown
 }
 
 // sink is the idempotency-checking target of HTTP jobs: it records every
@@ -316,10 +347,15 @@ func httpJob(name, url string) job.Spec {
 }
 
 // putJob PUTs a job until it is accepted: a write whose outcome is unknown
-// (leadership changing) is retried, which PUT allows.
+// (leadership changing, or the request redirected to a leader that has
+// just stopped) is retried, which PUT allows.
 func putJob(t testing.TB, base string, s job.Spec) {
 	t.Helper()
 	gossiptest.WaitFor(t, 30*time.Second, "PUT "+s.Name, func() bool {
-		return do(t, "PUT", base+"/v1/jobs/"+s.Name, s, nil) == http.StatusOK
+		st, err := try(t, "PUT", base+"/v1/jobs/"+s.Name, s, nil)
+		if err != nil {
+			t.Logf("PUT %s: %v (retrying)", s.Name, err)
+		}
+		return err == nil && st == http.StatusOK
 	})
 }
