@@ -54,11 +54,32 @@ func (c *Core) findSuspicion(id string) (int, *suspicion) {
 	return -1, nil
 }
 
-// timeout is Lifeguard's shrinking suspicion timeout after n confirmations.
+// timeout is Lifeguard's shrinking suspicion timeout after c
+// confirmations: from max with none to min at k, and past k down to min/2
+// at 2k+1 (min·(k+1)/(c+1); see the rule below).
+//
+// Confirmations past k. Lifeguard stops at min, which is the bulk of the
+// time to detect a crash: at 64 members on the LAN preset, 3.6 s of the
+// 5.7 s median until the last member declares it (gossip/sim, 40 seeds).
+// Yet a crashed member draws many more than k confirmations well before
+// min runs out (every member that hears of the suspicion pings the suspect
+// with probability 2(k+1)/N, and its regular probers fail too): its
+// accuser holds 7 or more about 1.5 s in. Each one is a member that sent
+// the suspect a ping carrying the suspicion, or ran its own probe, and got
+// no answer; a live suspect that hears any of them refutes and sends the
+// refutation straight to the accuser (tellAccuser). So each confirmation
+// past k is one more missed chance for a live suspect to refute, and the
+// wait shrinks with it. Under 30% loss and 30% of streams failing (local
+// preset, 64 members, 60 s, seeds 1-20) false failure declarations were
+// 20 before and 22 after; detection max at 64 members went from 5.65 s to
+// 3.85 s median (TestExtraConfirmationsShortenSuspicion).
 func (s *suspicion) timeout() time.Duration {
 	c := len(s.from) - 1
 	if c <= 0 || s.k <= 0 {
 		return s.max
+	}
+	if c > s.k {
+		return max(s.min*time.Duration(s.k+1)/time.Duration(c+1), s.min/2)
 	}
 	frac := math.Log(float64(c)+1) / math.Log(float64(s.k)+1)
 	t := time.Duration(float64(s.max) - frac*float64(s.max-s.min))
@@ -68,7 +89,7 @@ func (s *suspicion) timeout() time.Duration {
 // suspect records a suspicion of m at incarnation inc by from.
 func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	if _, s := c.findSuspicion(c.who(m).id); s != nil && m.state == StateSuspect && inc == m.inc {
-		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, s.k+2) {
+		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, 2*s.k+2) {
 			return
 		}
 		s.from = append(s.from, from)
