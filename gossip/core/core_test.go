@@ -348,20 +348,22 @@ func TestSuspicionTimeoutShrinks(t *testing.T) {
 	if prev != s.min {
 		t.Errorf("k confirmations: %v, want min %v", prev, s.min)
 	}
-	// Past k it shrinks on, to half the minimum at 2k+1, and no further.
+	// Past k it shrinks on, to two thirds of the minimum at 5 (k = 3),
+	// and no further.
+	floor := s.min * 2 / 3
 	for _, f := range []string{"e", "f", "g", "h", "i"} {
 		s.from = append(s.from, f)
 		got := s.timeout()
-		if c := len(s.from) - 1; c <= 2*s.k+1 && got >= prev {
+		if c := len(s.from) - 1; c <= 5 && got >= prev {
 			t.Errorf("%d confirmations: %v, not below %v", c, got, prev)
 		}
-		if got < s.min/2 {
-			t.Errorf("%d confirmations: %v, below half the minimum %v", len(s.from)-1, got, s.min/2)
+		if got < floor {
+			t.Errorf("%d confirmations: %v, below two thirds of the minimum %v", len(s.from)-1, got, floor)
 		}
 		prev = got
 	}
-	if prev != s.min/2 {
-		t.Errorf("%d confirmations: %v, want min/2 %v", len(s.from)-1, prev, s.min/2)
+	if prev != floor {
+		t.Errorf("%d confirmations: %v, want two thirds of the minimum %v", len(s.from)-1, prev, floor)
 	}
 }
 

@@ -25,7 +25,8 @@
 //     probe interval and timeout when it misses acks and nacks; suspicion
 //     timeouts start at SuspicionMaxTimeoutMult times the minimum and shrink
 //     with each independent confirmation, to the minimum at
-//     SuspicionConfirmations (k) and on to half of it at 2k+1; a new suspicion is sent to the
+//     SuspicionConfirmations (k) and on to two thirds of it with more; a
+//     new suspicion is sent to the
 //     suspect first, and pings to a suspect carry the suspicion, so a live
 //     member hears it and refutes with a higher incarnation. It also sends
 //     the refutation straight to the accuser (again if the accusation
