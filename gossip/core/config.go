@@ -57,7 +57,8 @@ type Config struct {
 	SuspicionMaxTimeoutMult int
 	// SuspicionConfirmations is the number of independent confirmations
 	// after which the suspicion timeout has shrunk to its minimum
-	// (Lifeguard). Default 3.
+	// (Lifeguard), k. Further confirmations shorten it on, to two thirds
+	// of the minimum at most. Default 3.
 	SuspicionConfirmations int
 	// DisableConfirmProbe turns off confirmation probing: by default a
 	// member that hears a suspicion pings the suspect once itself, and

@@ -348,6 +348,23 @@ func TestSuspicionTimeoutShrinks(t *testing.T) {
 	if prev != s.min {
 		t.Errorf("k confirmations: %v, want min %v", prev, s.min)
 	}
+	// Past k it shrinks on, to two thirds of the minimum at 5 (k = 3),
+	// and no further.
+	floor := s.min * 2 / 3
+	for _, f := range []string{"e", "f", "g", "h", "i"} {
+		s.from = append(s.from, f)
+		got := s.timeout()
+		if c := len(s.from) - 1; c <= 5 && got >= prev {
+			t.Errorf("%d confirmations: %v, not below %v", c, got, prev)
+		}
+		if got < floor {
+			t.Errorf("%d confirmations: %v, below two thirds of the minimum %v", len(s.from)-1, got, floor)
+		}
+		prev = got
+	}
+	if prev != floor {
+		t.Errorf("%d confirmations: %v, want two thirds of the minimum %v", len(s.from)-1, prev, floor)
+	}
 }
 
 func TestLeave(t *testing.T) {

@@ -24,7 +24,9 @@
 //   - Lifeguard: a local health multiplier stretches this member's own
 //     probe interval and timeout when it misses acks and nacks; suspicion
 //     timeouts start at SuspicionMaxTimeoutMult times the minimum and shrink
-//     with each independent confirmation; a new suspicion is sent to the
+//     with each independent confirmation, to the minimum at
+//     SuspicionConfirmations (k) and on to two thirds of it with more; a
+//     new suspicion is sent to the
 //     suspect first, and pings to a suspect carry the suspicion, so a live
 //     member hears it and refutes with a higher incarnation. It also sends
 //     the refutation straight to the accuser (again if the accusation

@@ -54,11 +54,37 @@ func (c *Core) findSuspicion(id string) (int, *suspicion) {
 	return -1, nil
 }
 
-// timeout is Lifeguard's shrinking suspicion timeout after n confirmations.
+// timeout is Lifeguard's shrinking suspicion timeout after c
+// confirmations: from max with none to min at k, and past k on as
+// min·(k+1)/(c+1), but not below two thirds of min (see the rule below).
+//
+// Confirmations past k. Lifeguard stops at min, which is the bulk of the
+// time to detect a crash: at 64 members on the LAN preset, 3.6 s of the
+// 5.65 s median until the last member declares it (gossip/sim, 40 seeds).
+// Yet a crashed member draws more than k confirmations well before min
+// runs out (every member that hears of the suspicion pings the suspect
+// with probability 2(k+1)/N, and its regular probers fail too). Each one
+// is a member that sent the suspect a ping carrying the suspicion, or ran
+// its own probe, and got no answer; a live suspect that hears any of them
+// refutes and sends the refutation straight to the accuser (tellAccuser).
+// So each confirmation past k is one more missed chance for a live suspect
+// to refute, and the wait shrinks with it. It stops at two thirds of min
+// (reached at 5 confirmations with k = 3) for a suspect that is alive but
+// not running: a stalled process misses every ping at once. Simulator,
+// 64 members, before -> after: detection max at the LAN preset 5.65 s ->
+// 4.52 s median over 40 seeds (TestExtraConfirmationsShortenSuspicion);
+// false failure declarations at the local preset under 30% loss and 30%
+// of streams failing, 60 s, seeds 1-20: 20 -> 22; with every member
+// stalling every 500 ms for up to 500 ms, 30 s, seeds 1-15: 11 -> 11
+// (a floor of half of min gave 3.85 s but 18 there: a 500 ms stall
+// outlasts half of the local preset's 0.72 s min).
 func (s *suspicion) timeout() time.Duration {
 	c := len(s.from) - 1
 	if c <= 0 || s.k <= 0 {
 		return s.max
+	}
+	if c > s.k {
+		return max(s.min*time.Duration(s.k+1)/time.Duration(c+1), s.min*2/3)
 	}
 	frac := math.Log(float64(c)+1) / math.Log(float64(s.k)+1)
 	t := time.Duration(float64(s.max) - frac*float64(s.max-s.min))
@@ -68,7 +94,7 @@ func (s *suspicion) timeout() time.Duration {
 // suspect records a suspicion of m at incarnation inc by from.
 func (c *Core) suspect(now time.Time, m *member, inc uint64, from string) {
 	if _, s := c.findSuspicion(c.who(m).id); s != nil && m.state == StateSuspect && inc == m.inc {
-		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, s.k+2) {
+		if slices.Contains(s.from, from) || len(s.from) >= max(MaxAccusers, 2*s.k+2) {
 			return
 		}
 		s.from = append(s.from, from)
