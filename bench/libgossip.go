@@ -92,8 +92,9 @@ func (l LibGossip) Start(ctx context.Context, spec NodeSpec) (Node, error) {
 }
 
 // eventBuffer is the subscription buffer: the library's default. Its
-// memory counts in libgossip's heap figure, as it would in an application.
-const eventBuffer = 256
+// memory counts in libgossip's heap figure, as it would in an application
+// (the channel's 16 events always, the rest while the reader lags).
+const eventBuffer = gossip.DefaultSubscribeBuffer
 
 var discard = slog.New(slog.DiscardHandler)
 

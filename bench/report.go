@@ -108,7 +108,9 @@ stream bytes, before any fault drops them). One run of a case goes through:
 4. **steady**: after a ` + p.Settle.String() + ` pause, a ` + p.Steady.String() + ` window: bytes and packets sent
    per member per second, process CPU (getrusage, user+system) per member per
    second, live heap after GC per member (less the heap before the cluster
-   started; libgossip's includes a 256-event subscription buffer per member);
+   started; libgossip's includes a subscription with the default 256-event
+   buffer per member, whose memory beyond 16 events is taken only while its
+   reader lags);
 5. **falsepos**: uniform packet loss on every member for ` + p.LossWindow.String() + ` per rate
    (streams are not dropped); failure declarations and suspicions of live
    members are counted, then the cluster recovers;

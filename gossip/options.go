@@ -29,6 +29,13 @@ const (
 	// DefaultLosslessLimit is the bound of a lossless subscription's queue
 	// (Lossless with limit <= 0).
 	DefaultLosslessLimit = 65536
+	// DefaultSubscribeBuffer is the number of events a subscription holds
+	// for its reader (Subscribe with buffer <= 0).
+	DefaultSubscribeBuffer = 256
+	// SubscribeChannelBuffer is the most events a default-mode
+	// subscription's channel buffers; the rest of its buffer is a queue
+	// that takes memory only while its reader lags (Subscribe).
+	SubscribeChannelBuffer = 16
 )
 
 // options holds every runtime setting; all defaults are in defaultOptions.

@@ -19,7 +19,8 @@ type subOptions struct {
 // so the protocol still never blocks. When the queue is full the
 // subscription is closed: C delivers what was queued, then closes, and
 // Err returns ErrSubscriberTooSlow. A lossless subscription runs one
-// goroutine, which ends with the subscription (Close or Shutdown).
+// goroutine while events wait in its queue; it ends when the queue is
+// empty, and with the subscription (Close or Shutdown).
 func Lossless(limit int) SubscribeOption {
 	return func(o *subOptions) {
 		o.lossless = true
@@ -39,53 +40,59 @@ type Subscription struct {
 	// lossless subscription falls too far behind.
 	C <-chan Event
 
-	c       chan Event
-	opts    subOptions
-	owner   *subscriptions
-	dropped atomic.Uint64
+	c        chan Event
+	lossless bool
+	limit    int // most events queue may hold
+	owner    *subscriptions
+	dropped  atomic.Uint64
 
-	mu     sync.Mutex
-	closed bool          // no more events are accepted
-	err    error         // why a lossless subscription was closed
-	queue  []Event       // lossless: events waiting for room in c
-	wake   chan struct{} // lossless: the pump has work (capacity 1)
-	quit   chan struct{} // lossless: closed by Close, the pump stops
-	ended  chan struct{} // closed when C is closed
+	mu       sync.Mutex
+	closed   bool          // no more events are accepted
+	stopped  bool          // Close or Shutdown: queued events are discarded
+	finished bool          // c and ended are closed
+	pumping  bool          // a pump goroutine runs; it closes c once closed
+	err      error         // why a lossless subscription was closed
+	queue    []Event       // events waiting for room in c, in order
+	quit     chan struct{} // closed by Close or Shutdown to stop the pump
+	ended    chan struct{} // closed when C is closed
 }
 
-// Subscribe returns a subscription whose channel buffers buffer events
-// (256 when buffer <= 0). Subscribing to a Node that has been shut down
-// returns a subscription whose C is already closed.
+// Subscribe returns a subscription that holds up to buffer events its
+// reader has not taken yet (DefaultSubscribeBuffer, 256, when buffer <=
+// 0); the event that finds buffer events waiting is dropped and counted
+// by Dropped. The memory for the buffer is taken as events wait and
+// given back when the reader catches up: C itself buffers at most
+// SubscribeChannelBuffer (16) events, and the rest wait in a queue that a
+// goroutine, running only while the queue is not empty, moves into C in
+// order. With Lossless, C buffers buffer events (256 when buffer <= 0)
+// and the queue holds up to Lossless's limit. Subscribing to a Node that
+// has been shut down returns a subscription whose C is already closed.
 func (n *Node) Subscribe(buffer int, opts ...SubscribeOption) *Subscription {
 	if buffer <= 0 {
-		buffer = 256
+		buffer = DefaultSubscribeBuffer
 	}
 	var o subOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ch := make(chan Event, buffer)
-	s := &Subscription{C: ch, c: ch, opts: o, owner: &n.subs, ended: make(chan struct{})}
-	if o.lossless {
-		s.wake = make(chan struct{}, 1)
-		s.quit = make(chan struct{})
+	size, limit := buffer, o.limit
+	if !o.lossless {
+		size = min(buffer, SubscribeChannelBuffer)
+		limit = buffer - size
 	}
+	ch := make(chan Event, size)
+	s := &Subscription{C: ch, c: ch, lossless: o.lossless, limit: limit, owner: &n.subs, ended: make(chan struct{})}
 	if !n.subs.add(s, n.currentState() == stateShutdown) {
-		s.closed = true
-		close(s.c)
-		close(s.ended)
-		return s
-	}
-	if o.lossless {
-		n.subs.wg.Add(1)
-		go s.pump()
+		s.closed, s.stopped = true, true
+		s.finish()
 	}
 	return s
 }
 
 // Dropped returns the number of events this subscription lost: because
-// its buffer was full (default mode) or after it was closed for falling
-// behind (lossless mode).
+// its buffer was full (default mode), after it was closed for falling
+// behind (lossless mode), or because Close or Shutdown discarded them
+// from its queue before they reached C.
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 
 // Err returns ErrSubscriberTooSlow once a lossless subscription has been
@@ -96,53 +103,39 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-// Close ends the subscription and closes C; events still queued are
-// discarded. Close after Close is a no-op.
+// Close ends the subscription and closes C. Events already in C can
+// still be read; events still queued behind it are discarded (and
+// counted by Dropped). Close after Close is a no-op.
 func (s *Subscription) Close() {
 	s.owner.remove(s)
-	s.shut(nil)
+	s.shut()
 	<-s.ended
 }
 
-// shut stops accepting events and closes C (at once, or, for a lossless
-// subscription closed for falling behind, after the pump has delivered
-// the queue).
-func (s *Subscription) shut(err error) {
+// shut stops accepting events, discards the queue and closes C (at once,
+// or through the pump when one runs).
+func (s *Subscription) shut() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		if err == nil && s.quit != nil {
-			s.stopPump()
-		}
+	if s.stopped {
 		return
 	}
-	s.closed = true
-	s.err = err
-	if s.quit == nil {
-		close(s.c)
-		close(s.ended)
-		return
-	}
-	if err == nil {
-		s.stopPump()
-	} else {
-		s.signal()
-	}
-}
-
-func (s *Subscription) stopPump() {
-	select {
-	case <-s.quit:
-	default:
+	s.closed, s.stopped = true, true
+	if s.pumping {
 		close(s.quit)
+		return
 	}
+	s.finish()
 }
 
-func (s *Subscription) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// finish closes c and ended once; s.mu is held or s is not shared yet.
+func (s *Subscription) finish() {
+	if s.finished {
+		return
 	}
+	s.finished = true
+	close(s.c)
+	close(s.ended)
 }
 
 // deliver hands e to the subscription without blocking.
@@ -155,14 +148,6 @@ func (s *Subscription) deliver(e Event) {
 		}
 		return
 	}
-	if !s.opts.lossless {
-		select {
-		case s.c <- e:
-		default:
-			s.dropped.Add(1)
-		}
-		return
-	}
 	if len(s.queue) == 0 {
 		select {
 		case s.c <- e:
@@ -170,103 +155,69 @@ func (s *Subscription) deliver(e Event) {
 		default:
 		}
 	}
-	if len(s.queue) >= s.opts.limit {
+	if len(s.queue) >= s.limit {
 		s.dropped.Add(1)
-		s.closed = true
-		s.err = ErrSubscriberTooSlow
-		s.signal()
+		if s.lossless {
+			s.closed = true
+			s.err = ErrSubscriberTooSlow
+			s.startPump() // delivers the queue, then closes C
+		}
 		return
 	}
 	s.queue = append(s.queue, e)
-	s.signal()
+	s.startPump()
 }
 
-// pump moves a lossless subscription's queue into C. The event being
-// sent stays at the head of the queue until C takes it, so the queue's
-// length is what deliver checks against the limit.
-func (s *Subscription) pump() {
+// startPump starts the pump unless it runs; s.mu is held and s is not
+// stopped, so the Node's Shutdown waits for it.
+func (s *Subscription) startPump() {
+	if s.pumping {
+		return
+	}
+	if s.quit == nil {
+		s.quit = make(chan struct{})
+	}
+	s.pumping = true
+	s.owner.wg.Add(1)
+	go s.pump(s.quit)
+}
+
+// pump moves the queue into C, in order, until the queue is empty; it
+// closes C when the subscription was stopped or, for a lossless
+// subscription that fell behind, once the queue is delivered. The event
+// being sent stays at the head of the queue until C takes it, so the
+// queue's length is what deliver checks against the limit.
+func (s *Subscription) pump(quit <-chan struct{}) {
 	defer s.owner.wg.Done()
-	defer close(s.ended)
-	defer close(s.c)
 	for {
 		s.mu.Lock()
-		if len(s.queue) == 0 {
-			failed := s.closed && s.err != nil
+		if s.stopped || (s.closed && len(s.queue) == 0) {
+			failed := !s.stopped
+			s.dropped.Add(uint64(len(s.queue)))
+			s.queue = nil
+			s.pumping = false
+			s.finish()
 			s.mu.Unlock()
 			if failed {
 				s.owner.remove(s)
-				return
 			}
-			select {
-			case <-s.wake:
-			case <-s.quit:
-				return
-			}
-			continue
+			return
+		}
+		if len(s.queue) == 0 {
+			s.queue = nil // the reader caught up: give the memory back
+			s.pumping = false
+			s.mu.Unlock()
+			return
 		}
 		e := s.queue[0]
 		s.mu.Unlock()
 		select {
 		case s.c <- e:
-		case <-s.quit:
-			return
-		}
-		s.mu.Lock()
-		s.queue[0] = Event{}
-		s.queue = s.queue[1:]
-		s.mu.Unlock()
-	}
-}
-
-// subscriptions is a Node's set of subscribers.
-type subscriptions struct {
-	mu   sync.Mutex
-	subs []*Subscription
-	done bool           // closeAll was called: no new subscribers
-	wg   sync.WaitGroup // lossless pumps
-}
-
-// add registers s unless the Node is (being) shut down.
-func (ss *subscriptions) add(s *Subscription, shutdown bool) bool {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.done || shutdown {
-		return false
-	}
-	ss.subs = append(ss.subs, s)
-	return true
-}
-
-func (ss *subscriptions) remove(s *Subscription) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for i, x := range ss.subs {
-		if x == s {
-			ss.subs = append(ss.subs[:i:i], ss.subs[i+1:]...)
-			return
+			s.mu.Lock()
+			s.queue[0] = Event{}
+			s.queue = s.queue[1:]
+			s.mu.Unlock()
+		case <-quit:
 		}
 	}
-}
-
-// publish hands e to every subscriber without blocking.
-func (ss *subscriptions) publish(e Event) {
-	ss.mu.Lock()
-	subs := ss.subs
-	ss.mu.Unlock()
-	for _, s := range subs {
-		s.deliver(e)
-	}
-}
-
-// closeAll closes every subscription and waits for the lossless pumps.
-func (ss *subscriptions) closeAll() {
-	ss.mu.Lock()
-	subs := ss.subs
-	ss.subs = nil
-	ss.done = true
-	ss.mu.Unlock()
-	for _, s := range subs {
-		s.shut(nil)
-	}
-	ss.wg.Wait()
 }

@@ -9,6 +9,7 @@ type queue struct {
 	heads   []int // per bucket: entries before it are all removed
 	byKey   map[string]*item
 	n       int
+	peak    int     // most items held since the queue was last empty and shrunk
 	spare   []*item // removed items, reused by push
 }
 
@@ -27,6 +28,12 @@ const (
 	minItem    = 3
 	maxMisfits = 8
 )
+
+// shrinkAbove is the most items an empty queue keeps memory for: a queue
+// that held more (a join storm queues an update per member) gives back
+// its buckets, spare items and key map once it is empty again, so a
+// member's steady state does not pay for its largest burst.
+const shrinkAbove = 32
 
 func newQueue() *queue { return &queue{byKey: map[string]*item{}} }
 
@@ -54,6 +61,7 @@ func (q *queue) push(key string, data []byte) {
 		q.byKey[key] = it
 	}
 	q.n++
+	q.peak = max(q.peak, q.n)
 }
 
 func (q *queue) place(it *item, b int) {
@@ -90,6 +98,7 @@ func (q *queue) dropOldest() bool {
 			if it := bk[i]; it != nil {
 				q.remove(it)
 				q.heads[b] = i + 1
+				q.shrink()
 				return true
 			}
 		}
@@ -157,7 +166,16 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			q.compact(b)
 		}
 	}
+	q.shrink()
 	return dst, used
+}
+
+// shrink gives back the memory of an empty queue that held more than
+// shrinkAbove items.
+func (q *queue) shrink() {
+	if q.n == 0 && q.peak > shrinkAbove {
+		*q = queue{byKey: map[string]*item{}}
+	}
 }
 
 func (q *queue) compact(b int) {

@@ -25,7 +25,8 @@
 // flip-flop or scale runs) and prints their tables instead of rewriting
 // any file; -impls picks the implementations, -steady lengthens the steady
 // window, -cpuprofile writes a CPU profile of each steady window and
-// -memprofile a heap profile at its end:
+// -memprofile a heap profile at its end (-memprofilerate 4096 samples
+// finely enough to split a member's heap by owner):
 //
 //	go run ./bench/cmd/bench -lan 256 -runs 1 -impls libgossip -steady 20s -cpuprofile /tmp/lg
 //
@@ -89,6 +90,7 @@ func run(args []string, progress io.Writer) error {
 	steady := fs.Duration("steady", 0, "length of the steady window (default: the plan's)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of every steady window to PREFIX.IMPL.N.SEED.pprof")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end of every steady window to PREFIX.IMPL.N.SEED.heap")
+	memrate := fs.Int("memprofilerate", 0, "with -memprofile: sample one allocation per this many bytes (default the runtime's 512 KiB; smaller is finer and slower)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -108,6 +110,9 @@ func run(args []string, progress io.Writer) error {
 		all := []bench.Impl{bench.LibGossip{}, bench.Memberlist{}}
 		if p.Impls, err = pick(*impls, all, bench.Impl.Name); err != nil {
 			return err
+		}
+		if *memprofile != "" && *memrate > 0 {
+			runtime.MemProfileRate = *memrate
 		}
 		if *cpuprofile != "" || *memprofile != "" {
 			p.OnSteady = steadyProfile(*cpuprofile, *memprofile, progress)

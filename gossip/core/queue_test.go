@@ -1,0 +1,46 @@
+package core
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestQueueShrinksWhenEmpty: a queue that a burst grew past shrinkAbove
+// items gives back its memory once every item is sent to the limit, and
+// works the same afterwards; a small queue keeps its memory for reuse.
+func TestQueueShrinksWhenEmpty(t *testing.T) {
+	const limit = 3
+	q := newQueue()
+	sendAll := func() int {
+		sent := 0
+		for pass := uint64(1); q.len() > 0; pass++ {
+			b, _ := q.fill(nil, pass, 1<<20, limit, 1<<20, nil, true)
+			sent += len(b)
+			if pass > 100 {
+				t.Fatalf("queue of %d items not empty after %d packets", q.len(), pass)
+			}
+		}
+		return sent
+	}
+	for i := range 4 * shrinkAbove {
+		q.push(fmt.Sprint(i), []byte{byte(i), 0, 0})
+	}
+	if got, want := sendAll(), 4*shrinkAbove*3*limit; got != want {
+		t.Errorf("sent %d bytes, want %d", got, want)
+	}
+	if q.buckets != nil || q.spare != nil || q.peak != 0 {
+		t.Errorf("empty queue after a burst keeps %d buckets and %d spare items (peak %d)", len(q.buckets), len(q.spare), q.peak)
+	}
+	q.push("a", []byte{1, 0, 0})
+	q.push("a", []byte{2, 0, 0}) // replaces the first
+	q.push("b", []byte{3, 0, 0})
+	if b, _ := q.fill(nil, 1000, 1<<20, limit, 1<<20, nil, true); string(b) != "\x03\x00\x00\x02\x00\x00" {
+		t.Errorf("after shrinking, the queue sends % x, want the newest first and the replaced item once", b)
+	}
+	if got := sendAll(); got != 2*3*(limit-1) {
+		t.Errorf("after shrinking, the queue sent %d more bytes, want %d", got, 2*3*(limit-1))
+	}
+	if len(q.spare) == 0 {
+		t.Error("a small queue dropped its spare items")
+	}
+}
