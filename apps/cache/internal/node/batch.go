@@ -98,7 +98,7 @@ func (b *batch) info(args [][]byte) cmdInfo {
 		return cmdInfo{}
 	}
 	name := resp.Name(args[0])
-	o, ok := ops[name]
+	o, ok := lookupOp(name)
 	if !ok || !arityOK(o.arity, len(args)) {
 		return cmdInfo{}
 	}

@@ -63,6 +63,22 @@ var ops = map[string]*op{
 	"strlen":  {2, true, opStrlen},
 }
 
+// getOp and setOp are the commands redis-benchmark and most caches
+// send most, looked up without hashing their names.
+var getOp, setOp = ops["get"], ops["set"]
+
+// lookupOp returns the op named name (lower-case), as ops[name].
+func lookupOp(name string) (*op, bool) {
+	switch name {
+	case "get":
+		return getOp, true
+	case "set":
+		return setOp, true
+	}
+	o, ok := ops[name]
+	return o, ok
+}
+
 func arityOK(arity, n int) bool {
 	if arity < 0 {
 		return n >= -arity

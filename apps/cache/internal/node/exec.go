@@ -114,7 +114,10 @@ func (b *batch) exec(proto int, in *cmdInfo, args [][]byte, dst []byte) ([]byte,
 	n := b.n
 	reads := in.o.reads || (in.name == "set" && setReads(args))
 	c := &b.c
-	*c = call{args: args, proto: proto, nowMS: b.nowMS, dst: dst}
+	// Field by field: assigning a whole call literal costs a typed copy
+	// of the struct per command.
+	c.args, c.proto, c.nowMS, c.dst = args, proto, b.nowMS, dst
+	c.cur, c.live, c.next = store.Entry{}, false, store.Entry{}
 	if reads {
 		switch in.name {
 		case "get", "exists", "ttl", "pttl", "strlen":

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/tidwall/redcon"
@@ -17,8 +18,25 @@ func FuzzGuard(f *testing.F) {
 	lim := Limits{MaxArgs: 8, MaxBulk: 64, MaxQuery: 256, MaxInline: 128}.WithDefaults()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g := guard{lim: lim}
-		if err := g.feed(b); err != nil {
+		err := g.feed(b)
+		// Fed a byte at a time (every header read the general way, none
+		// whole in one piece), the guard reaches the same verdict and
+		// state.
+		g1 := guard{lim: lim}
+		var err1 error
+		for i := range b {
+			if err1 = g1.feed(b[i : i+1]); err1 != nil {
+				break
+			}
+		}
+		if fmt.Sprint(err) != fmt.Sprint(err1) {
+			t.Fatalf("on %q: whole %v, bytewise %v", b, err, err1)
+		}
+		if err != nil {
 			return
+		}
+		if g.state != g1.state || g.args != g1.args || g.body != g1.body || g.query != g1.query || g.n != g1.n {
+			t.Fatalf("on %q: whole and bytewise feeding end in different states", b)
 		}
 		// Fed in two pieces, the guard reaches the same verdict.
 		g2 := guard{lim: lim}

@@ -140,6 +140,47 @@ func (g *guard) header(line []byte) error {
 	return nil
 }
 
+// fastHeader checks a header held whole at p[i:] in its common form
+// (see the package's fastHeader), as header would; ok false means it
+// did not read one (the caller reads it the general way). It returns
+// the index of the header's LF.
+func (g *guard) fastHeader(p []byte, i int) (lf int, ok bool, err error) {
+	if len(g.line) > 0 {
+		return 0, false, nil
+	}
+	if g.state == gCount {
+		n, lf, ok := fastHeader(p, i)
+		if !ok {
+			return 0, false, nil
+		}
+		if n > g.lim.MaxArgs {
+			return 0, false, g.fail("invalid multibulk length")
+		}
+		if n == 0 {
+			g.state = gStart
+		} else {
+			g.args, g.state = n, gBulkHdr
+		}
+		return lf, true, nil
+	}
+	if i >= len(p) || p[i] != '$' {
+		return 0, false, nil
+	}
+	n, lf, ok := fastHeader(p, i+1)
+	if !ok {
+		return 0, false, nil
+	}
+	if n > g.lim.MaxBulk {
+		return 0, false, g.fail("invalid bulk length")
+	}
+	g.query += n + (lf - 1 - i) + 4 // as header: the line without CRLF
+	if g.query > g.lim.MaxQuery {
+		return 0, false, g.fail("too big query")
+	}
+	g.body, g.state = n+2, gBody
+	return lf, true, nil
+}
+
 // feed checks p; on a violation it returns an error whose text (after
 // the prefix) is the reply the client gets.
 func (g *guard) feed(p []byte) error {
@@ -153,6 +194,13 @@ func (g *guard) feed(p []byte) error {
 				i--
 			}
 		case gCount, gBulkHdr:
+			if lf, ok, err := g.fastHeader(p, i); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				i = lf
+				continue
+			}
 			k := bytes.IndexByte(p[i:], '\n')
 			end := len(p)
 			if k >= 0 {

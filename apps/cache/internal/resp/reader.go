@@ -123,14 +123,16 @@ func (rd *reader) parse(b []byte) (int, error) {
 	if b[0] != '*' {
 		return rd.parseInline(b)
 	}
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return 0, nil
+	count, i, ok := fastHeader(b, 1)
+	if !ok {
+		if i = bytes.IndexByte(b, '\n'); i < 0 {
+			return 0, nil
+		}
+		if b[i-1] != '\r' {
+			return 0, errMultiBulkLength
+		}
+		count, ok = atoi(b[1 : i-1])
 	}
-	if b[i-1] != '\r' {
-		return 0, errMultiBulkLength
-	}
-	count, ok := atoi(b[1 : i-1])
 	if !ok || count <= 0 {
 		return 0, errMultiBulkLength
 	}
@@ -145,17 +147,20 @@ func (rd *reader) parse(b []byte) (int, error) {
 			rd.args = rd.args[:first]
 			return 0, errors.New("expected '$', got '" + string(b[pos]) + "'")
 		}
-		k := bytes.IndexByte(b[pos:], '\n')
-		if k < 0 {
-			rd.args = rd.args[:first]
-			return 0, nil
+		size, end, ok := fastHeader(b, pos+1) // end: the header's LF
+		if !ok {
+			k := bytes.IndexByte(b[pos:], '\n')
+			if k < 0 {
+				rd.args = rd.args[:first]
+				return 0, nil
+			}
+			end = pos + k
+			if b[end-1] != '\r' {
+				rd.args = rd.args[:first]
+				return 0, errBulkLength
+			}
+			size, ok = atoi(b[pos+1 : end-1])
 		}
-		end := pos + k // the header's LF
-		if b[end-1] != '\r' {
-			rd.args = rd.args[:first]
-			return 0, errBulkLength
-		}
-		size, ok := atoi(b[pos+1 : end-1])
 		if !ok || size < 0 {
 			rd.args = rd.args[:first]
 			return 0, errBulkLength

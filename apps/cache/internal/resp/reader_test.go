@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"log/slog"
 	"net"
@@ -135,5 +136,25 @@ func TestLongPipeline(t *testing.T) {
 	got := readReplies(t, bufio.NewReader(c), 2*n+2)
 	if strings.Join(got, "|")+"|" != want.String() {
 		t.Fatal("the replies differ from the commands' in content or order")
+	}
+}
+
+// BenchmarkReadBatch measures the guard and the reader on a pipeline of
+// 16 SETs (redis-benchmark -P 16): each op is one batch.
+func BenchmarkReadBatch(b *testing.B) {
+	in := bytes.Repeat([]byte("*3\r\n$3\r\nSET\r\n$16\r\nkey:__rand_int__\r\n$3\r\nxxx\r\n"), 16)
+	g := guard{lim: Limits{}.WithDefaults()}
+	var rd reader
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.reset()
+		rd.room(readSize)
+		if err := g.feed(in); err != nil {
+			b.Fatal(err)
+		}
+		rd.w += copy(rd.buf[rd.w:], in)
+		if err := rd.parseAll(); err != nil || len(rd.commands()) != 16 {
+			b.Fatal(err, len(rd.ends))
+		}
 	}
 }
