@@ -14,12 +14,18 @@ import (
 func TestTrafficByKind(t *testing.T) {
 	for _, loss := range []float64{0, 0.2} {
 		r := mustRun(t, Options{Scenario: ScenarioFalsePos, Nodes: 40, Seed: 3, Prebuilt: true, Loss: loss, Duration: 30 * time.Second})
-		sum := 0.0
+		sum, sumB := 0.0, 0.0
 		for _, v := range r.MsgsByKind {
 			sum += v
 		}
+		for _, v := range r.BytesByKind {
+			sumB += v
+		}
 		if math.Abs(sum-r.MsgsPerNodeSec) > 1e-9 {
 			t.Errorf("loss %v: kinds %v add up to %v, want the total %v", loss, r.MsgsByKind, sum, r.MsgsPerNodeSec)
+		}
+		if math.Abs(sumB-r.BytesPerNodeSec) > 1e-6 {
+			t.Errorf("loss %v: bytes by kind %v add up to %v, want the total %v", loss, r.BytesByKind, sumB, r.BytesPerNodeSec)
 		}
 		k := r.MsgsByKind
 		if loss == 0 {
@@ -55,6 +61,16 @@ func TestTrafficCount(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("PerKind[%q] = %v, want %v", k, got[k], v)
+		}
+	}
+	gotB := tr.BytesPerKind(2)
+	wantB := map[string]float64{"ping": 1.5, "alive": 1.5, "stream push-pull": 1.5, "empty": 1.5}
+	if len(gotB) != len(wantB) {
+		t.Fatalf("BytesPerKind = %v, want %v", gotB, wantB)
+	}
+	for k, v := range wantB {
+		if gotB[k] != v {
+			t.Errorf("BytesPerKind[%q] = %v, want %v", k, gotB[k], v)
 		}
 	}
 	if d := tr.sub(tr); d != (Traffic{}) {
