@@ -77,3 +77,26 @@ func TestTrafficCount(t *testing.T) {
 		t.Errorf("t.sub(t) = %+v, want zero", d)
 	}
 }
+
+// TestSteadyTrafficFlat: once every table agrees, a member's traffic does
+// not grow with the cluster. Without loss a formed cluster only probes (a
+// ping and an ack a member-second) and makes its periodic anti-entropy,
+// which sends a digest and, tables being equal, no table: bytes per
+// member-second at 256 members are those at 64, and no full-state
+// exchange is made. (Periodic full-state exchanges cost 2·N records per
+// interval, 1.6× the bytes at 256 what they cost at 64.)
+func TestSteadyTrafficFlat(t *testing.T) {
+	var bytes [2]float64
+	for i, n := range []int{64, 256} {
+		// 4 minutes: two periodic intervals at 256 (30 s × 4).
+		r := mustRun(t, Options{Scenario: ScenarioConverge, Nodes: n, Seed: 1, Prebuilt: true, Duration: 4 * time.Minute})
+		bytes[i] = r.BytesPerNodeSec
+		t.Logf("%d members: %.1f msgs, %.1f bytes per member-second: %v", n, r.MsgsPerNodeSec, r.BytesPerNodeSec, r.BytesByKind)
+		if r.MsgsByKind["digest"] == 0 || r.MsgsByKind["stream push-pull"] != 0 {
+			t.Errorf("%d members: %v, want digests and no full-state exchange", n, r.MsgsByKind)
+		}
+	}
+	if bytes[1] > 1.02*bytes[0] {
+		t.Errorf("bytes per member-second: %.1f at 256 members, %.1f at 64; want the same", bytes[1], bytes[0])
+	}
+}
