@@ -11,7 +11,7 @@ import (
 // with N even once every table agreed (at 1,000 members, 148 bytes a
 // member-second, against 26 for probing). Instead, the periodic
 // exchange first sends a digest of this member's table (wire.Digest: the
-// number of records and the sum of their hashes, about 25 bytes) in a
+// number of records and the sum of their hashes, about 20 bytes) in a
 // packet. A partner whose table gives the same digest holds the same
 // records and does nothing more; one whose table differs starts a
 // full-state exchange with the sender, as the periodic exchange did
