@@ -65,14 +65,12 @@ func (c *Core) digest() *wire.Digest {
 }
 
 // digestRandom sends this member's digest to one random live member (the
-// periodic exchange). The digest goes alone in its packet, without
-// piggybacked gossip: a member of an older version, which does not know
-// the type, drops the whole packet, and then loses only the digest.
+// periodic exchange).
 func (c *Core) digestRandom() {
 	idx := c.randomMembers(1, func(m *member) bool { return m.state == StateAlive })
 	if len(idx) == 1 {
 		c.stats.Digests++
-		c.emitOut(c.who(&c.members[idx[0]]).addr, wire.Encode(c.digest()), false)
+		c.sendTo(&c.members[idx[0]], c.digest())
 	}
 }
 
