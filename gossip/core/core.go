@@ -88,10 +88,7 @@ type Core struct {
 	// nextRepair is when to make a repair exchange after the update
 	// queue overflowed (zero: none due); see noteDropped.
 	nextRepair time.Time
-	// lastDigestSync is when a digest that differed from this member's
-	// table last made it start a full-state exchange (see handleDigest).
-	lastDigestSync time.Time
-	now            time.Time // of the call being handled (set by start)
+	now        time.Time // of the call being handled (set by start)
 
 	updates *queue
 	user    *queue
@@ -200,7 +197,7 @@ func (c *Core) Tick(now time.Time) {
 		c.nextGossip = now.Add(c.cfg.GossipInterval)
 	}
 	if !c.leaving && c.cfg.PushPullInterval > 0 && !now.Before(c.nextPushPull) {
-		c.digestRandom()
+		c.pushPullRandom(now)
 		iv := c.pushPullInterval()
 		c.nextPushPull = now.Add(iv/2 + c.jitter(iv))
 	}
@@ -339,8 +336,6 @@ func (c *Core) handle(now time.Time, from string, m wire.Message) {
 		c.newBudget = saved
 	case *wire.User:
 		c.handleUser(now, m)
-	case *wire.Digest:
-		c.handleDigest(now, m)
 	}
 }
 
