@@ -184,8 +184,10 @@ probes, catch-up syncs).
 
 	if len(res.Scale) > 0 {
 		b.WriteString("## Scale: libgossip in the simulator (virtual time, LAN preset)\n\n")
-		fmt.Fprintf(&b, "`gossip/sim`, %d seed(s) per size, 1 ms latency, no loss. Rounds are gossip intervals (200 ms). The epidemic bound is log₄ N + ln N / 3 rounds (fanout 3).\n\n", p.ScaleSeeds)
-		b.WriteString("| N | converge max (s) | rounds | epidemic bound (rounds) | first suspicion (s) | detect p50 (s) | detect max (s) | msgs/node/s | bytes/node/s | wall (s) | heap (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "`gossip/sim`, %d seed(s) per size, 1 ms latency, no loss. Rounds are gossip intervals (200 ms). The epidemic bound is log₄ N + ln N / 3 rounds (fanout 3). "+
+			"Traffic is the steady state: messages and bytes each member sent per second over %v, measured %v after the cluster formed (formation's announcements, repair and catch-up exchanges are over), no fault.\n\n",
+			p.ScaleSeeds, ScaleWindow, ScaleSettle)
+		b.WriteString("| N | converge max (s) | rounds | epidemic bound (rounds) | first suspicion (s) | detect p50 (s) | detect max (s) | steady msgs/node/s | steady bytes/node/s | wall (s) | heap (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		var ns []int
 		for n := range res.Scale {
 			ns = append(ns, n)

@@ -108,10 +108,13 @@ type Config struct {
 	// refutes. Default 30s.
 	GossipToTheDead time.Duration
 
-	// PushPullInterval is the base period of full-state anti-entropy with
-	// one random member. Above 32 members it grows by one base period for
-	// each doubling of the cluster. Zero means the default 30s; a negative
-	// value disables periodic push-pull.
+	// PushPullInterval is the base period of anti-entropy with one random
+	// member: this member sends a digest of its table, and the partner
+	// starts a full-state exchange only if its own table differs, so a
+	// steady cluster exchanges no tables. Above 32 members the period
+	// grows by one base period for each doubling of the cluster. Zero
+	// means the default 30s; a negative value disables periodic
+	// anti-entropy.
 	PushPullInterval time.Duration
 	// CatchUpSyncs is the number of extra full-state exchanges a member
 	// makes right after it joins, 2, 6 and 14 gossip intervals later

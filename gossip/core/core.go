@@ -88,7 +88,10 @@ type Core struct {
 	// nextRepair is when to make a repair exchange after the update
 	// queue overflowed (zero: none due); see noteDropped.
 	nextRepair time.Time
-	now        time.Time // of the call being handled (set by start)
+	// lastDigestSync is when a digest that differed from this member's
+	// table last made it start a full-state exchange (see handleDigest).
+	lastDigestSync time.Time
+	now            time.Time // of the call being handled (set by start)
 
 	updates *queue
 	user    *queue
@@ -197,7 +200,7 @@ func (c *Core) Tick(now time.Time) {
 		c.nextGossip = now.Add(c.cfg.GossipInterval)
 	}
 	if !c.leaving && c.cfg.PushPullInterval > 0 && !now.Before(c.nextPushPull) {
-		c.pushPullRandom(now)
+		c.digestRandom()
 		iv := c.pushPullInterval()
 		c.nextPushPull = now.Add(iv/2 + c.jitter(iv))
 	}
@@ -336,6 +339,8 @@ func (c *Core) handle(now time.Time, from string, m wire.Message) {
 		c.newBudget = saved
 	case *wire.User:
 		c.handleUser(now, m)
+	case *wire.Digest:
+		c.handleDigest(now, m)
 	}
 }
 

@@ -95,8 +95,12 @@
 //     broadcasts from its starting incarnation's low 32 bits times 2^32, so
 //     a restart (at a higher incarnation) is a new epoch whose broadcasts
 //     are never mistaken for the earlier life's.
-//   - Anti-entropy: full-state push-pull with one random member every
-//     PushPullInterval (growing with log2 N above 32 members), a few extra
+//   - Anti-entropy: every PushPullInterval (growing with log2 N above 32
+//     members) a member sends one random member a digest of its table (the
+//     record count and a sum of record hashes, one small packet); the
+//     partner starts a full-state push-pull only if its own table gives
+//     another digest, so a steady cluster exchanges no tables and traffic
+//     per member does not grow with N. Full-state exchanges: a few extra
 //     exchanges right after joining (CatchUpSyncs), one repair exchange
 //     two gossip intervals after the update queue last dropped an update
 //     it had not finished sending (a join burst overflows every queue, and

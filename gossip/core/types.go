@@ -177,6 +177,7 @@ type Stats struct {
 	Conflicts                 uint64 // id conflicts seen
 	Damped                    uint64 // refutations and rejoins of flapping members ignored
 	PushPulls                 uint64 // full-state exchanges started
+	Digests                   uint64 // table digests sent (periodic anti-entropy)
 	UserDropped               uint64 // user broadcasts dropped because the queue was full
 	UpdatesDropped            uint64 // membership updates dropped because the queue was full
 	UserDuplicates            uint64 // user broadcasts received again and ignored

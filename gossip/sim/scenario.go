@@ -57,6 +57,12 @@ type Options struct {
 	// through a seed; formation is then not measured. It makes the
 	// largest runs affordable.
 	Prebuilt bool
+	// Settle, when positive, runs the formed cluster this much longer
+	// before the scenario goes on, so that what formation leaves behind
+	// (announcements still gossiped, each member's repair exchange, the
+	// first full-state exchanges) is over before anything is measured:
+	// traffic then shows the steady state. Default 0.
+	Settle time.Duration
 	// JoinSpread spreads the initial joins evenly over this much virtual
 	// time instead of starting them all at once. Default 0.
 	JoinSpread time.Duration
@@ -138,10 +144,14 @@ type Result struct {
 	BytesPerNodeSec float64 `json:"bytes_per_node_per_s"`
 	// MsgsByKind splits MsgsPerNodeSec by kind (see Traffic.PerKind):
 	// which messages the traffic is made of.
-	MsgsByKind     map[string]float64 `json:"msgs_by_kind,omitempty"`
-	VirtualSeconds float64            `json:"virtual_s"`
-	WallSeconds    float64            `json:"wall_s"`
-	HeapMB         float64            `json:"heap_mb"`
+	MsgsByKind map[string]float64 `json:"msgs_by_kind,omitempty"`
+	// BytesByKind splits BytesPerNodeSec the same way.
+	BytesByKind map[string]float64 `json:"bytes_by_kind,omitempty"`
+	// Settle is Options.Settle, in seconds.
+	Settle         float64 `json:"settle_s,omitempty"`
+	VirtualSeconds float64 `json:"virtual_s"`
+	WallSeconds    float64 `json:"wall_s"`
+	HeapMB         float64 `json:"heap_mb"`
 }
 
 // Preset returns the core configuration named by p.
@@ -191,6 +201,9 @@ func RunScenario(o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if o.Settle < 0 {
+		return Result{}, fmt.Errorf("sim: negative settle time %v", o.Settle)
+	}
 	if o.StreamFailure < 0 || o.StreamFailure >= 1 {
 		return Result{}, fmt.Errorf("sim: stream failure %v outside [0, 1)", o.StreamFailure)
 	}
@@ -224,6 +237,10 @@ func RunScenario(o Options) (Result, error) {
 	}
 	r.Converged = ok
 	r.Converge = dist(conv) // partition and churn replace it with the time to heal
+	if ok && o.Settle > 0 {
+		s.RunFor(o.Settle)
+		r.Settle = o.Settle.Seconds()
+	}
 	if o.Scenario == ScenarioConverge {
 		s.SetLoss(o.Loss)
 		r.measureTraffic(s, func() { s.RunFor(o.Duration) })
@@ -299,7 +316,9 @@ func (r *Result) measureTraffic(s *Sim, fn func()) {
 	if secs > 0 {
 		r.MsgsPerNodeSec = float64(p1-p0) / secs
 		r.BytesPerNodeSec = float64(b1-b0) / secs
-		r.MsgsByKind = s.traffic.sub(k0).PerKind(secs)
+		d := s.traffic.sub(k0)
+		r.MsgsByKind = d.PerKind(secs)
+		r.BytesByKind = d.BytesPerKind(secs)
 	}
 }
 

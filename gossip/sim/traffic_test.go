@@ -14,12 +14,18 @@ import (
 func TestTrafficByKind(t *testing.T) {
 	for _, loss := range []float64{0, 0.2} {
 		r := mustRun(t, Options{Scenario: ScenarioFalsePos, Nodes: 40, Seed: 3, Prebuilt: true, Loss: loss, Duration: 30 * time.Second})
-		sum := 0.0
+		sum, sumB := 0.0, 0.0
 		for _, v := range r.MsgsByKind {
 			sum += v
 		}
+		for _, v := range r.BytesByKind {
+			sumB += v
+		}
 		if math.Abs(sum-r.MsgsPerNodeSec) > 1e-9 {
 			t.Errorf("loss %v: kinds %v add up to %v, want the total %v", loss, r.MsgsByKind, sum, r.MsgsPerNodeSec)
+		}
+		if math.Abs(sumB-r.BytesPerNodeSec) > 1e-6 {
+			t.Errorf("loss %v: bytes by kind %v add up to %v, want the total %v", loss, r.BytesByKind, sumB, r.BytesPerNodeSec)
 		}
 		k := r.MsgsByKind
 		if loss == 0 {
@@ -57,7 +63,40 @@ func TestTrafficCount(t *testing.T) {
 			t.Errorf("PerKind[%q] = %v, want %v", k, got[k], v)
 		}
 	}
+	gotB := tr.BytesPerKind(2)
+	wantB := map[string]float64{"ping": 1.5, "alive": 1.5, "stream push-pull": 1.5, "empty": 1.5}
+	if len(gotB) != len(wantB) {
+		t.Fatalf("BytesPerKind = %v, want %v", gotB, wantB)
+	}
+	for k, v := range wantB {
+		if gotB[k] != v {
+			t.Errorf("BytesPerKind[%q] = %v, want %v", k, gotB[k], v)
+		}
+	}
 	if d := tr.sub(tr); d != (Traffic{}) {
 		t.Errorf("t.sub(t) = %+v, want zero", d)
+	}
+}
+
+// TestSteadyTrafficFlat: once every table agrees, a member's traffic does
+// not grow with the cluster. Without loss a formed cluster only probes (a
+// ping and an ack a member-second) and makes its periodic anti-entropy,
+// which sends a digest and, tables being equal, no table: bytes per
+// member-second at 256 members are those at 64, and no full-state
+// exchange is made. (Periodic full-state exchanges cost 2·N records per
+// interval, 1.6× the bytes at 256 what they cost at 64.)
+func TestSteadyTrafficFlat(t *testing.T) {
+	var bytes [2]float64
+	for i, n := range []int{64, 256} {
+		// 4 minutes: two periodic intervals at 256 (30 s × 4).
+		r := mustRun(t, Options{Scenario: ScenarioConverge, Nodes: n, Seed: 1, Prebuilt: true, Duration: 4 * time.Minute})
+		bytes[i] = r.BytesPerNodeSec
+		t.Logf("%d members: %.1f msgs, %.1f bytes per member-second: %v", n, r.MsgsPerNodeSec, r.BytesPerNodeSec, r.BytesByKind)
+		if r.MsgsByKind["digest"] == 0 || r.MsgsByKind["stream push-pull"] != 0 {
+			t.Errorf("%d members: %v, want digests and no full-state exchange", n, r.MsgsByKind)
+		}
+	}
+	if bytes[1] > 1.02*bytes[0] {
+		t.Errorf("bytes per member-second: %.1f at 256 members, %.1f at 64; want the same", bytes[1], bytes[0])
 	}
 }

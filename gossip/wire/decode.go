@@ -82,6 +82,20 @@ func (r *reader) u32(what string) uint32 {
 	return uint32(v)
 }
 
+// u64 reads eight little-endian bytes.
+func (r *reader) u64(what string) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) < 8 {
+		r.fail("short %s", what)
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
 func (r *reader) byte1(what string) byte {
 	if r.err != nil {
 		return 0
@@ -203,6 +217,10 @@ func (r *reader) message() (Message, error) {
 			u.Payload = append([]byte(nil), p...)
 		}
 		m = u
+	case TypeDigest:
+		d := &Digest{From: r.str("from", MaxIDLen), Count: r.uvarint("count")}
+		d.Sum = r.u64("sum")
+		m = d
 	default:
 		r.fail("unknown message type %d", uint8(t))
 	}

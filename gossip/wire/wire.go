@@ -49,9 +49,13 @@ const (
 	TypeDead     Type = 7
 	TypePushPull Type = 8
 	TypeUser     Type = 9
+	TypeDigest   Type = 10
+
+	// MaxType is the highest message type.
+	MaxType = TypeDigest
 )
 
-var typeNames = [...]string{"", "ping", "ack", "nack", "ping-req", "alive", "suspect", "dead", "push-pull", "user"}
+var typeNames = [...]string{"", "ping", "ack", "nack", "ping-req", "alive", "suspect", "dead", "push-pull", "user", "digest"}
 
 // String returns the lower-case name of t.
 func (t Type) String() string {
@@ -164,6 +168,17 @@ type PushPull struct {
 	Members []MemberState
 }
 
+// Digest summarizes the sender's membership table, its own record
+// included, without carrying it: Count records whose hashes add up to Sum
+// (the core defines the hash). A receiver whose table gives another
+// summary starts a full-state exchange with From; one whose table gives
+// the same has nothing to exchange.
+type Digest struct {
+	From  string
+	Count uint64
+	Sum   uint64
+}
+
 // User is an application broadcast, identified by its origin and a
 // sequence number the origin assigns. The core numbers a member's
 // broadcasts from epoch<<32 + 1, where the epoch is the low 32 bits of the
@@ -201,6 +216,9 @@ func (*PushPull) Type() Type { return TypePushPull }
 
 // Type implements Message.
 func (*User) Type() Type { return TypeUser }
+
+// Type implements Message.
+func (*Digest) Type() Type { return TypeDigest }
 
 func uvlen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 func slen(s string) int  { return uvlen(uint64(len(s))) + len(s) }
@@ -297,6 +315,15 @@ func (m *PushPull) appendBody(d []byte) []byte {
 	return d
 }
 
+func (m *Digest) bodySize() int {
+	return slen(m.From) + uvlen(m.Count) + 8
+}
+func (m *Digest) appendBody(d []byte) []byte {
+	d = appendStr(d, m.From)
+	d = binary.AppendUvarint(d, m.Count)
+	return binary.LittleEndian.AppendUint64(d, m.Sum)
+}
+
 func (m *User) bodySize() int {
 	return slen(m.Origin) + uvlen(m.Seq) + blen(m.Payload)
 }
@@ -382,6 +409,8 @@ func Validate(m Message) error {
 				return err
 			}
 		}
+	case *Digest:
+		return chk("from", m.From, MaxIDLen)
 	case *User:
 		if err := chk("origin", m.Origin, MaxIDLen); err != nil {
 			return err

@@ -28,6 +28,7 @@ func samples() []Message {
 		}},
 		&PushPull{Reply: true, From: "z"},
 		&User{Origin: "a", Seq: 42, Payload: []byte("hello")},
+		&Digest{From: "a", Count: 1000, Sum: 1<<64 - 1},
 	}
 }
 

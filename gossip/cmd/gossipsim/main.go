@@ -45,6 +45,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Preset, "preset", "lan", "configuration preset: lan, wan or local")
 	fs.BoolVar(&o.Prebuilt, "prebuilt", false, "start with the full membership merged instead of joining through a seed (formation not measured)")
 	fs.IntVar(&o.MaxUpdateQueue, "update-queue", 0, "override the preset's MaxUpdateQueue (pending membership updates per member)")
+	fs.DurationVar(&o.Settle, "settle", 0, "run the formed cluster this long before the scenario goes on, so traffic is measured in the steady state")
 	fs.DurationVar(&o.JoinSpread, "join-spread", 0, "spread the initial joins over this much virtual time")
 	fs.DurationVar(&o.StallEvery, "stall-every", 0, "falsepos, detect: every member stalls (a loaded machine) on average this often during the fault")
 	fs.DurationVar(&o.StallLength, "stall-length", 0, "falsepos, detect: each stall lasts a uniform random time up to this")

@@ -34,6 +34,24 @@ func TestRun(t *testing.T) {
 	if maxRSSMB() > 0 && (err == nil || !strings.Contains(err.Error(), "peak RSS")) {
 		t.Errorf("check passed a run over its memory bound: %v", err)
 	}
+	out.Reset()
+	if err := run([]string{"-nodes", "10", "-scenario", "converge", "-settle", "30s", "-duration", "60s"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Settle      float64            `json:"settle_s"`
+		VirtualS    float64            `json:"virtual_s"`
+		BytesByKind map[string]float64 `json:"bytes_by_kind"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Settle != 30 || st.VirtualS < 90 || st.BytesByKind["ping"] == 0 {
+		t.Errorf("-settle 30s -duration 60s: settle %v s, %v virtual s, bytes by kind %v; want 30, at least 90 and ping bytes", st.Settle, st.VirtualS, st.BytesByKind)
+	}
+	if err := run([]string{"-settle", "-1s"}, &out, &errb); err == nil {
+		t.Error("negative settle accepted")
+	}
 	if err := run([]string{"-scenario", "bogus"}, &out, &errb); err == nil {
 		t.Error("unknown scenario accepted")
 	}

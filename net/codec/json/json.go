@@ -54,6 +54,8 @@ type msg struct {
 	Meta        map[string]string `json:"meta,omitempty"`
 	Members     []member          `json:"members,omitempty"`
 	Payload     []byte            `json:"payload,omitempty"`
+	Count       uint64            `json:"count,omitempty"`
+	Sum         uint64            `json:"sum,omitempty"`
 }
 
 var states = map[string]wire.State{"alive": wire.StateAlive, "suspect": wire.StateSuspect, "dead": wire.StateDead, "left": wire.StateLeft}
@@ -105,6 +107,8 @@ func (Codec) Encode(msgs []wire.Message) ([]byte, error) {
 			}
 		case *wire.User:
 			j.Origin, j.Seq, j.Payload = m.Origin, m.Seq, m.Payload
+		case *wire.Digest:
+			j.From, j.Count, j.Sum = m.From, m.Count, m.Sum
 		default:
 			return nil, fmt.Errorf("%w: unknown message %T", wire.ErrMalformed, m)
 		}
@@ -261,6 +265,9 @@ func decodeMsg(j *msg) (wire.Message, error) {
 		}
 		m = u
 		use("origin", "seq", "payload")
+	case "digest":
+		m = &wire.Digest{From: j.From, Count: j.Count, Sum: j.Sum}
+		use("from", "count", "sum")
 	default:
 		return nil, malformed("unknown message type %q", j.Type)
 	}
@@ -272,6 +279,7 @@ func decodeMsg(j *msg) (wire.Message, error) {
 		"source": j.Source != "", "target": j.Target != "", "target_addr": j.TargetAddr != "",
 		"from": j.From != "", "origin": j.Origin != "", "reliable": j.Reliable, "join": j.Join,
 		"reply": j.Reply, "meta": j.Meta != nil, "members": j.Members != nil, "payload": j.Payload != nil,
+		"count": j.Count != 0, "sum": j.Sum != 0,
 	} {
 		if set && !used[name] {
 			return nil, malformed("field %q in a %s message", name, j.Type)

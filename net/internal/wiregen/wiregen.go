@@ -39,6 +39,7 @@ func Samples() []Sample {
 			{ID: "node-04", Addr: "10.0.0.4:7946", State: wire.StateLeft, Incarnation: 2},
 		}}},
 		{"user", &wire.User{Origin: "node-01", Seq: 12, Payload: []byte("deploy v1.4.2 finished")}},
+		{"digest", &wire.Digest{From: "node-01", Count: 1000, Sum: 0x9e3779b97f4a7c15}},
 	}
 }
 
@@ -85,7 +86,7 @@ func (g *Gen) meta() string {
 
 // Message returns a random valid message of a random type.
 func (g *Gen) Message() wire.Message {
-	switch g.r.IntN(9) {
+	switch g.r.IntN(10) {
 	case 0:
 		return &wire.Ping{Seq: g.r.Uint32(), Source: g.str(40), Target: g.str(40), Reliable: g.r.IntN(2) == 0}
 	case 1:
@@ -107,6 +108,8 @@ func (g *Gen) Message() wire.Message {
 			p.Members[i] = wire.MemberState{ID: g.str(40), Addr: g.str(60), State: wire.State(g.r.IntN(4)), Incarnation: g.u64(), Meta: g.meta()}
 		}
 		return p
+	case 8:
+		return &wire.Digest{From: g.str(40), Count: g.u64(), Sum: g.u64()}
 	default:
 		u := &wire.User{Origin: g.str(40), Seq: g.u64()}
 		if n := g.r.IntN(300); n > 0 {
