@@ -189,29 +189,11 @@ func writeLossTable(b *bytes.Buffer, c StoredLossCase) {
 		if rw.sickOnly && c.Scenario.SickLoss == 0 {
 			continue
 		}
-		fmt.Fprintf(b, "| %s |", rw.name)
-		var st []Stat
-		for _, n := range names {
-			rs := c.Runs[n]
-			s := collect(rs, rw.f)
-			st = append(st, s)
-			cell := s.format(rw.verb)
-			m := 0
-			if rw.missing != nil {
-				for _, r := range rs {
-					m += rw.missing(r)
-				}
-			}
-			if m > 0 {
-				cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
-			}
-			fmt.Fprintf(b, " %s |", cell)
+		runs := make([][]LossRunResult, len(names))
+		for i, n := range names {
+			runs[i] = c.Runs[n]
 		}
-		r := "–"
-		if len(st) == 2 {
-			r = ratio(st[0], st[1])
-		}
-		fmt.Fprintf(b, " %s |\n", r)
+		writeFigureRow(b, rw.name, rw.verb, runs, rw.f, rw.missing)
 	}
 	b.WriteString("\n" + c.Measured.describe() + "\n\n")
 	if len(c.Errors) > 0 {

@@ -68,7 +68,7 @@ func lifecycleRows(c Case) []row {
 	return rows
 }
 
-func missingOf(rs []RunResult, f func(RunResult) int) int {
+func missingOf[T any](rs []T, f func(T) int) int {
 	n := 0
 	if f == nil {
 		return 0
@@ -238,23 +238,11 @@ func implNames(p Plan) []string {
 func (res *Results) caseTable(b *bytes.Buffer, ci int, c Case, names []string) {
 	fmt.Fprintf(b, "| figure | %s | ratio |\n|---|%s---|\n", strings.Join(names, " | "), strings.Repeat("---|", len(names)))
 	for _, rw := range lifecycleRows(c) {
-		fmt.Fprintf(b, "| %s |", rw.name)
-		var st []Stat
-		for _, n := range names {
-			rs := res.Runs[ci][n]
-			s := collect(rs, rw.f)
-			st = append(st, s)
-			cell := s.format(rw.verb)
-			if m := missingOf(rs, rw.missing); m > 0 {
-				cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
-			}
-			fmt.Fprintf(b, " %s |", cell)
+		runs := make([][]RunResult, len(names))
+		for i, n := range names {
+			runs[i] = res.Runs[ci][n]
 		}
-		r := "–"
-		if len(st) == 2 {
-			r = ratio(st[0], st[1])
-		}
-		fmt.Fprintf(b, " %s |\n", r)
+		writeFigureRow(b, rw.name, rw.verb, runs, rw.f, rw.missing)
 	}
 	b.WriteString("\n")
 }
@@ -365,4 +353,26 @@ func (res *Results) WriteCaseTables(w io.Writer) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeFigureRow writes one table row: the figure's median and spread for
+// each implementation's runs (marked as a lower bound when some run hit a
+// limit), then the ratio of the first to the second when there are two.
+func writeFigureRow[T any](b *bytes.Buffer, name, verb string, runs [][]T, f func(T) float64, missing func(T) int) {
+	fmt.Fprintf(b, "| %s |", name)
+	var st []Stat
+	for _, rs := range runs {
+		s := collect(rs, f)
+		st = append(st, s)
+		cell := s.format(verb)
+		if m := missingOf(rs, missing); m > 0 {
+			cell = "≥" + cell + fmt.Sprintf(" [%d missing]", m)
+		}
+		fmt.Fprintf(b, " %s |", cell)
+	}
+	r := "–"
+	if len(st) == 2 {
+		r = ratio(st[0], st[1])
+	}
+	fmt.Fprintf(b, " %s |\n", r)
 }
