@@ -94,8 +94,26 @@ type Config struct {
 	// and timeout up to this factor. Default 8.
 	AwarenessMaxMultiplier int
 
-	// GossipInterval is the time between gossip rounds. Default 200ms.
+	// GossipInterval is the time between regular gossip rounds, which run
+	// while broadcasts are queued; news may add one early round per
+	// interval (see DisableEarlyGossip). Default 200ms.
 	GossipInterval time.Duration
+	// DisableEarlyGossip turns off early gossip rounds. By default, when
+	// news is queued (an update or user broadcast this member has never
+	// sent: a member joined, changed its metadata, was suspected, refuted,
+	// failed or left, or a broadcast arrived), the member gossips at once
+	// instead of waiting up to GossipInterval for its next round, so
+	// news crosses each hop in a network delay rather than in half an
+	// interval on average. At most one early round runs per
+	// GossipInterval (news that comes sooner waits for the next round of
+	// either kind), and an early round does not move the regular
+	// schedule: rounds come at most twice as often as GossipInterval
+	// says, and only while news keeps coming; with nothing queued no
+	// round runs at all. News of this member itself (SetMeta, a
+	// refutation) follows the same bound, so neither a looping caller nor
+	// a stream of forged accusations can multiply rounds; Leave gossips
+	// at once. Default false.
+	DisableEarlyGossip bool
 	// GossipFanout is the number of random members each gossip round sends
 	// to. Default 3.
 	GossipFanout int

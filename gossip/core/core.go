@@ -78,7 +78,10 @@ type Core struct {
 	confirms   []confirm
 	suspicions []*suspicion
 
-	nextGossip    time.Time
+	nextGossip time.Time
+	// lastEarly is when this member last ran an early gossip round (see
+	// earlyAt).
+	lastEarly     time.Time
 	nextPushPull  time.Time
 	catchUp       int
 	nextCatchUp   time.Time
@@ -195,9 +198,14 @@ func (c *Core) Tick(now time.Time) {
 	if !c.leaving && !now.Before(c.nextProbe) {
 		c.startProbe(now)
 	}
-	if !now.Before(c.nextGossip) && (c.updates.len() > 0 || c.user.len() > 0) {
+	switch {
+	case !now.Before(c.nextGossip) && (c.updates.len() > 0 || c.user.len() > 0):
 		c.gossip(now)
 		c.nextGossip = now.Add(c.cfg.GossipInterval)
+	case c.news() && !now.Before(c.earlyAt()):
+		c.gossip(now)
+		c.lastEarly = now
+		c.stats.EarlyRounds++
 	}
 	if !c.leaving && c.cfg.PushPullInterval > 0 && !now.Before(c.nextPushPull) {
 		c.digestRandom()
@@ -247,6 +255,9 @@ func (c *Core) NextDeadline() time.Time {
 	}
 	if c.updates.len() > 0 || c.user.len() > 0 {
 		take(c.nextGossip)
+	}
+	if c.news() {
+		take(c.earlyAt())
 	}
 	for i := range c.relays {
 		take(c.relays[i].deadline)

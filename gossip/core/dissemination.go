@@ -111,6 +111,24 @@ func (c *Core) sendReliable(to string, m wire.Message) {
 	c.emitOut(to, wire.Encode(m), true)
 }
 
+// news reports whether an update or user broadcast that has never been
+// sent is queued, and early gossip rounds are on.
+func (c *Core) news() bool {
+	return !c.cfg.DisableEarlyGossip && (c.updates.news() || c.user.news())
+}
+
+// earlyAt returns when news may be gossiped in an early round: one
+// GossipInterval after the last early round (regular rounds do not
+// count, and an early round does not move the next regular one), and
+// not before the time of the call being handled.
+func (c *Core) earlyAt() time.Time {
+	t := c.lastEarly.Add(c.cfg.GossipInterval)
+	if c.lastEarly.IsZero() || t.Before(c.now) {
+		return c.now
+	}
+	return t
+}
+
 // gossip sends pending broadcasts to GossipFanout random live members and,
 // in addition, to one member that failed less than GossipToTheDead ago
 // (so that a member declared failed by mistake hears it and refutes). The

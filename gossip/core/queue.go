@@ -10,6 +10,7 @@ type queue struct {
 	byKey   map[string]*item
 	n       int
 	peak    int     // most items held since the queue was last empty and shrunk
+	unsent  int     // items in bucket 0: never counted as sent
 	spare   []*item // removed items, reused by push
 }
 
@@ -38,6 +39,10 @@ const shrinkAbove = 32
 func newQueue() *queue { return &queue{byKey: map[string]*item{}} }
 
 func (q *queue) len() int { return q.n }
+
+// news reports whether the queue holds an item that has never been
+// counted as sent (a new key, or a replacement since its last send).
+func (q *queue) news() bool { return q.unsent > 0 }
 
 // push adds data under key, replacing any pending item with the same key
 // (an update about a member supersedes older ones). An empty key never
@@ -69,14 +74,25 @@ func (q *queue) place(it *item, b int) {
 		q.buckets = append(q.buckets, nil)
 		q.heads = append(q.heads, 0)
 	}
+	if b == 0 {
+		q.unsent++
+	}
 	it.bucket = b
 	it.pos = len(q.buckets[b])
 	q.buckets[b] = append(q.buckets[b], it)
 }
 
 func (q *queue) remove(it *item) {
+	q.unplace(it)
 	q.buckets[it.bucket][it.pos] = nil
 	q.release(it)
+}
+
+// unplace notes that it is leaving its bucket.
+func (q *queue) unplace(it *item) {
+	if it.bucket == 0 {
+		q.unsent--
+	}
 }
 
 // release forgets it, which no bucket holds any more, and keeps it for
@@ -155,6 +171,7 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			}
 			changed = true
 			it.sent++
+			q.unplace(it)
 			bk[i] = nil
 			if it.sent >= limit {
 				q.release(it)
