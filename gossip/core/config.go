@@ -107,12 +107,14 @@ type Config struct {
 	// interval on average. At most one early round runs per
 	// GossipInterval (news that comes sooner waits for the next round of
 	// either kind), and an early round does not move the regular
-	// schedule: rounds come at most twice as often as GossipInterval
-	// says, and only while news keeps coming; with nothing queued no
-	// round runs at all. News of this member itself (SetMeta, a
-	// refutation) follows the same bound, so neither a looping caller nor
-	// a stream of forged accusations can multiply rounds; Leave gossips
-	// at once. Default false.
+	// schedule. The member's own announcement (after SetMeta or a
+	// refutation) has a second allowance of one early round per
+	// GossipInterval, used only when the first is spent, so a busy
+	// stream of others' news cannot hold it back. Rounds therefore come
+	// at most three times as often as GossipInterval says (twice without
+	// news of this member), and only while news keeps coming; with
+	// nothing queued no round runs at all. Leave gossips at once.
+	// Stats().EarlyRounds counts early rounds. Default false.
 	DisableEarlyGossip bool
 	// GossipFanout is the number of random members each gossip round sends
 	// to. Default 3.

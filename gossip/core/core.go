@@ -79,15 +79,16 @@ type Core struct {
 	suspicions []*suspicion
 
 	nextGossip time.Time
-	// lastEarly is when this member last ran an early gossip round (see
-	// earlyAt).
-	lastEarly     time.Time
-	nextPushPull  time.Time
-	catchUp       int
-	nextCatchUp   time.Time
-	leftMembers   []departure // left members awaiting reaping, oldest first
-	failedMembers []departure // failed members awaiting reaping, oldest first
-	nextReconnect time.Time
+	// lastEarly and lastOwnEarly are when this member last ran an early
+	// gossip round for news, and one for its own announcement when the
+	// first kind was spent (see earlyAt).
+	lastEarly, lastOwnEarly time.Time
+	nextPushPull            time.Time
+	catchUp                 int
+	nextCatchUp             time.Time
+	leftMembers             []departure // left members awaiting reaping, oldest first
+	failedMembers           []departure // failed members awaiting reaping, oldest first
+	nextReconnect           time.Time
 	// nextRepair is when to make a repair exchange after the update
 	// queue overflowed (zero: none due); see noteDropped.
 	nextRepair time.Time
@@ -202,9 +203,13 @@ func (c *Core) Tick(now time.Time) {
 	case !now.Before(c.nextGossip) && (c.updates.len() > 0 || c.user.len() > 0):
 		c.gossip(now)
 		c.nextGossip = now.Add(c.cfg.GossipInterval)
-	case c.news() && !now.Before(c.earlyAt()):
+	case c.news() && !now.Before(c.earlyAt(c.lastEarly)):
 		c.gossip(now)
 		c.lastEarly = now
+		c.stats.EarlyRounds++
+	case c.ownNews() && !now.Before(c.earlyAt(c.lastOwnEarly)):
+		c.gossip(now)
+		c.lastOwnEarly = now
 		c.stats.EarlyRounds++
 	}
 	if !c.leaving && c.cfg.PushPullInterval > 0 && !now.Before(c.nextPushPull) {
@@ -257,7 +262,10 @@ func (c *Core) NextDeadline() time.Time {
 		take(c.nextGossip)
 	}
 	if c.news() {
-		take(c.earlyAt())
+		take(c.earlyAt(c.lastEarly))
+	}
+	if c.ownNews() {
+		take(c.earlyAt(c.lastOwnEarly))
 	}
 	for i := range c.relays {
 		take(c.relays[i].deadline)

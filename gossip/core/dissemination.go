@@ -117,13 +117,23 @@ func (c *Core) news() bool {
 	return !c.cfg.DisableEarlyGossip && (c.updates.news() || c.user.news())
 }
 
-// earlyAt returns when news may be gossiped in an early round: one
-// GossipInterval after the last early round (regular rounds do not
-// count, and an early round does not move the next regular one), and
-// not before the time of the call being handled.
-func (c *Core) earlyAt() time.Time {
-	t := c.lastEarly.Add(c.cfg.GossipInterval)
-	if c.lastEarly.IsZero() || t.Before(c.now) {
+// ownNews reports whether this member's own announcement (after SetMeta
+// or a refutation) is queued and has never been sent, and early gossip
+// rounds are on.
+func (c *Core) ownNews() bool {
+	return !c.cfg.DisableEarlyGossip && c.updates.unsentKey(c.self.id)
+}
+
+// earlyAt returns when news may be gossiped in an early round, given the
+// last early round of its kind (last): one GossipInterval after it
+// (regular rounds do not count, and an early round does not move the
+// next regular one), and not before the time of the call being handled.
+// A member's own announcement may use either kind: it rides in the
+// round for news if one is allowed, and otherwise in a round of its own,
+// so the news of others cannot hold it back.
+func (c *Core) earlyAt(last time.Time) time.Time {
+	t := last.Add(c.cfg.GossipInterval)
+	if last.IsZero() || t.Before(c.now) {
 		return c.now
 	}
 	return t

@@ -44,6 +44,13 @@ func (q *queue) len() int { return q.n }
 // counted as sent (a new key, or a replacement since its last send).
 func (q *queue) news() bool { return q.unsent > 0 }
 
+// unsentKey reports whether the item under key has never been counted
+// as sent.
+func (q *queue) unsentKey(key string) bool {
+	it, ok := q.byKey[key]
+	return ok && it.bucket == 0
+}
+
 // push adds data under key, replacing any pending item with the same key
 // (an update about a member supersedes older ones). An empty key never
 // replaces.
