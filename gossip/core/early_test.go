@@ -186,3 +186,44 @@ func TestEarlyGossipKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestEarlyGossipOwnNews: the member's own announcement has an early
+// round of its own when others' news spent the shared one, once per
+// interval; a refutation counts as own news too.
+func TestEarlyGossipOwnNews(t *testing.T) {
+	iv := LANConfig().GossipInterval
+	c, r := quietCore(t, false)
+	feed(t, c, r.Add(10*time.Millisecond), "b:1", alive("f", 1))
+	c.Tick(r.Add(10 * time.Millisecond))
+	if n := gossipPackets(c.Ready()); n != c.cfg.GossipFanout {
+		t.Fatalf("news: early round sent %d gossip packets, want %d", n, c.cfg.GossipFanout)
+	}
+	at := r.Add(30 * time.Millisecond)
+	if err := c.SetMeta(at, map[string]string{"v": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.NextDeadline(); !d.Equal(at) {
+		t.Errorf("own news after an early round: next deadline %v after it, want now", d.Sub(at))
+	}
+	c.Tick(at)
+	if n := carrying(c.Ready(), wire.AppendMessage(nil, c.selfAlive())); n != c.cfg.GossipFanout {
+		t.Errorf("own news after an early round went in %d packets, want %d", n, c.cfg.GossipFanout)
+	}
+	// Both allowances spent: a refutation waits for the regular round.
+	at = r.Add(50 * time.Millisecond)
+	feed(t, c, at, "b:1", &wire.Suspect{Incarnation: c.self.inc, ID: "a", From: "b"})
+	if c.Stats().Refutations != 1 {
+		t.Fatalf("refutations %d, want 1", c.Stats().Refutations)
+	}
+	if d := c.NextDeadline(); !d.Equal(r.Add(iv)) {
+		t.Errorf("second own news within an interval: next deadline %v after the round, want %v", d.Sub(r), iv)
+	}
+	c.Tick(at)
+	if n := carrying(c.Ready(), wire.AppendMessage(nil, c.selfAlive())); n > 1 {
+		// (the direct answer to the accuser carries it once)
+		t.Errorf("second own news within an interval went in %d packets at once, want at most the accuser's", n)
+	}
+	if got := c.Stats().EarlyRounds; got != 2 {
+		t.Errorf("Stats().EarlyRounds = %d, want 2", got)
+	}
+}
