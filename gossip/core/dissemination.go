@@ -24,9 +24,15 @@ func (c *Core) queueUpdate(key string, m wire.Message) {
 }
 
 // queueFramed queues a framed update under key; data is never modified
-// and may be shared.
+// and may be shared. A suspicion is queued as no news: it waits for a
+// regular gossip round (see Config.DisableEarlyGossip), where a
+// refutation that comes meanwhile replaces it.
 func (c *Core) queueFramed(key string, data []byte) {
-	c.updates.push(key, data)
+	if len(data) > 0 && wire.Type(data[0]) == wire.TypeSuspect {
+		c.updates.pushQuiet(key, data)
+	} else {
+		c.updates.push(key, data)
+	}
 	for c.updates.len() > c.cfg.MaxUpdateQueue && c.updates.dropOldest() {
 		c.stats.UpdatesDropped++
 		c.noteDropped()

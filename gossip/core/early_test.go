@@ -227,3 +227,38 @@ func TestEarlyGossipOwnNews(t *testing.T) {
 		t.Errorf("Stats().EarlyRounds = %d, want 2", got)
 	}
 }
+
+// TestSuspicionIsNotNews: a suspicion heard less than an interval after a
+// round waits for the regular round (where a refutation that arrives
+// meanwhile replaces it); a failure is news.
+func TestSuspicionIsNotNews(t *testing.T) {
+	iv := LANConfig().GossipInterval
+	c, r := quietCore(t, false)
+	at := r.Add(20 * time.Millisecond)
+	c.cfg.DisableConfirmProbe = true // no confirmation ping in the way
+	sus := &wire.Suspect{Incarnation: 1, ID: "c", From: "b"}
+	feed(t, c, at, "b:1", sus)
+	if d := c.NextDeadline(); !d.Equal(r.Add(iv)) {
+		t.Errorf("suspicion: next deadline %v after the round, want %v", d.Sub(r), iv)
+	}
+	c.Tick(at)
+	if n := gossipPackets(c.Ready()); n != 0 {
+		t.Errorf("suspicion sent at once in %d gossip packets", n)
+	}
+	refute := alive("c", 2)
+	feed(t, c, r.Add(40*time.Millisecond), "c:1", refute)
+	c.Tick(r.Add(40 * time.Millisecond))
+	rd := c.Ready()
+	if n := carrying(rd, wire.AppendMessage(nil, refute)); n != c.cfg.GossipFanout {
+		t.Errorf("refutation went in %d packets at once, want %d", n, c.cfg.GossipFanout)
+	}
+	if n := carrying(rd, wire.AppendMessage(nil, sus)); n != 0 {
+		t.Errorf("the replaced suspicion still went out (%d packets)", n)
+	}
+	d := &wire.Dead{Incarnation: 1, ID: "d", From: "b"}
+	feed(t, c, r.Add(60*time.Millisecond), "b:1", &wire.Suspect{Incarnation: 1, ID: "d", From: "e"})
+	feed(t, c, r.Add(60*time.Millisecond), "b:1", d)
+	if st, _ := c.StateOf("d"); st != StateDead || !c.news() {
+		t.Errorf("a failure (state %v) is not news", st)
+	}
+}

@@ -88,3 +88,24 @@ func TestQueueNews(t *testing.T) {
 		t.Errorf("unsent = %d, want 1", q.unsent)
 	}
 }
+
+// TestQueueQuietItems: an item pushed with pushQuiet is sent like any
+// other but is not news, and a news item replacing it is.
+func TestQueueQuietItems(t *testing.T) {
+	q := newQueue()
+	q.pushQuiet("a", []byte{1, 0, 0})
+	if q.news() || q.unsentKey("a") {
+		t.Error("a quiet item is news")
+	}
+	if b, _ := q.fill(nil, 1, 1<<20, 2, 1<<20, nil, true); len(b) != 3 {
+		t.Errorf("quiet item not sent: % x", b)
+	}
+	q.push("a", []byte{2, 0, 0})
+	if !q.news() || !q.unsentKey("a") {
+		t.Error("news replacing a quiet item is not news")
+	}
+	q.pushQuiet("a", []byte{3, 0, 0})
+	if q.news() || q.unsent != 0 {
+		t.Errorf("quiet item replacing news: news %v, unsent %d", q.news(), q.unsent)
+	}
+}
