@@ -78,13 +78,17 @@ type Core struct {
 	confirms   []confirm
 	suspicions []*suspicion
 
-	nextGossip    time.Time
-	nextPushPull  time.Time
-	catchUp       int
-	nextCatchUp   time.Time
-	leftMembers   []departure // left members awaiting reaping, oldest first
-	failedMembers []departure // failed members awaiting reaping, oldest first
-	nextReconnect time.Time
+	nextGossip time.Time
+	// lastEarly and lastOwnEarly are when this member last ran an early
+	// gossip round for news, and one for its own announcement when the
+	// first kind was spent (see earlyAt).
+	lastEarly, lastOwnEarly time.Time
+	nextPushPull            time.Time
+	catchUp                 int
+	nextCatchUp             time.Time
+	leftMembers             []departure // left members awaiting reaping, oldest first
+	failedMembers           []departure // failed members awaiting reaping, oldest first
+	nextReconnect           time.Time
 	// nextRepair is when to make a repair exchange after the update
 	// queue overflowed (zero: none due); see noteDropped.
 	nextRepair time.Time
@@ -195,9 +199,18 @@ func (c *Core) Tick(now time.Time) {
 	if !c.leaving && !now.Before(c.nextProbe) {
 		c.startProbe(now)
 	}
-	if !now.Before(c.nextGossip) && (c.updates.len() > 0 || c.user.len() > 0) {
+	switch {
+	case !now.Before(c.nextGossip) && (c.updates.len() > 0 || c.user.len() > 0):
 		c.gossip(now)
 		c.nextGossip = now.Add(c.cfg.GossipInterval)
+	case c.news() && !now.Before(c.earlyAt(c.lastEarly)):
+		c.gossip(now)
+		c.lastEarly = now
+		c.stats.EarlyRounds++
+	case c.ownNews() && !now.Before(c.earlyAt(c.lastOwnEarly)):
+		c.gossip(now)
+		c.lastOwnEarly = now
+		c.stats.EarlyRounds++
 	}
 	if !c.leaving && c.cfg.PushPullInterval > 0 && !now.Before(c.nextPushPull) {
 		c.digestRandom()
@@ -247,6 +260,12 @@ func (c *Core) NextDeadline() time.Time {
 	}
 	if c.updates.len() > 0 || c.user.len() > 0 {
 		take(c.nextGossip)
+	}
+	if c.news() {
+		take(c.earlyAt(c.lastEarly))
+	}
+	if c.ownNews() {
+		take(c.earlyAt(c.lastOwnEarly))
 	}
 	for i := range c.relays {
 		take(c.relays[i].deadline)

@@ -24,9 +24,15 @@ func (c *Core) queueUpdate(key string, m wire.Message) {
 }
 
 // queueFramed queues a framed update under key; data is never modified
-// and may be shared.
+// and may be shared. A suspicion is queued as no news: it waits for a
+// regular gossip round (see Config.DisableEarlyGossip), where a
+// refutation that comes meanwhile replaces it.
 func (c *Core) queueFramed(key string, data []byte) {
-	c.updates.push(key, data)
+	if len(data) > 0 && wire.Type(data[0]) == wire.TypeSuspect {
+		c.updates.pushQuiet(key, data)
+	} else {
+		c.updates.push(key, data)
+	}
 	for c.updates.len() > c.cfg.MaxUpdateQueue && c.updates.dropOldest() {
 		c.stats.UpdatesDropped++
 		c.noteDropped()
@@ -109,6 +115,34 @@ func (c *Core) sendPacket(to string, first ...wire.Message) {
 
 func (c *Core) sendReliable(to string, m wire.Message) {
 	c.emitOut(to, wire.Encode(m), true)
+}
+
+// news reports whether an update or user broadcast that has never been
+// sent is queued, and early gossip rounds are on.
+func (c *Core) news() bool {
+	return !c.cfg.DisableEarlyGossip && (c.updates.news() || c.user.news())
+}
+
+// ownNews reports whether this member's own announcement (after SetMeta
+// or a refutation) is queued and has never been sent, and early gossip
+// rounds are on.
+func (c *Core) ownNews() bool {
+	return !c.cfg.DisableEarlyGossip && c.updates.unsentKey(c.self.id)
+}
+
+// earlyAt returns when news may be gossiped in an early round, given the
+// last early round of its kind (last): one GossipInterval after it
+// (regular rounds do not count, and an early round does not move the
+// next regular one), and not before the time of the call being handled.
+// A member's own announcement may use either kind: it rides in the
+// round for news if one is allowed, and otherwise in a round of its own,
+// so the news of others cannot hold it back.
+func (c *Core) earlyAt(last time.Time) time.Time {
+	t := last.Add(c.cfg.GossipInterval)
+	if last.IsZero() || t.Before(c.now) {
+		return c.now
+	}
+	return t
 }
 
 // gossip sends pending broadcasts to GossipFanout random live members and,

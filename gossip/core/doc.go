@@ -83,7 +83,15 @@
 //   - Dissemination: updates ride on every packet, newest and least-sent
 //     first, each sent RetransmitMult·max(2, ceil(log10(N+1))) times; a gossip round
 //     every GossipInterval sends pending updates to GossipFanout live
-//     members and one member that failed within GossipToTheDead. Packets
+//     members and one member that failed within GossipToTheDead. News
+//     (an update or broadcast never sent yet; a suspicion is not news)
+//     does not wait for the next round: it is gossiped at once in an
+//     early round, at most one per GossipInterval (and one more for the
+//     member's own announcement), which leaves the regular schedule as
+//     it was; so a metadata change crosses each hop in a network delay,
+//     and rounds come at most twice as often as configured (three times
+//     with news of the member itself), only while news keeps coming
+//     (Stats().EarlyRounds; Config.DisableEarlyGossip). Packets
 //     to members that are not alive (suspected or failed) carry updates
 //     without counting against their limit, so that the few sends a small
 //     cluster allows each update are not spent on a crashed member (which

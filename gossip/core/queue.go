@@ -10,6 +10,7 @@ type queue struct {
 	byKey   map[string]*item
 	n       int
 	peak    int     // most items held since the queue was last empty and shrunk
+	unsent  int     // news items in bucket 0: never counted as sent
 	spare   []*item // removed items, reused by push
 }
 
@@ -20,6 +21,7 @@ type item struct {
 	bucket int
 	pos    int
 	stamp  uint64
+	news   bool // counts in unsent while in bucket 0 (see pushQuiet)
 }
 
 // minItem is the smallest framed message (a nack); maxMisfits bounds the
@@ -39,10 +41,28 @@ func newQueue() *queue { return &queue{byKey: map[string]*item{}} }
 
 func (q *queue) len() int { return q.n }
 
+// news reports whether the queue holds a news item (one not pushed with
+// pushQuiet) that has never been counted as sent: a new key, or a
+// replacement since its last send.
+func (q *queue) news() bool { return q.unsent > 0 }
+
+// unsentKey reports whether the item under key has never been counted
+// as sent.
+func (q *queue) unsentKey(key string) bool {
+	it, ok := q.byKey[key]
+	return ok && it.bucket == 0 && it.news
+}
+
 // push adds data under key, replacing any pending item with the same key
 // (an update about a member supersedes older ones). An empty key never
 // replaces.
-func (q *queue) push(key string, data []byte) {
+func (q *queue) push(key string, data []byte) { q.add(key, data, true) }
+
+// pushQuiet is push for an item that is not news: it is sent like any
+// other, but news reports nothing for it.
+func (q *queue) pushQuiet(key string, data []byte) { q.add(key, data, false) }
+
+func (q *queue) add(key string, data []byte, news bool) {
 	if key != "" {
 		if old, ok := q.byKey[key]; ok {
 			q.remove(old)
@@ -52,9 +72,9 @@ func (q *queue) push(key string, data []byte) {
 	if l := len(q.spare); l > 0 {
 		it = q.spare[l-1]
 		q.spare = q.spare[:l-1]
-		*it = item{key: key, data: data}
+		*it = item{key: key, data: data, news: news}
 	} else {
-		it = &item{key: key, data: data}
+		it = &item{key: key, data: data, news: news}
 	}
 	q.place(it, 0)
 	if key != "" {
@@ -69,14 +89,25 @@ func (q *queue) place(it *item, b int) {
 		q.buckets = append(q.buckets, nil)
 		q.heads = append(q.heads, 0)
 	}
+	if b == 0 && it.news {
+		q.unsent++
+	}
 	it.bucket = b
 	it.pos = len(q.buckets[b])
 	q.buckets[b] = append(q.buckets[b], it)
 }
 
 func (q *queue) remove(it *item) {
+	q.unplace(it)
 	q.buckets[it.bucket][it.pos] = nil
 	q.release(it)
+}
+
+// unplace notes that it is leaving its bucket.
+func (q *queue) unplace(it *item) {
+	if it.bucket == 0 && it.news {
+		q.unsent--
+	}
 }
 
 // release forgets it, which no bucket holds any more, and keeps it for
@@ -155,6 +186,7 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			}
 			changed = true
 			it.sent++
+			q.unplace(it)
 			bk[i] = nil
 			if it.sent >= limit {
 				q.release(it)

@@ -188,6 +188,7 @@ type Stats struct {
 	DialsSkipped              uint64 // stream pings not sent while the target's earlier ones went unanswered
 	LateTicks                 uint64 // ticks that came more than half a probe timeout after their deadline
 	LateHolds                 uint64 // verdicts (suspicions, confirmations, failures) held back because this member ran late
+	EarlyRounds               uint64 // gossip rounds run before GossipInterval had elapsed, for news (see Config.DisableEarlyGossip)
 	Awareness                 int    // current local health multiplier minus one
 	Members, LiveMembers      int    // records held (all states) and alive or suspect, self excluded
 	QueuedUpdates, QueuedUser int    // pending broadcasts

@@ -16,7 +16,7 @@ func ExampleRunScenario() {
 	}
 	fmt.Printf("detected by %d members, first suspicion after %.1fs, all within %.1fs, %d false failures\n",
 		r.Detect.N, r.FirstSuspect, r.Detect.Max, r.FalseFailures)
-	// Output: detected by 49 members, first suspicion after 1.4s, all within 3.9s, 0 false failures
+	// Output: detected by 49 members, first suspicion after 1.3s, all within 3.7s, 0 false failures
 }
 
 // Driving the simulator by hand: form a cluster, cut it in two, heal it.

@@ -52,6 +52,10 @@ type Options struct {
 	// MaxUpdateQueue overrides the preset's Config.MaxUpdateQueue when
 	// positive (large runs use it to bound memory).
 	MaxUpdateQueue int
+	// DisableEarlyGossip sets core.Config.DisableEarlyGossip in every
+	// member: news waits for the next regular gossip round, the rule
+	// before early rounds, for comparison. Default false.
+	DisableEarlyGossip bool
 	// Prebuilt starts every member with the full membership already
 	// merged (one full-state table handed to each), instead of joining
 	// through a seed; formation is then not measured. It makes the
@@ -197,6 +201,7 @@ func RunScenario(o Options) (Result, error) {
 	if o.MaxUpdateQueue > 0 {
 		cc.MaxUpdateQueue = o.MaxUpdateQueue
 	}
+	cc.DisableEarlyGossip = o.DisableEarlyGossip
 	s, err := New(Config{Seed: o.Seed, Core: cc, SizeHint: min(o.Nodes, core.MaxSizeHint), Latency: o.Latency, Jitter: o.Jitter, Trace: o.Trace})
 	if err != nil {
 		return Result{}, err

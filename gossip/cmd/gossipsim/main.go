@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Limit, "limit", 10*time.Minute, "bound on each waiting phase, virtual time")
 	fs.StringVar(&o.Preset, "preset", "lan", "configuration preset: lan, wan or local")
 	fs.BoolVar(&o.Prebuilt, "prebuilt", false, "start with the full membership merged instead of joining through a seed (formation not measured)")
+	fs.BoolVar(&o.DisableEarlyGossip, "no-early-gossip", false, "members wait for their next regular gossip round to send news (the rule before early rounds)")
 	fs.IntVar(&o.MaxUpdateQueue, "update-queue", 0, "override the preset's MaxUpdateQueue (pending membership updates per member)")
 	fs.DurationVar(&o.Settle, "settle", 0, "run the formed cluster this long before the scenario goes on, so traffic is measured in the steady state")
 	fs.DurationVar(&o.JoinSpread, "join-spread", 0, "spread the initial joins over this much virtual time")
