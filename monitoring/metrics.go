@@ -35,6 +35,7 @@ const (
 	MetricDamped           = "libgossip.flaps.damped"             // {update}, counter
 	MetricPushPulls        = "libgossip.pushpulls"                // {exchange}, counter
 	MetricDigests          = "libgossip.digests"                  // {digest}, counter
+	MetricEarlyRounds      = "libgossip.gossip.early_rounds"      // {round}, counter
 	MetricSendErrors       = "libgossip.send.errors"              // {error}, counter
 	MetricStreamErrors     = "libgossip.stream.errors"            // {error}, counter
 	MetricDecodeErrors     = "libgossip.decode.errors"            // {error}, counter
@@ -85,6 +86,7 @@ var nodeCounters = []counterDef{
 	{MetricDamped, "{update}", "Refutations and rejoins of flapping members ignored.", func(s gossip.NodeStats) uint64 { return s.Damped }},
 	{MetricPushPulls, "{exchange}", "Full-state exchanges (push-pull) started.", func(s gossip.NodeStats) uint64 { return s.PushPulls }},
 	{MetricDigests, "{digest}", "Table digests sent (periodic anti-entropy; a differing table answers with a full-state exchange).", func(s gossip.NodeStats) uint64 { return s.Digests }},
+	{MetricEarlyRounds, "{round}", "Gossip rounds run before the gossip interval had elapsed, to spread news at once.", func(s gossip.NodeStats) uint64 { return s.EarlyRounds }},
 	{MetricSendErrors, "{error}", "Packets or streams that could not be sent.", func(s gossip.NodeStats) uint64 { return s.SendErrors }},
 	{MetricStreamErrors, "{error}", "Streams that failed to connect, write or read.", func(s gossip.NodeStats) uint64 { return s.StreamErrors }},
 	{MetricDecodeErrors, "{error}", "Inputs the codec or the protocol rejected.", func(s gossip.NodeStats) uint64 { return s.DecodeErrors }},
