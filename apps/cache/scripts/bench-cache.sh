@@ -5,13 +5,20 @@
 # the table and ratios between the markers of BENCHMARKS.md's cache
 # section (appending the section if absent).
 #
-#   N=1000000 CLIENTS=50 PIPELINE=16 REPEAT=1 apps/cache/scripts/bench-cache.sh
+# The one node runs with -procs 1 (GOMAXPROCS=1), single-threaded like
+# redis-server: on a small machine a node spread over every CPU takes
+# them from redis-benchmark, which runs on the same machine. The cluster's
+# nodes keep the runtime's default unless CLUSTER_PROCS is set.
+#
+#   N=1000000 CLIENTS=50 PIPELINE=16 SINGLE_PROCS=1 CLUSTER_PROCS=0 apps/cache/scripts/bench-cache.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${N:-1000000}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-16}
 OUT=${OUT:-BENCHMARKS.md}
+SINGLE_PROCS=${SINGLE_PROCS:-1}
+CLUSTER_PROCS=${CLUSTER_PROCS:-0}
 for tool in redis-server redis-benchmark; do
   command -v $tool >/dev/null || { echo "bench-cache: $tool not found (apt-get install redis-server redis-tools)"; exit 1; }
 done
@@ -32,17 +39,17 @@ redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemon
 pids+=($!)
 waitport "$rport"
 
-start() { # name resp gossip [join]
-  local args=(-id "$1" -resp "127.0.0.1:$2" -gossip "127.0.0.1:$3" -preset local -log-level error -secret bench)
-  [ -n "${4:-}" ] && args+=(-join "127.0.0.1:$4")
+start() { # name procs resp gossip [join]
+  local args=(-id "$1" -procs "$2" -resp "127.0.0.1:$3" -gossip "127.0.0.1:$4" -preset local -log-level error -secret bench)
+  [ -n "${5:-}" ] && args+=(-join "127.0.0.1:$5")
   "$bin" "${args[@]}" > "$tmp/$1.out" 2> "$tmp/$1.log" &
   pids+=($!)
-  waitport "$2"
+  waitport "$3"
 }
-one=$(freeport); start single "$one" "$(freeport)"
-c0=$(freeport); g0=$(freeport); start c0 "$c0" "$g0"
-c1=$(freeport); start c1 "$c1" "$(freeport)" "$g0"
-c2=$(freeport); start c2 "$c2" "$(freeport)" "$g0"
+one=$(freeport); start single "$SINGLE_PROCS" "$one" "$(freeport)"
+c0=$(freeport); g0=$(freeport); start c0 "$CLUSTER_PROCS" "$c0" "$g0"
+c1=$(freeport); start c1 "$CLUSTER_PROCS" "$c1" "$(freeport)" "$g0"
+c2=$(freeport); start c2 "$CLUSTER_PROCS" "$c2" "$(freeport)" "$g0"
 for _ in $(seq 200); do
   redis-cli -p "$c0" info cluster | grep -q 'libgossip_members:c0,c1,c2' && break; sleep 0.05
 done
@@ -77,6 +84,7 @@ for p in "$PIPELINE" 1; do
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "-" }'; }
 fmt() { awk -v a="$1" 'BEGIN{ printf "%.0f", a }'; }
+procs() { [ "$1" = 0 ] && echo "the Go runtime's default GOMAXPROCS ($(nproc))" || echo "\`-procs $1\` (GOMAXPROCS=$1)"; }
 redis_version=$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')
 section=$(mktemp)
 {
@@ -89,6 +97,7 @@ section=$(mktemp)
   echo "- Command: \`redis-benchmark -t set,get -n $N -c $CLIENTS -P $PIPELINE -q\` and the same with \`-P 1\`, one run each, against"
   echo "  (a) redis-server $redis_version (no persistence), (b) one libgossip-cache node, (c) a 3-node"
   echo "  libgossip-cache cluster (R=2, W=2, every SET acknowledged by two nodes) through one node; all on 127.0.0.1, one after another."
+  echo "- The one node ran with $(procs "$SINGLE_PROCS")$([ "$SINGLE_PROCS" = 1 ] && echo ", Go code on one CPU at a time like single-threaded redis-server"); each cluster node with $(procs "$CLUSTER_PROCS")."
   echo "- The key is redis-benchmark's default (one key for all requests), so in the cluster every request goes to that key's owner."
   echo "- The cluster is measured once it has settled (no member within its settle time after a membership change)."
   echo

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ func Run(ctx context.Context, args []string, out, logw io.Writer) error {
 	fs.SetOutput(logw)
 	var cfg node.Config
 	var join, level, cpuprofile string
+	var procs int
 	fs.StringVar(&cfg.ID, "id", "", "member id (default: cache-<internal address>)")
 	fs.StringVar(&cfg.RESPAddr, "resp", "127.0.0.1:6380", "Redis protocol listen address")
 	fs.StringVar(&cfg.GossipAddr, "gossip", "127.0.0.1:7946", "gossip listen address")
@@ -41,8 +43,17 @@ func Run(ctx context.Context, args []string, out, logw io.Writer) error {
 	fs.Float64Var(&cfg.RebalanceRate, "rebalance-rate", 50000, "keys per second pushed to each member while rebalancing")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file")
+	fs.IntVar(&procs, "procs", 0, "CPUs running Go code at once (GOMAXPROCS; 0: the runtime's default, all CPUs or env GOMAXPROCS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if procs < 0 {
+		return fmt.Errorf("-procs %d: want 0 or more", procs)
+	}
+	if procs > 0 {
+		// Process-wide: the process is this one node. Restored on return
+		// for callers that run Run in a longer-lived process (tests).
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	}
 	if join != "" {
 		cfg.Seeds = strings.Split(join, ",")
