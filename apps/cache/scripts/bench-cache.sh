@@ -10,7 +10,11 @@
 # them from redis-benchmark, which runs on the same machine. The cluster's
 # nodes keep the runtime's default unless CLUSTER_PROCS is set.
 #
-#   N=1000000 CLIENTS=50 PIPELINE=16 SINGLE_PROCS=1 CLUSTER_PROCS=0 apps/cache/scripts/bench-cache.sh
+# Each figure is the median of RUNS rounds (default 3); a round measures
+# redis-server, the one node and the cluster one after another, so the
+# three share the machine's state of the moment.
+#
+#   N=1000000 CLIENTS=50 PIPELINE=16 RUNS=3 SINGLE_PROCS=1 CLUSTER_PROCS=0 apps/cache/scripts/bench-cache.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${N:-1000000}
@@ -19,6 +23,7 @@ PIPELINE=${PIPELINE:-16}
 OUT=${OUT:-BENCHMARKS.md}
 SINGLE_PROCS=${SINGLE_PROCS:-1}
 CLUSTER_PROCS=${CLUSTER_PROCS:-0}
+RUNS=${RUNS:-3}
 for tool in redis-server redis-benchmark; do
   command -v $tool >/dev/null || { echo "bench-cache: $tool not found (apt-get install redis-server redis-tools)"; exit 1; }
 done
@@ -73,15 +78,22 @@ bench() {
   get=$(echo "$out" | sed -n 's/^GET: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
   echo "${set:-0} ${get:-0}"
 }
-declare -A R
-for p in "$PIPELINE" 1; do
-  for t in redis single cluster; do
-    case $t in redis) port=$rport;; single) port=$one;; cluster) port=$c0;; esac
-    read -r s g < <(bench "$port" "$p")
-    R[$t,$p,set]=$s; R[$t,$p,get]=$g
-    echo "P=$p $t: SET $s/s GET $g/s"
+declare -A R # R[target,pipeline,command]: the round's figures, space-separated
+for r in $(seq "$RUNS"); do
+  for p in "$PIPELINE" 1; do
+    for t in redis single cluster; do
+      case $t in redis) port=$rport;; single) port=$one;; cluster) port=$c0;; esac
+      read -r s g < <(bench "$port" "$p")
+      R[$t,$p,set]+="$s "; R[$t,$p,get]+="$g "
+      echo "round $r P=$p $t: SET $s/s GET $g/s"
+    done
   done
 done
+# median "a b c ..." -> the middle figure (the lower middle for an even count)
+median() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f–%.0f", v[1], v[NR] }'; }
+declare -A M
+for k in "${!R[@]}"; do M[$k]=$(median "${R[$k]}"); done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "-" }'; }
 fmt() { awk -v a="$1" 'BEGIN{ printf "%.0f", a }'; }
 procs() { [ "$1" = 0 ] && echo "the Go runtime's default GOMAXPROCS ($(nproc))" || echo "\`-procs $1\` (GOMAXPROCS=$1)"; }
@@ -94,7 +106,7 @@ section=$(mktemp)
   echo "Written by \`make bench-cache\` (apps/cache/scripts/bench-cache.sh); rerun it, do not edit by hand."
   echo
   echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) logical CPUs, $(uname -sm); load average before the run: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- Command: \`redis-benchmark -t set,get -n $N -c $CLIENTS -P $PIPELINE -q\` and the same with \`-P 1\`, one run each, against"
+  echo "- Command: \`redis-benchmark -t set,get -n $N -c $CLIENTS -P $PIPELINE -q\` and the same with \`-P 1\`; each figure is the median of $RUNS rounds (min–max in brackets), a round measuring the three one after another, against"
   echo "  (a) redis-server $redis_version (no persistence), (b) one libgossip-cache node, (c) a 3-node"
   echo "  libgossip-cache cluster (R=2, W=2, every SET acknowledged by two nodes) through one node; all on 127.0.0.1, one after another."
   echo "- The one node ran with $(procs "$SINGLE_PROCS")$([ "$SINGLE_PROCS" = 1 ] && echo ", Go code on one CPU at a time like single-threaded redis-server"); each cluster node with $(procs "$CLUSTER_PROCS")."
@@ -105,7 +117,7 @@ section=$(mktemp)
   echo "| --- | --- | --- | --- | --- | --- | --- |"
   for p in "$PIPELINE" 1; do
     for c in set get; do
-      echo "| $p | ${c^^} | $(fmt ${R[redis,$p,$c]}) | $(fmt ${R[single,$p,$c]}) | $(fmt ${R[cluster,$p,$c]}) | $(ratio ${R[single,$p,$c]} ${R[redis,$p,$c]}) | $(ratio ${R[cluster,$p,$c]} ${R[single,$p,$c]}) |"
+      echo "| $p | ${c^^} | $(fmt ${M[redis,$p,$c]}) ($(spread "${R[redis,$p,$c]}")) | $(fmt ${M[single,$p,$c]}) ($(spread "${R[single,$p,$c]}")) | $(fmt ${M[cluster,$p,$c]}) ($(spread "${R[cluster,$p,$c]}")) | $(ratio ${M[single,$p,$c]} ${M[redis,$p,$c]}) | $(ratio ${M[cluster,$p,$c]} ${M[single,$p,$c]}) |"
     done
   done
   echo
