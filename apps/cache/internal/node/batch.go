@@ -245,7 +245,10 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 		return nil, err
 	}
 	b.items = reqs
-	var buf []byte
+	// The replies are gathered in the batch's scratch (unused here:
+	// it holds requests this node forwards) and copied out below.
+	buf := b.enc[:0]
+	defer func() { b.enc = buf[:0] }()
 	if cap(b.pend) < len(reqs) {
 		b.pend = make([]pending, 0, len(reqs))
 	}
