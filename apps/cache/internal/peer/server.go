@@ -280,6 +280,7 @@ func (s *Server) worker(t task) {
 		s.serve(t.sc, t.f)
 		<-t.sc.sem
 		t.sc.reqs.Done()
+		t = task{} // an idle worker holds no request's memory
 		if s.idle.Add(1) > maxIdleWorkers {
 			s.idle.Add(-1)
 			return
