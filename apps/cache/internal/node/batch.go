@@ -39,6 +39,7 @@ type batch struct {
 	ws    []*pending // each write of a local run still to replicate
 	pend  []pending  // where the writes' pending records are allocated
 	args  [][]byte   // scratch for decoded arguments
+	items [][]byte   // scratch for a decoded batch's items
 	enc   []byte     // scratch for an encoded request
 }
 
@@ -74,7 +75,8 @@ func putBatch(b *batch) {
 	b.n, b.ctx, b.v, b.key, b.reps = nil, nil, nil, "", nil
 	clear(b.pend)
 	clear(b.args)
-	b.infos, b.ends, b.ws, b.pend, b.args = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0]
+	clear(b.items)
+	b.infos, b.ends, b.ws, b.pend, b.args, b.items = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0], b.items[:0]
 	if cap(b.enc) > maxKeptEnc {
 		b.enc = nil
 	}
@@ -218,7 +220,8 @@ func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out)
 	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, b.enc)
 	var replies [][]byte
 	if err == nil {
-		replies, err = peer.DecodeBatch(payload)
+		replies, err = peer.DecodeBatchInto(payload, b.items)
+		b.items = replies
 	}
 	if err != nil || len(replies) == 0 || len(replies) > len(cmds) {
 		// Run the first one the ordinary way (it tries the next
@@ -239,13 +242,17 @@ func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out)
 // serveExecBatch runs a forwarded batch here, in order, up to
 // batchReplyBytes of replies.
 func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, error) {
-	reqs, err := peer.DecodeBatch(payload)
+	b := n.getBatch(ctx)
+	defer putBatch(b)
+	reqs, err := peer.DecodeBatchInto(payload, b.items)
 	if err != nil {
 		return nil, err
 	}
-	b := n.getBatch(ctx)
-	defer putBatch(b)
-	var buf []byte
+	b.items = reqs
+	// The replies are gathered in the batch's scratch (unused here:
+	// it holds requests this node forwards) and copied out below.
+	buf := b.enc[:0]
+	defer func() { b.enc = buf[:0] }()
 	if cap(b.pend) < len(reqs) {
 		b.pend = make([]pending, 0, len(reqs))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
@@ -192,8 +193,8 @@ func (b *batch) write(key string, reps []string, e store.Entry) *pending {
 // to send) together and returns which of them W replicas did not
 // acknowledge, or nil when all were.
 func (n *Node) settleWrites(ctx context.Context, ws []*pending) []bool {
-	var list []*pending
-	var idx []int
+	list := make([]*pending, 0, len(ws))
+	idx := make([]int, 0, len(ws))
 	for i, w := range ws {
 		if w != nil {
 			list, idx = append(list, w), append(idx, i)
@@ -326,11 +327,19 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		for _, w := range group {
 			size += len(w.key) + len(w.e.Value) + peer.EntryOverhead
 		}
-		b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(group)))
+		// Call has copied the request out when it returns: the buffer
+		// goes back to the pool.
+		bp := applyBufs.Get().(*[]byte)
+		b := slices.Grow((*bp)[:0], size)
+		b = binary.AppendUvarint(b, uint64(len(group)))
 		for _, w := range group {
 			b = peer.AppendEntry(b, w.key, w.e)
 		}
 		_, err := n.pool.Call(ctx, m.peer, reqApply, b)
+		if cap(b) <= maxKeptEnc {
+			*bp = b[:0]
+			applyBufs.Put(bp)
+		}
 		return err == nil
 	}
 	var mu sync.Mutex
@@ -417,10 +426,13 @@ type targetGroup struct {
 	ws []*pending
 }
 
+// applyBufs holds the buffers replication requests are encoded in.
+var applyBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // groupByTarget groups writes by the replicas they go to, in order of
 // first appearance.
 func groupByTarget(ws []*pending) []targetGroup {
-	var out []targetGroup
+	out := make([]targetGroup, 0, 2)
 	for _, w := range ws {
 	next:
 		for _, r := range w.others {
@@ -430,7 +442,7 @@ func groupByTarget(ws []*pending) []targetGroup {
 					continue next
 				}
 			}
-			out = append(out, targetGroup{r: r, ws: []*pending{w}})
+			out = append(out, targetGroup{r: r, ws: append(make([]*pending, 0, len(ws)), w)})
 		}
 	}
 	return out

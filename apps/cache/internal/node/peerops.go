@@ -104,7 +104,7 @@ func (n *Node) decodeExec(payload []byte, scratch [][]byte) (int, [][]byte, erro
 	if err != nil {
 		return 0, nil, err
 	}
-	o, ok := ops[resp.Name(args[0])]
+	o, ok := lookupOp(resp.Name(args[0]))
 	if !ok || !arityOK(o.arity, len(args)) {
 		return 0, nil, fmt.Errorf("%w: %q is not a single-key command", peer.ErrMalformed, args[0])
 	}

@@ -240,6 +240,12 @@ func EncodeBatch(bs [][]byte) []byte {
 
 // DecodeBatch decodes EncodeBatch's output. The items alias b.
 func DecodeBatch(b []byte) ([][]byte, error) {
+	return DecodeBatchInto(b, nil)
+}
+
+// DecodeBatchInto is DecodeBatch appending the items to items[:0]
+// (scratch space the caller reuses).
+func DecodeBatchInto(b []byte, items [][]byte) ([][]byte, error) {
 	d := decoder{b: b}
 	n := d.uvarint("count")
 	if d.err == nil && n > uint64(len(d.b)) {
@@ -248,11 +254,17 @@ func DecodeBatch(b []byte) ([][]byte, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	out := make([][]byte, 0, n)
+	out := items[:0]
+	if uint64(cap(out)) < n {
+		out = make([][]byte, 0, n)
+	}
 	for range n {
 		out = append(out, d.bytes("item"))
 	}
-	return out, d.done()
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // uvarintLen is the length of v's uvarint encoding.

@@ -21,9 +21,9 @@ type Handler interface {
 	Serve(ctx context.Context, from string, typ byte, payload []byte) ([]byte, error)
 }
 
-// maxIdleWorkers bounds the workers of one connection waiting for a
-// request.
-const maxIdleWorkers = 8
+// maxIdleWorkers bounds the server's workers waiting for a request (of
+// any connection); each keeps its stack, a few KiB.
+const maxIdleWorkers = 128
 
 // Inliner is implemented by a Handler whose requests of some types are
 // quick and call no other member: those are served one after another on
@@ -90,6 +90,9 @@ type Server struct {
 	cancel context.CancelFunc
 
 	accepted, refused, requests atomic.Uint64
+
+	tasks chan task    // requests for idle workers (unbuffered)
+	idle  atomic.Int32 // workers waiting on tasks, roughly
 }
 
 // NewServer returns a server for members holding secret, authorized by
@@ -97,7 +100,7 @@ type Server struct {
 func NewServer(secret []byte, auth Authorizer, h Handler, lim Limits, log *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{secret: secret, auth: auth, h: h, lim: lim.withDefaults(), log: log,
-		conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
+		conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel, tasks: make(chan task)}
 }
 
 // Serve accepts connections on ln until Close. It returns at once; the
@@ -208,41 +211,8 @@ func (s *Server) serveConn(c net.Conn) {
 	}()
 	_ = w.send(typeOK, 0, nil)
 	inline, _ := s.h.(Inliner)
-	serve := func(f frame) {
-		s.requests.Add(1)
-		resp, err := s.h.Serve(s.ctx, from, f.typ, f.payload)
-		if err != nil {
-			_ = w.send(typeError, f.id, []byte(err.Error()))
-		} else {
-			_ = w.send(typeOK, f.id, resp)
-		}
-	}
-	// Requests are served by workers that outlive one request (so their
-	// grown stacks are reused); at most MaxInflight at once, and at most
-	// maxIdleWorkers wait for work.
-	sem := make(chan struct{}, s.lim.MaxInflight)
-	tasks := make(chan frame)
-	var idle atomic.Int32
-	var reqs sync.WaitGroup
-	defer func() {
-		close(tasks)
-		reqs.Wait()
-	}()
-	worker := func(f frame) {
-		defer reqs.Done()
-		for {
-			serve(f)
-			<-sem
-			if idle.Add(1) > maxIdleWorkers {
-				idle.Add(-1)
-				return
-			}
-			var ok bool
-			if f, ok = <-tasks; !ok {
-				return
-			}
-		}
-	}
+	sc := &servedConn{from: from, w: w, sem: make(chan struct{}, s.lim.MaxInflight)}
+	defer sc.reqs.Wait()
 	var hdr [headerLen]byte
 	for {
 		f, err := readFrame(r, hdr[:], s.lim.MaxFrame)
@@ -257,17 +227,69 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 		if inline != nil && inline.Inline(f.typ) {
-			serve(f)
+			s.serve(sc, f)
 			continue
 		}
-		sem <- struct{}{}
+		sc.sem <- struct{}{}
+		sc.reqs.Add(1)
+		t := task{sc: sc, f: f}
 		select {
-		case tasks <- f: // an idle worker took it
-			idle.Add(-1)
+		case s.tasks <- t: // an idle worker took it
+			s.idle.Add(-1)
 			continue
 		default:
 		}
-		reqs.Add(1)
-		go worker(f)
+		s.wg.Add(1)
+		go s.worker(t)
+	}
+}
+
+// servedConn is what the requests of one connection share.
+type servedConn struct {
+	from string
+	w    *batchWriter
+	sem  chan struct{} // a slot per request being served (MaxInflight)
+	reqs sync.WaitGroup
+}
+
+// task is a request handed to a worker.
+type task struct {
+	sc *servedConn
+	f  frame
+}
+
+// serve serves one request and queues its answer.
+func (s *Server) serve(sc *servedConn, f frame) {
+	s.requests.Add(1)
+	resp, err := s.h.Serve(s.ctx, sc.from, f.typ, f.payload)
+	if err != nil {
+		_ = sc.w.send(typeError, f.id, []byte(err.Error()))
+	} else {
+		_ = sc.w.send(typeOK, f.id, resp)
+	}
+}
+
+// worker serves t, then, while fewer than maxIdleWorkers of the
+// server's workers are idle, waits for the next request of any
+// connection. Workers outlive requests so that the stacks they grew
+// serving one are reused (a new goroutine grows its stack again, which
+// cost a tenth of a busy owner's CPU).
+func (s *Server) worker(t task) {
+	defer s.wg.Done()
+	for {
+		s.serve(t.sc, t.f)
+		<-t.sc.sem
+		t.sc.reqs.Done()
+		t = task{} // an idle worker holds no request's memory
+		if s.idle.Add(1) > maxIdleWorkers {
+			s.idle.Add(-1)
+			return
+		}
+		select {
+		case t = <-s.tasks:
+		case <-s.ctx.Done():
+			s.idle.Add(-1)
+			return
+		}
 	}
 }
