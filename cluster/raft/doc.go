@@ -21,7 +21,9 @@
 //     dead-server timeout (WithDeadServerTimeout) and is then removed, but
 //     never if the voters left would be fewer than a majority of the
 //     current voters;
-//   - a server back with a new raft address keeps its place and suffrage.
+//   - a server back with a new raft address keeps its suffrage: the leader
+//     removes it and adds it again at the new address, two configuration
+//     changes in a row.
 //
 // With WithBootstrapExpect(n), a fresh cluster needs no manual bootstrap:
 // once n servers are alive in gossip and none has raft state, the one with

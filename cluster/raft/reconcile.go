@@ -143,6 +143,19 @@ func (s *Server) reconcile(now time.Time, pol *policy, badTags map[string]string
 		default:
 		}
 		id, addr := hraft.ServerID(a.ID), hraft.ServerAddress(a.Addr)
+		if a.Kind == actUpdateAddr && a.ID != s.id {
+			// Out of the configuration first, then back in at the new
+			// address: hashicorp/raft v1.8.0 changes a running
+			// replication's peer in place when only the address differs,
+			// and its replication goroutine reads that peer without the
+			// lock (a data race the race detector caught in
+			// TestExecutorRestartedMidRun). Removing stops that goroutine;
+			// the add below starts a new one.
+			if err := r.RemoveServer(id, 0, s.o.reconcile).Error(); err != nil {
+				s.o.onError(fmt.Errorf("raft: %s %s: remove the old address: %w", a.Kind, a.ID, err))
+				return
+			}
+		}
 		var fut hraft.IndexFuture
 		switch {
 		case a.Kind == actAddNonvoter, a.Kind == actUpdateAddr && !a.Voter:
