@@ -99,9 +99,10 @@ type Config struct {
 	// interval (see DisableEarlyGossip). Default 200ms.
 	GossipInterval time.Duration
 	// DisableEarlyGossip turns off early gossip rounds. By default, when
-	// news is queued (an update or user broadcast this member has never
-	// sent: a member joined, changed its metadata, refuted, failed or
-	// left, or a broadcast arrived), the member gossips at once
+	// news is queued (an update or user broadcast this member has not
+	// yet sent in a gossip round, even if it rode on a probe or an ack
+	// to one member: a member joined, changed its metadata, refuted,
+	// failed or left, or a broadcast arrived), the member gossips at once
 	// instead of waiting up to GossipInterval for its next round, so
 	// news crosses each hop in a network delay rather than in half an
 	// interval on average. At most one early round runs per

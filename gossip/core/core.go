@@ -65,6 +65,7 @@ type Core struct {
 	newBudget  int         // members the message being handled may still add
 	stream     bool        // the input being handled arrived over a stream
 	target     *member     // destination of the packet being built, if a member (see sendTo)
+	inRound    bool        // the packet being built belongs to a gossip round (see queue.news)
 	origin     EventOrigin // of the events the current call emits
 	// readmitting is set while a flapping member that answered a
 	// reachability check is readmitted.

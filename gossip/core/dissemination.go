@@ -82,9 +82,10 @@ func (c *Core) packet(to string, piggyback bool, first ...wire.Message) []byte {
 	var u1, u2 int
 	c.pass++
 	count := c.target == nil || c.target.state == StateAlive
-	b, u1 = c.updates.fill(b, c.pass, free-userRes, limit, maxItem, big, count)
-	b, u2 = c.user.fill(b, c.pass, free-u1, limit, maxItem, big, count)
-	b, _ = c.updates.fill(b, c.pass, free-u1-u2, limit, maxItem, big, count)
+	round := c.inRound
+	b, u1 = c.updates.fill(b, c.pass, free-userRes, limit, maxItem, big, count, round)
+	b, u2 = c.user.fill(b, c.pass, free-u1, limit, maxItem, big, count, round)
+	b, _ = c.updates.fill(b, c.pass, free-u1-u2, limit, maxItem, big, count, round)
 	return b
 }
 
@@ -163,9 +164,9 @@ func (c *Core) gossip(now time.Time) {
 			return
 		}
 		m := &c.members[i]
-		c.target = m
+		c.target, c.inRound = m, true
 		b := c.packet(c.who(m).addr, true)
-		c.target = nil
+		c.target, c.inRound = nil, false
 		if len(b) > wire.HeaderSize {
 			c.emitOut(c.who(m).addr, b, false)
 		}

@@ -84,7 +84,8 @@
 //     first, each sent RetransmitMult·max(2, ceil(log10(N+1))) times; a gossip round
 //     every GossipInterval sends pending updates to GossipFanout live
 //     members and one member that failed within GossipToTheDead. News
-//     (an update or broadcast never sent yet; a suspicion is not news)
+//     (an update or broadcast not yet sent in a gossip round, even if it
+//     rode on an ack; a suspicion is not news)
 //     does not wait for the next round: it is gossiped at once in an
 //     early round, at most one per GossipInterval (and one more for the
 //     member's own announcement), which leaves the regular schedule as

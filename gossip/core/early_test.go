@@ -262,3 +262,30 @@ func TestSuspicionIsNotNews(t *testing.T) {
 		t.Errorf("a failure (state %v) is not news", st)
 	}
 }
+
+// TestEarlyGossipAfterPiggyback: news that first leaves riding on an ack
+// (to the one member that pinged) still has its early round: an ack
+// reaches one member, a round GossipFanout. Before, the ack counted as
+// the news's first send and the news waited for the next regular round
+// (at the LAN settings a leave reached the last of 16 members in 200 ms
+// instead of 1 ms).
+func TestEarlyGossipAfterPiggyback(t *testing.T) {
+	c, r := quietCore(t, false)
+	now := r.Add(20 * time.Millisecond)
+	f := alive("f", 1)
+	enc := wire.AppendMessage(nil, f)
+	rd := feed(t, c, now, "b:1", f, &wire.Ping{Seq: 7, Source: "b", Target: "a"})
+	if n := carrying(rd, enc); n != 1 {
+		t.Fatalf("the ack to b carried the news in %d packets, want 1", n)
+	}
+	if d := c.NextDeadline(); !d.Equal(now) {
+		t.Errorf("news sent on an ack: next deadline %v after it, want now", d.Sub(now))
+	}
+	c.Tick(now)
+	if n := carrying(c.Ready(), enc); n != c.cfg.GossipFanout {
+		t.Errorf("news sent on an ack went in %d packets of an early round, want %d", n, c.cfg.GossipFanout)
+	}
+	if c.news() {
+		t.Error("news still pending after its early round")
+	}
+}

@@ -10,7 +10,7 @@ type queue struct {
 	byKey   map[string]*item
 	n       int
 	peak    int     // most items held since the queue was last empty and shrunk
-	unsent  int     // news items in bucket 0: never counted as sent
+	unsent  int     // news items not yet sent in a gossip round
 	spare   []*item // removed items, reused by push
 }
 
@@ -21,7 +21,7 @@ type item struct {
 	bucket int
 	pos    int
 	stamp  uint64
-	news   bool // counts in unsent while in bucket 0 (see pushQuiet)
+	news   bool // counts in unsent until sent in a gossip round (see pushQuiet)
 }
 
 // minItem is the smallest framed message (a nack); maxMisfits bounds the
@@ -42,15 +42,16 @@ func newQueue() *queue { return &queue{byKey: map[string]*item{}} }
 func (q *queue) len() int { return q.n }
 
 // news reports whether the queue holds a news item (one not pushed with
-// pushQuiet) that has never been counted as sent: a new key, or a
-// replacement since its last send.
+// pushQuiet) that has not gone out in a gossip round yet: a new key, or
+// a replacement since. Riding on a probe or an ack (fill with round
+// false) counts as a send but leaves the item news: that packet reaches
+// one member, where a round reaches GossipFanout.
 func (q *queue) news() bool { return q.unsent > 0 }
 
-// unsentKey reports whether the item under key has never been counted
-// as sent.
+// unsentKey reports whether the item under key is news (see news).
 func (q *queue) unsentKey(key string) bool {
 	it, ok := q.byKey[key]
-	return ok && it.bucket == 0 && it.news
+	return ok && it.news
 }
 
 // push adds data under key, replacing any pending item with the same key
@@ -77,6 +78,9 @@ func (q *queue) add(key string, data []byte, news bool) {
 		it = &item{key: key, data: data, news: news}
 	}
 	q.place(it, 0)
+	if news {
+		q.unsent++
+	}
 	if key != "" {
 		q.byKey[key] = it
 	}
@@ -89,23 +93,20 @@ func (q *queue) place(it *item, b int) {
 		q.buckets = append(q.buckets, nil)
 		q.heads = append(q.heads, 0)
 	}
-	if b == 0 && it.news {
-		q.unsent++
-	}
 	it.bucket = b
 	it.pos = len(q.buckets[b])
 	q.buckets[b] = append(q.buckets[b], it)
 }
 
 func (q *queue) remove(it *item) {
-	q.unplace(it)
 	q.buckets[it.bucket][it.pos] = nil
 	q.release(it)
 }
 
-// unplace notes that it is leaving its bucket.
-func (q *queue) unplace(it *item) {
-	if it.bucket == 0 && it.news {
+// unnews notes that it is no longer news.
+func (q *queue) unnews(it *item) {
+	if it.news {
+		it.news = false
 		q.unsent--
 	}
 }
@@ -113,6 +114,7 @@ func (q *queue) unplace(it *item) {
 // release forgets it, which no bucket holds any more, and keeps it for
 // reuse.
 func (q *queue) release(it *item) {
+	q.unnews(it)
 	if it.key != "" && q.byKey[it.key] == it {
 		delete(q.byKey, it.key)
 	}
@@ -144,9 +146,10 @@ func (q *queue) dropOldest() bool {
 // often fill is called for it. Items longer than
 // maxItem are passed to big (if not nil) instead, also counted as sent.
 // When count is false the items are added without being counted as sent
-// (the packet goes to a member that may not receive it).
+// (the packet goes to a member that may not receive it). round says the
+// packet belongs to a gossip round: a counted item in it stops being news.
 // It returns the extended dst and the bytes used.
-func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big func([]byte), count bool) ([]byte, int) {
+func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big func([]byte), count, round bool) ([]byte, int) {
 	if q.n == 0 || budget <= 0 {
 		return dst, 0
 	}
@@ -186,7 +189,9 @@ func (q *queue) fill(dst []byte, pass uint64, budget, limit, maxItem int, big fu
 			}
 			changed = true
 			it.sent++
-			q.unplace(it)
+			if round {
+				q.unnews(it)
+			}
 			bk[i] = nil
 			if it.sent >= limit {
 				q.release(it)

@@ -14,7 +14,7 @@ func TestQueueShrinksWhenEmpty(t *testing.T) {
 	sendAll := func() int {
 		sent := 0
 		for pass := uint64(1); q.len() > 0; pass++ {
-			b, _ := q.fill(nil, pass, 1<<20, limit, 1<<20, nil, true)
+			b, _ := q.fill(nil, pass, 1<<20, limit, 1<<20, nil, true, true)
 			sent += len(b)
 			if pass > 100 {
 				t.Fatalf("queue of %d items not empty after %d packets", q.len(), pass)
@@ -34,7 +34,7 @@ func TestQueueShrinksWhenEmpty(t *testing.T) {
 	q.push("a", []byte{1, 0, 0})
 	q.push("a", []byte{2, 0, 0}) // replaces the first
 	q.push("b", []byte{3, 0, 0})
-	if b, _ := q.fill(nil, 1000, 1<<20, limit, 1<<20, nil, true); string(b) != "\x03\x00\x00\x02\x00\x00" {
+	if b, _ := q.fill(nil, 1000, 1<<20, limit, 1<<20, nil, true, true); string(b) != "\x03\x00\x00\x02\x00\x00" {
 		t.Errorf("after shrinking, the queue sends % x, want the newest first and the replaced item once", b)
 	}
 	if got := sendAll(); got != 2*3*(limit-1) {
@@ -60,16 +60,18 @@ func TestQueueNews(t *testing.T) {
 	check("empty", false)
 	q.push("a", []byte{1, 0, 0})
 	check("pushed", true)
-	q.fill(nil, 1, 1<<20, limit, 1<<20, nil, false)
+	q.fill(nil, 1, 1<<20, limit, 1<<20, nil, false, true)
 	check("sent without counting", true)
-	q.fill(nil, 2, 1<<20, limit, 1<<20, nil, true)
-	check("sent once", false)
+	q.fill(nil, 2, 1<<20, limit, 1<<20, nil, true, false)
+	check("sent once, not in a round", true)
+	q.fill(nil, 5, 1<<20, limit, 1<<20, nil, true, true)
+	check("sent in a round", false)
 	q.push("a", []byte{2, 0, 0})
 	check("replaced", true)
 	q.push("b", []byte{3, 0, 0})
-	q.fill(nil, 3, 4, limit, 1<<20, nil, true) // room for one item: b, the newest
+	q.fill(nil, 3, 4, limit, 1<<20, nil, true, true) // room for one item: b, the newest
 	check("one of two sent", true)
-	q.fill(nil, 4, 1<<20, limit, 1<<20, nil, true)
+	q.fill(nil, 4, 1<<20, limit, 1<<20, nil, true, true)
 	check("both sent", false)
 	q.push("c", []byte{4, 0, 0})
 	for q.dropOldest() {
@@ -79,7 +81,7 @@ func TestQueueNews(t *testing.T) {
 		q.push(fmt.Sprint(i), []byte{byte(i), 0, 0})
 	}
 	for pass := uint64(10); q.len() > 0; pass++ {
-		q.fill(nil, pass, 1<<20, limit, 1<<20, nil, true)
+		q.fill(nil, pass, 1<<20, limit, 1<<20, nil, true, true)
 	}
 	check("drained and shrunk", false)
 	q.push("d", []byte{5, 0, 0})
@@ -97,7 +99,7 @@ func TestQueueQuietItems(t *testing.T) {
 	if q.news() || q.unsentKey("a") {
 		t.Error("a quiet item is news")
 	}
-	if b, _ := q.fill(nil, 1, 1<<20, 2, 1<<20, nil, true); len(b) != 3 {
+	if b, _ := q.fill(nil, 1, 1<<20, 2, 1<<20, nil, true, true); len(b) != 3 {
 		t.Errorf("quiet item not sent: % x", b)
 	}
 	q.push("a", []byte{2, 0, 0})

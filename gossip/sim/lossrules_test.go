@@ -45,6 +45,13 @@ import (
 // 30% loss: 193 -> 23 -> 6 -> 8 -> 7 -> 2 false failure declarations; 30%
 // loss and 30% of streams failing: 330 -> 112 -> 31 -> 12 -> 14 -> 5 -> 3;
 // views whole within 10 s of the loss ending.
+//
+// News that first rides on an ack keeps its early round (core
+// TestEarlyGossipAfterPiggyback) moved the five seeds' sums to 5 and 9
+// without changing the mean: over seeds 1-12 the counts were 8 and 13
+// before, 11 and 13 after. The bound on 30% + 30% is therefore 10: five
+// seeds cannot tell 1 from 2 per run apart, but they catch the collapse
+// this test exists for (hundreds).
 func TestLossRules(t *testing.T) {
 	if raceEnabled {
 		t.Skip("single-threaded simulation: make test runs it without -race (gossip/test-extra.sh)")
@@ -56,7 +63,7 @@ func TestLossRules(t *testing.T) {
 	}{
 		{0.1, 0, 0, 5_000},
 		{0.3, 0, 6, 35_000},
-		{0.3, 0.3, 6, 30_000},
+		{0.3, 0.3, 10, 30_000},
 	} {
 		total, streams := 0, uint64(0)
 		for sd := uint64(1); sd <= 5; sd++ {
