@@ -40,6 +40,7 @@ type batch struct {
 	pend  []pending  // where the writes' pending records are allocated
 	args  [][]byte   // scratch for decoded arguments
 	items [][]byte   // scratch for a decoded batch's items
+	fc    fwdCall    // this batch's forwarded run
 	enc   []byte     // scratch for an encoded request
 }
 
@@ -76,6 +77,8 @@ func putBatch(b *batch) {
 	clear(b.pend)
 	clear(b.args)
 	clear(b.items)
+	clear(b.fc.replies)
+	b.fc.cmds, b.fc.replies, b.fc.err = nil, b.fc.replies[:0], nil
 	b.infos, b.ends, b.ws, b.pend, b.args, b.items = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0], b.items[:0]
 	if cap(b.enc) > maxKeptEnc {
 		b.enc = nil
@@ -204,39 +207,32 @@ func spliceFailures(buf []byte, base int, ends []int, failed []bool) []byte {
 	return buf
 }
 
-// forward sends a run of commands owned by owner there in one request
-// and appends the replies it gets (of a prefix of the run: at least
-// one) to out. It returns how many commands were answered.
+// forward sends a run of commands owned by owner there, merged with
+// other clients' runs to the same member (forwarder), and appends the
+// replies it gets (of a prefix of the run: at least one) to out. It
+// returns how many commands were answered.
 func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out) int {
 	n := b.n
-	if len(cmds) == 1 {
-		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
-		out.Mark()
-		return 1
-	}
-	// The request is copied out before Call returns: its buffer is
-	// the batch's to reuse.
-	b.enc = peer.AppendExecBatch(b.enc[:0], proto, cmds)
-	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, b.enc)
-	var replies [][]byte
-	if err == nil {
-		replies, err = peer.DecodeBatchInto(payload, b.items)
-		b.items = replies
-	}
-	if err != nil || len(replies) == 0 || len(replies) > len(cmds) {
+	c := &b.fc
+	c.proto, c.cmds = proto, cmds
+	n.fwd.call(b.ctx, n.pool, b.v.members[owner].peer, c, &b.enc)
+	if c.err != nil || len(c.replies) == 0 {
 		// Run the first one the ordinary way (it tries the next
-		// replica), then go on batching.
-		n.m.forwardErrors.Add(1)
+		// replica), then go on batching. (No replies without an
+		// error: the owner cut the merged request before this run.)
+		if c.err != nil {
+			n.m.forwardErrors.Add(1)
+		}
 		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
 		out.Mark()
 		return 1
 	}
-	for _, r := range replies {
+	for _, r := range c.replies {
 		out.B = append(out.B, r...)
 		out.Mark()
 	}
-	n.m.forwarded.Add(uint64(len(replies)))
-	return len(replies)
+	n.m.forwarded.Add(uint64(len(c.replies)))
+	return len(c.replies)
 }
 
 // serveExecBatch runs a forwarded batch here, in order, up to

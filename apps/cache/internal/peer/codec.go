@@ -282,6 +282,14 @@ func uvarintLen(v uint64) int {
 // one by one.
 func AppendExecBatch(dst []byte, proto int, cmds [][][]byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(cmds)))
+	return AppendExecItems(dst, proto, cmds)
+}
+
+// AppendExecItems appends the items of AppendExecBatch's output (each
+// command's EncodeExec with its length) without their count: a batch
+// of several callers' commands is the uvarint count of all of them,
+// then AppendExecItems of each caller's.
+func AppendExecItems(dst []byte, proto int, cmds [][][]byte) []byte {
 	for _, args := range cmds {
 		size := uvarintLen(uint64(proto)) + uvarintLen(uint64(len(args)))
 		for _, a := range args {
