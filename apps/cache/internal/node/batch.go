@@ -42,6 +42,16 @@ type batch struct {
 	items [][]byte   // scratch for a decoded batch's items
 	fc    fwdCall    // this batch's forwarded run
 	enc   []byte     // scratch for an encoded request
+
+	// The run of commands being executed, for gatherReads: runCmds
+	// (a local run) or runReqs (a served batch's encoded commands),
+	// executed up to runPos.
+	runCmds  [][][]byte
+	runReqs  [][]byte
+	runPos   int
+	gathered bool          // gatherReads ran for this run
+	g        gatheredReads // what it gathered for the batch
+	gargs    [][]byte      // scratch for the arguments it decodes
 }
 
 // cmdInfo is how a command of a run is served.
@@ -77,6 +87,8 @@ func putBatch(b *batch) {
 	clear(b.pend)
 	clear(b.args)
 	clear(b.items)
+	b.endRun()
+	b.g.reset()
 	clear(b.fc.replies)
 	b.fc.cmds, b.fc.replies, b.fc.err = nil, b.fc.replies[:0], nil
 	b.infos, b.ends, b.ws, b.pend, b.args, b.items = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0], b.items[:0]
@@ -85,6 +97,14 @@ func putBatch(b *batch) {
 	}
 	batchPool.Put(b)
 }
+
+// startRun and endRun bracket the execution of a run of commands
+// (runCmds or runReqs set by the caller), whose reads that consult
+// other replicas are then gathered (gatherReads). What was gathered is
+// kept until the batch is put back.
+func (b *batch) startRun() { b.runPos, b.gathered = 0, false }
+
+func (b *batch) endRun() { b.runCmds, b.runReqs, b.runPos, b.gathered = nil, nil, 0, false }
 
 // replicas returns key as a string and its replicas, reusing the last
 // lookup for a repeated key.
@@ -173,9 +193,13 @@ func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.
 	}
 	b.ends, b.ws = b.ends[:0], b.ws[:0]
 	remote := false
+	b.runCmds = cmds
+	b.startRun()
+	defer b.endRun()
 	k := 0
 	for k < len(cmds) && len(out.B)-base < batchReplyBytes {
 		var w *pending
+		b.runPos = k
 		out.B, w = b.exec(proto, &infos[k], cmds[k], out.B)
 		b.ends, b.ws = append(b.ends, len(out.B)), append(b.ws, w)
 		remote = remote || w != nil
@@ -252,7 +276,11 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 	if cap(b.pend) < len(reqs) {
 		b.pend = make([]pending, 0, len(reqs))
 	}
-	for _, r := range reqs {
+	b.runReqs = reqs
+	b.startRun()
+	defer b.endRun()
+	for i, r := range reqs {
+		b.runPos = i
 		proto, args, err := n.decodeExec(r, b.args)
 		if err != nil {
 			return nil, err
