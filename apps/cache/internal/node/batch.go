@@ -43,14 +43,16 @@ type batch struct {
 	fc    fwdCall    // this batch's forwarded run
 	enc   []byte     // scratch for an encoded request
 
-	// The run of commands being executed, for gatherReads: runCmds
-	// (a local run) or runReqs (a served batch's encoded commands),
-	// executed up to runPos.
+	// The commands being executed, for gatherReads: a client's
+	// pipeline (runCmds, of which those runInfos marks local run here)
+	// or a served batch's encoded commands (runReqs); the one at runPos
+	// is running.
 	runCmds  [][][]byte
+	runInfos []cmdInfo
 	runReqs  [][]byte
 	runPos   int
-	gathered bool          // gatherReads ran for this run
-	g        gatheredReads // what it gathered for the batch
+	gathered bool          // gatherReads ran
+	g        gatheredReads // what it gathered
 	gargs    [][]byte      // scratch for the arguments it decodes
 }
 
@@ -98,13 +100,11 @@ func putBatch(b *batch) {
 	batchPool.Put(b)
 }
 
-// startRun and endRun bracket the execution of a run of commands
-// (runCmds or runReqs set by the caller), whose reads that consult
-// other replicas are then gathered (gatherReads). What was gathered is
-// kept until the batch is put back.
-func (b *batch) startRun() { b.runPos, b.gathered = 0, false }
-
-func (b *batch) endRun() { b.runCmds, b.runReqs, b.runPos, b.gathered = nil, nil, 0, false }
+// endRun forgets the commands being executed (runCmds, runReqs); what
+// gatherReads gathered is dropped by putBatch.
+func (b *batch) endRun() {
+	b.runCmds, b.runInfos, b.runReqs, b.runPos, b.gathered = nil, nil, nil, 0, false
+}
 
 // replicas returns key as a string and its replicas, reusing the last
 // lookup for a repeated key.
@@ -155,6 +155,7 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 		b.infos = append(b.infos, b.info(args))
 	}
 	infos := b.infos
+	b.runCmds, b.runInfos = cmds, infos
 	for i := 0; i < len(cmds); {
 		in := &infos[i]
 		switch {
@@ -167,7 +168,7 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 			for j < len(cmds) && infos[j].local() {
 				j++
 			}
-			i += b.runLocal(proto, cmds[i:j], infos[i:j], out)
+			i += b.runLocal(proto, i, cmds[i:j], infos[i:j], out)
 		default:
 			j := i + 1
 			for j < len(cmds) && infos[j].o != nil && infos[j].owner == in.owner {
@@ -179,11 +180,12 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 	}
 }
 
-// runLocal executes commands this node coordinates, appending their
-// replies to out, until their replies pass batchReplyBytes; their writes
-// are replicated together before the replies are released. It returns
-// how many commands it ran (at least one).
-func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
+// runLocal executes commands this node coordinates (the pipeline's
+// from index at), appending their replies to out, until their replies
+// pass batchReplyBytes; their writes are replicated together before the
+// replies are released. It returns how many commands it ran (at least
+// one).
+func (b *batch) runLocal(proto, at int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
 	base := len(out.B)
 	if !b.fresh {
 		b.n.clock.touch() // the batch's earlier commands may have waited on other members
@@ -193,13 +195,10 @@ func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.
 	}
 	b.ends, b.ws = b.ends[:0], b.ws[:0]
 	remote := false
-	b.runCmds = cmds
-	b.startRun()
-	defer b.endRun()
 	k := 0
 	for k < len(cmds) && len(out.B)-base < batchReplyBytes {
 		var w *pending
-		b.runPos = k
+		b.runPos = at + k
 		out.B, w = b.exec(proto, &infos[k], cmds[k], out.B)
 		b.ends, b.ws = append(b.ends, len(out.B)), append(b.ws, w)
 		remote = remote || w != nil
@@ -277,8 +276,6 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 		b.pend = make([]pending, 0, len(reqs))
 	}
 	b.runReqs = reqs
-	b.startRun()
-	defer b.endRun()
 	for i, r := range reqs {
 		b.runPos = i
 		proto, args, err := n.decodeExec(r, b.args)

@@ -222,10 +222,11 @@ func (n *Node) settleWrites(ctx context.Context, ws []*pending) []bool {
 
 // read returns key's newest entry (see readReplicas) as of the batch.
 // When the local copy is not enough (missing, or the membership is
-// settling) and the batch is executing a run of commands, the reads of
-// the rest of the run that need other replicas are gathered first and
-// sent as one request per replica (gatherReads); a key gathered earlier
-// in the batch is answered from what its replicas said then.
+// settling) and the batch is executing a client's pipeline or a served
+// batch, the reads of its commands from this one on that need other
+// replicas are gathered first and sent as one request per replica
+// (gatherReads); a key gathered earlier in the batch is answered from
+// what its replicas said then.
 func (b *batch) read(key string) (store.Entry, bool) {
 	e, ok := b.n.store.GetAt(key, b.nowMS)
 	if !ok {

@@ -38,17 +38,16 @@ type readTarget struct {
 	slots []int
 }
 
-// gatherReads runs before the first command of a run whose read must
-// consult other replicas (read): it looks at that command and the rest
-// of the run (runCmds or runReqs from runPos) for every read that will
-// need them as things stand (no local copy, an expired or deleted one,
-// or every read while the membership is settling) and asks each other
-// replica for all of their keys at once: one reqReadMany per replica,
-// the replicas in parallel, instead of one round trip per command in
-// turn. Keys the batch gathered before (a run cut by the reply bound
-// goes on in the next) are not asked again. A read that turns out to
-// need other replicas later in the run without having been gathered
-// asks them alone (readReplicas).
+// gatherReads runs before the first command of a batch whose read must
+// consult other replicas (read): it looks at that command and the
+// batch's next ones that run here (runCmds or runReqs from runPos) for
+// every read that will need them as things stand (no local copy, an
+// expired or deleted one, or every read while the membership is
+// settling) and asks each other replica for all of their keys at once:
+// one reqReadMany per replica, the replicas in parallel, instead of one
+// round trip per command in turn. It runs once per batch; a read that
+// turns out to need other replicas without having been gathered (its
+// local copy went away meanwhile) asks them alone (readReplicas).
 func (b *batch) gatherReads() {
 	b.gathered = true
 	n := b.n
@@ -100,8 +99,10 @@ func (b *batch) gatherReads() {
 		g.idx[key] = span{lo, len(g.ans)}
 	}
 	if b.runCmds != nil {
-		for _, args := range b.runCmds[b.runPos:] {
-			add(args)
+		for i := b.runPos; i < len(b.runCmds); i++ {
+			if b.runInfos[i].local() {
+				add(b.runCmds[i])
+			}
 		}
 	} else {
 		for _, r := range b.runReqs[b.runPos:] {

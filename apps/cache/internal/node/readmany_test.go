@@ -121,6 +121,24 @@ func TestBatchReadsGathered(t *testing.T) {
 		}
 	})
 
+	t.Run("pipeline of local and forwarded runs", func(t *testing.T) {
+		// Keys owned here and by n1 in turn: runs of one command, each
+		// local one read in the one gathering of the pipeline.
+		mine, theirs := ownedKeys(n0, "mixmiss:", "n0", "", N/2), ownedKeys(n0, "mixmiss:", "n1", "", N/2)
+		var keys []string
+		for i := range mine {
+			keys = append(keys, mine[i], theirs[i])
+		}
+		var out resp.Out
+		reads := readsBy(c, func() { n0.ExecBatch(ctx, 2, getCmds(keys), &out) })
+		if want := strings.Repeat("$-1\r\n", N); string(out.B) != want {
+			t.Fatalf("replies: got %.200q", out.B)
+		}
+		if reads["n0"] == 0 || reads["n0"] > 2 || reads["n1"] > uint64(N/2) {
+			t.Fatalf("%d runs of one GET of a missing key here: read requests by node %v, want 1 or 2 from n0", N/2, reads)
+		}
+	})
+
 	t.Run("answers split by the reply bound", func(t *testing.T) {
 		// Three values of 600 KiB on the other replica only: it answers
 		// the first two (past readManyReplyBytes), then the third.
