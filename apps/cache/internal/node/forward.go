@@ -21,7 +21,11 @@ const fwdMergeBytes = 1 << 20
 // the same member at the same time into few requests: with a pipeline
 // of 16 from each of 50 clients, or one command each, the owner then
 // executes and replicates (and its replicas store) many callers'
-// commands in one request instead of one request per caller.
+// commands in one request instead of one request per caller. The
+// owner's reads that must consult other replicas (keys it lacks) go out
+// together too, one request per replica (gatherReads), so a merged
+// request of many cache misses waits about one round trip for them, not
+// one per command.
 //
 // A caller joins its member's queue. While fewer than fwdInflight
 // merged requests are out, it leads: it takes the queue (itself
