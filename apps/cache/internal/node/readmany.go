@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/libgossip/libgossip/apps/cache/internal/peer"
@@ -135,7 +136,9 @@ func (b *batch) gatherReads() {
 // readMany asks the replica t.r for the entries of t.keys and records
 // each answer in ans at its slot: as a rule in one request, more when
 // the replica answered only a prefix (its reply bound). Keys the replica
-// did not answer (an error, a timeout) keep answers that say so.
+// did not answer (an error, a timeout) keep answers that say so. A
+// member that refuses reqReadMany (one not upgraded yet) is asked with
+// reqRead, all the keys at once, as before.
 func (n *Node) readMany(ctx context.Context, v *view, t *readTarget, ans []replicaAnswer) {
 	m := v.members[t.r]
 	keys, slots := t.keys, t.slots
@@ -144,6 +147,10 @@ func (n *Node) readMany(ctx context.Context, v *view, t *readTarget, ans []repli
 		n.m.replicaReads.Add(1)
 		b, err := n.pool.Call(cctx, m.peer, reqReadMany, peer.EncodeStrings(keys))
 		cancel()
+		if re := (*peer.RemoteError)(nil); errors.As(err, &re) {
+			n.readOld(ctx, m.peer, t.r, keys, slots, ans)
+			return
+		}
 		if err != nil {
 			return
 		}
@@ -155,6 +162,32 @@ func (n *Node) readMany(ctx context.Context, v *view, t *readTarget, ans []repli
 			ans[slots[i]] = replicaAnswer{id: t.r, e: a.Entry, ok: true}
 		}
 		keys, slots = keys[len(as):], slots[len(as):]
+	}
+}
+
+// readOld is readMany with reqRead, whose answer holds the entries of
+// the keys the member has (any order, no bound on its size).
+func (n *Node) readOld(ctx context.Context, addr, id string, keys []string, slots []int, ans []replicaAnswer) {
+	cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	defer cancel()
+	n.m.replicaReads.Add(1)
+	b, err := n.pool.Call(cctx, addr, reqRead, peer.EncodeStrings(keys))
+	if err != nil {
+		return
+	}
+	es, err := peer.DecodeEntries(b)
+	if err != nil {
+		return
+	}
+	at := make(map[string]int, len(keys))
+	for i, k := range keys {
+		at[k] = slots[i]
+		ans[slots[i]] = replicaAnswer{id: id, ok: true} // none, unless below
+	}
+	for _, e := range es {
+		if s, ok := at[e.Key]; ok {
+			ans[s].e = e.Entry
+		}
 	}
 }
 

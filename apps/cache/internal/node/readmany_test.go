@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +231,44 @@ func TestReadManyHostile(t *testing.T) {
 	as, derr := peer.DecodeReadAnswers(b)
 	if err != nil || derr != nil || len(as) != 2 || as[0].Found || !as[1].Found || string(as[1].Entry.Value) != "v" {
 		t.Fatalf("after the malformed requests: %+v %v %v", as, err, derr)
+	}
+}
+
+// oldMember serves like n but refuses reqReadMany, like a member not
+// upgraded yet.
+type oldMember struct{ n *Node }
+
+func (o oldMember) Serve(ctx context.Context, from string, typ byte, p []byte) ([]byte, error) {
+	if typ == reqReadMany {
+		return nil, fmt.Errorf("%w: request type %d", peer.ErrMalformed, typ)
+	}
+	return o.n.Serve(ctx, from, typ, p)
+}
+
+// TestReadManyOldMember: a member that refuses reqReadMany is asked
+// with reqRead instead, and its answers count the same.
+func TestReadManyOldMember(t *testing.T) {
+	c := startCluster(t, 2, nil)
+	n0, n1 := c.byID("n0"), c.byID("n1")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := peer.NewServer([]byte(n1.cfg.Secret), func(string) bool { return true }, oldMember{n1}, peer.Limits{}, quiet)
+	s.Serve(ln)
+	t.Cleanup(func() { _ = s.Close() })
+	n1.store.Apply("a", store.Entry{Value: []byte("va"), Version: n1.version()})
+	n1.store.Apply("c", store.Entry{Value: []byte("vc"), Version: n1.version()})
+	v := &view{members: map[string]member{"old": {peer: ln.Addr().String()}}}
+	tgt := readTarget{r: "old", keys: []string{"a", "b", "c"}, slots: []int{2, 0, 1}}
+	ans := make([]replicaAnswer, 3)
+	reads := readsBy(c, func() { n0.readMany(context.Background(), v, &tgt, ans) })
+	if reads["n0"] != 2 {
+		t.Fatalf("read requests %v, want 2 from n0 (refused, then reqRead)", reads)
+	}
+	for i, want := range []string{"", "vc", "va"} { // slots of b, c, a
+		if a := ans[i]; !a.ok || a.id != "old" || string(a.e.Value) != want || (want == "") != a.e.Version.IsZero() {
+			t.Fatalf("answer %d: %+v, want ok with %q", i, a, want)
+		}
 	}
 }
