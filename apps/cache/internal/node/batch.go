@@ -40,7 +40,20 @@ type batch struct {
 	pend  []pending  // where the writes' pending records are allocated
 	args  [][]byte   // scratch for decoded arguments
 	items [][]byte   // scratch for a decoded batch's items
+	fc    fwdCall    // this batch's forwarded run
 	enc   []byte     // scratch for an encoded request
+
+	// The commands being executed, for gatherReads: a client's
+	// pipeline (runCmds, of which those runInfos marks local run here)
+	// or a served batch's encoded commands (runReqs); the one at runPos
+	// is running.
+	runCmds  [][][]byte
+	runInfos []cmdInfo
+	runReqs  [][]byte
+	runPos   int
+	gathered bool          // gatherReads ran
+	g        gatheredReads // what it gathered
+	gargs    [][]byte      // scratch for the arguments it decodes
 }
 
 // cmdInfo is how a command of a run is served.
@@ -76,11 +89,21 @@ func putBatch(b *batch) {
 	clear(b.pend)
 	clear(b.args)
 	clear(b.items)
+	b.endRun()
+	b.g.reset()
+	clear(b.fc.replies)
+	b.fc.cmds, b.fc.replies, b.fc.err = nil, b.fc.replies[:0], nil
 	b.infos, b.ends, b.ws, b.pend, b.args, b.items = b.infos[:0], b.ends[:0], b.ws[:0], b.pend[:0], b.args[:0], b.items[:0]
 	if cap(b.enc) > maxKeptEnc {
 		b.enc = nil
 	}
 	batchPool.Put(b)
+}
+
+// endRun forgets the commands being executed (runCmds, runReqs); what
+// gatherReads gathered is dropped by putBatch.
+func (b *batch) endRun() {
+	b.runCmds, b.runInfos, b.runReqs, b.runPos, b.gathered = nil, nil, nil, 0, false
 }
 
 // replicas returns key as a string and its replicas, reusing the last
@@ -132,6 +155,7 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 		b.infos = append(b.infos, b.info(args))
 	}
 	infos := b.infos
+	b.runCmds, b.runInfos = cmds, infos
 	for i := 0; i < len(cmds); {
 		in := &infos[i]
 		switch {
@@ -144,7 +168,7 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 			for j < len(cmds) && infos[j].local() {
 				j++
 			}
-			i += b.runLocal(proto, cmds[i:j], infos[i:j], out)
+			i += b.runLocal(proto, i, cmds[i:j], infos[i:j], out)
 		default:
 			j := i + 1
 			for j < len(cmds) && infos[j].o != nil && infos[j].owner == in.owner {
@@ -156,11 +180,12 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 	}
 }
 
-// runLocal executes commands this node coordinates, appending their
-// replies to out, until their replies pass batchReplyBytes; their writes
-// are replicated together before the replies are released. It returns
-// how many commands it ran (at least one).
-func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
+// runLocal executes commands this node coordinates (the pipeline's
+// from index at), appending their replies to out, until their replies
+// pass batchReplyBytes; their writes are replicated together before the
+// replies are released. It returns how many commands it ran (at least
+// one).
+func (b *batch) runLocal(proto, at int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
 	base := len(out.B)
 	if !b.fresh {
 		b.n.clock.touch() // the batch's earlier commands may have waited on other members
@@ -173,6 +198,7 @@ func (b *batch) runLocal(proto int, cmds [][][]byte, infos []cmdInfo, out *resp.
 	k := 0
 	for k < len(cmds) && len(out.B)-base < batchReplyBytes {
 		var w *pending
+		b.runPos = at + k
 		out.B, w = b.exec(proto, &infos[k], cmds[k], out.B)
 		b.ends, b.ws = append(b.ends, len(out.B)), append(b.ws, w)
 		remote = remote || w != nil
@@ -204,39 +230,32 @@ func spliceFailures(buf []byte, base int, ends []int, failed []bool) []byte {
 	return buf
 }
 
-// forward sends a run of commands owned by owner there in one request
-// and appends the replies it gets (of a prefix of the run: at least
-// one) to out. It returns how many commands were answered.
+// forward sends a run of commands owned by owner there, merged with
+// other clients' runs to the same member (forwarder), and appends the
+// replies it gets (of a prefix of the run: at least one) to out. It
+// returns how many commands were answered.
 func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out) int {
 	n := b.n
-	if len(cmds) == 1 {
-		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
-		out.Mark()
-		return 1
-	}
-	// The request is copied out before Call returns: its buffer is
-	// the batch's to reuse.
-	b.enc = peer.AppendExecBatch(b.enc[:0], proto, cmds)
-	payload, err := n.pool.Call(b.ctx, b.v.members[owner].peer, reqExecBatch, b.enc)
-	var replies [][]byte
-	if err == nil {
-		replies, err = peer.DecodeBatchInto(payload, b.items)
-		b.items = replies
-	}
-	if err != nil || len(replies) == 0 || len(replies) > len(cmds) {
+	c := &b.fc
+	c.proto, c.cmds = proto, cmds
+	n.fwd.call(b.ctx, n.pool, b.v.members[owner].peer, c, &b.enc)
+	if c.err != nil || len(c.replies) == 0 {
 		// Run the first one the ordinary way (it tries the next
-		// replica), then go on batching.
-		n.m.forwardErrors.Add(1)
+		// replica), then go on batching. (No replies without an
+		// error: the owner cut the merged request before this run.)
+		if c.err != nil {
+			n.m.forwardErrors.Add(1)
+		}
 		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
 		out.Mark()
 		return 1
 	}
-	for _, r := range replies {
+	for _, r := range c.replies {
 		out.B = append(out.B, r...)
 		out.Mark()
 	}
-	n.m.forwarded.Add(uint64(len(replies)))
-	return len(replies)
+	n.m.forwarded.Add(uint64(len(c.replies)))
+	return len(c.replies)
 }
 
 // serveExecBatch runs a forwarded batch here, in order, up to
@@ -256,7 +275,9 @@ func (n *Node) serveExecBatch(ctx context.Context, payload []byte) ([]byte, erro
 	if cap(b.pend) < len(reqs) {
 		b.pend = make([]pending, 0, len(reqs))
 	}
-	for _, r := range reqs {
+	b.runReqs = reqs
+	for i, r := range reqs {
+		b.runPos = i
 		proto, args, err := n.decodeExec(r, b.args)
 		if err != nil {
 			return nil, err

@@ -9,7 +9,10 @@
 // its own store, and from the other replicas while membership is
 // settling or when it has no copy: read repair), computes the reply,
 // stamps a write with a hybrid-logical-clock version and sends it to the
-// other replicas. Replicas keep the newest version (last writer wins), so
+// other replicas. A batch of commands (a client's pipeline, a forwarded
+// batch merging many clients' runs) reads what it needs from the other
+// replicas in one request per replica for all of its keys, then runs
+// its commands in order, and replicates their writes together. Replicas keep the newest version (last writer wins), so
 // the order in which copies arrive does not matter. A replica that misses
 // a write gets it later from a hint; when the membership changes, every
 // node pushes the keys whose replica set gained a member to that member

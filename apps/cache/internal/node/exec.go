@@ -22,6 +22,11 @@ const (
 	reqScan  = 5 // a page of keys this member owns
 	reqFlush = 6 // drop every entry
 	reqCount = 7 // keys this member owns
+	// reqReadMany: several keys' raw entries (a batch's reads that
+	// consult other replicas); answer: peer.EncodeReadAnswers of a
+	// prefix of the keys (at least one), stopping once it passes
+	// readManyReplyBytes.
+	reqReadMany = 9
 )
 
 const errUnreachable = "CLUSTERDOWN no replica of the key is reachable"
@@ -216,6 +221,12 @@ func (n *Node) settleWrites(ctx context.Context, ws []*pending) []bool {
 }
 
 // read returns key's newest entry (see readReplicas) as of the batch.
+// When the local copy is not enough (missing, or the membership is
+// settling) and the batch is executing a client's pipeline or a served
+// batch, the reads of its commands from this one on that need other
+// replicas are gathered first and sent as one request per replica
+// (gatherReads); a key gathered earlier in the batch is answered from
+// what its replicas said then.
 func (b *batch) read(key string) (store.Entry, bool) {
 	e, ok := b.n.store.GetAt(key, b.nowMS)
 	if !ok {
@@ -224,19 +235,31 @@ func (b *batch) read(key string) (store.Entry, bool) {
 	if ok && !b.settling {
 		return e, true
 	}
+	if b.runCmds != nil || b.runReqs != nil {
+		if !b.gathered {
+			b.gatherReads()
+		}
+		if s, hit := b.g.idx[key]; hit {
+			return b.n.newestRead(key, e, ok, b.g.ans[s.lo:s.hi])
+		}
+	}
 	return b.n.readReplicas(b.ctx, key, e, ok)
 }
 
-// readReplicas asks key's other replicas for their copies and returns
-// the newest of theirs and the local one (e, ok), repairing stale copies.
+// replicaAnswer is what one other replica said of a key: its entry (a
+// zero version when it has none) and whether it answered at all.
+type replicaAnswer struct {
+	id string
+	e  store.Entry
+	ok bool
+}
+
+// readReplicas asks key's other replicas for their copies, one request
+// each in parallel, and returns the newest of theirs and the local one
+// (e, ok), repairing stale copies (newestRead).
 func (n *Node) readReplicas(ctx context.Context, key string, e store.Entry, ok bool) (store.Entry, bool) {
 	v := n.view.Load()
 	reps := v.replicas(key, n.cfg.Replicas)
-	type answer struct {
-		id string
-		e  store.Entry
-		ok bool
-	}
 	var others []string
 	for _, r := range reps {
 		if r != n.self {
@@ -246,29 +269,39 @@ func (n *Node) readReplicas(ctx context.Context, key string, e store.Entry, ok b
 	if len(others) == 0 {
 		return e, ok
 	}
-	ch := make(chan answer, len(others))
+	ch := make(chan replicaAnswer, len(others))
 	for _, r := range others {
 		go func() {
 			cctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
 			defer cancel()
+			n.m.replicaReads.Add(1)
 			b, err := n.pool.Call(cctx, v.members[r].peer, reqRead, peer.EncodeStrings([]string{key}))
 			if err != nil {
-				ch <- answer{id: r}
+				ch <- replicaAnswer{id: r}
 				return
 			}
 			es, err := peer.DecodeEntries(b)
 			if err != nil || len(es) != 1 {
-				ch <- answer{id: r, ok: err == nil}
+				ch <- replicaAnswer{id: r, ok: err == nil}
 				return
 			}
-			ch <- answer{id: r, e: es[0].Entry, ok: true}
+			ch <- replicaAnswer{id: r, e: es[0].Entry, ok: true}
 		}()
 	}
-	best, found := e, ok
-	var answers []answer
+	answers := make([]replicaAnswer, 0, len(others))
 	for range others {
-		a := <-ch
-		answers = append(answers, a)
+		answers = append(answers, <-ch)
+	}
+	return n.newestRead(key, e, ok, answers)
+}
+
+// newestRead returns the newest of key's local entry (e, ok) and the
+// other replicas' answers (last writer wins by version). It repairs the
+// local copy when an answer is newer and gives each replica that
+// answered with an older copy (or none) a hint.
+func (n *Node) newestRead(key string, e store.Entry, ok bool, answers []replicaAnswer) (store.Entry, bool) {
+	best, found := e, ok
+	for _, a := range answers {
 		if a.ok && !a.e.Version.IsZero() && (!found || a.e.Version.Compare(best.Version) > 0) {
 			best, found = a.e, true
 		}

@@ -17,6 +17,7 @@ type metrics struct {
 	forwardErrors  atomic.Uint64 // forwards that failed (next replica tried)
 	writeFailures  atomic.Uint64 // writes refused for lack of acks
 	readRepairs    atomic.Uint64 // copies found stale or missing on reads
+	replicaReads   atomic.Uint64 // read requests sent to other replicas (reqRead, reqReadMany)
 	applied        atomic.Uint64 // entries received from other members
 	hintsDelivered atomic.Uint64 // entries delivered from hints
 	moved          atomic.Uint64 // entries pushed by rebalancing
@@ -34,6 +35,7 @@ type Stats struct {
 	ProtocolErrors                      uint64
 	Forwarded, ForwardErrors            uint64
 	WriteFailures, ReadRepairs, Applied uint64
+	ReplicaReads                        uint64 // read requests sent to other replicas
 	HintsPending                        int
 	HintsDropped, HintsDelivered        uint64
 	Moved, Dropped, Rebalances          uint64
@@ -47,6 +49,7 @@ func (n *Node) Stats() Stats {
 	s := Stats{Keys: int64(st.Entries), Bytes: st.Bytes, Evictions: st.Evictions, Expired: st.Expired,
 		Forwarded: n.m.forwarded.Load(), ForwardErrors: n.m.forwardErrors.Load(),
 		WriteFailures: n.m.writeFailures.Load(), ReadRepairs: n.m.readRepairs.Load(), Applied: n.m.applied.Load(),
+		ReplicaReads:   n.m.replicaReads.Load(),
 		HintsDelivered: n.m.hintsDelivered.Load(), Moved: n.m.moved.Load(), Dropped: n.m.dropped.Load(),
 		Rebalances: n.m.rebalances.Load()}
 	s.HintsPending, s.HintsDropped = n.hints.pending()
@@ -85,6 +88,7 @@ func (n *Node) writeMetrics(w io.Writer) {
 		{"libgossip_cache_forward_errors_total", "Forwards that failed.", "counter", float64(s.ForwardErrors)},
 		{"libgossip_cache_write_failures_total", "Writes refused for lack of replica acks.", "counter", float64(s.WriteFailures)},
 		{"libgossip_cache_read_repairs_total", "Stale or missing copies found by reads.", "counter", float64(s.ReadRepairs)},
+		{"libgossip_cache_replica_reads_total", "Read requests sent to other replicas (a key missing here, or settling); a batch's reads go as one request per replica.", "counter", float64(s.ReplicaReads)},
 		{"libgossip_cache_hints_pending", "Keys waiting for a replica that missed them.", "gauge", float64(s.HintsPending)},
 		{"libgossip_cache_hints_delivered_total", "Entries delivered from hints.", "counter", float64(s.HintsDelivered)},
 		{"libgossip_cache_rebalance_moved_total", "Entries pushed by rebalancing.", "counter", float64(s.Moved)},

@@ -44,6 +44,7 @@ type Node struct {
 	boot   string
 	gossip *gossip.Node
 	pool   *peer.Pool
+	fwd    forwarder // merges concurrent forwards to one member
 	psrv   *peer.Server
 	rsrv   *resp.Server
 	hsrv   *http.Server

@@ -52,6 +52,8 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 			}
 		}
 		return peer.EncodeEntries(out), nil
+	case reqReadMany:
+		return n.serveReadMany(payload)
 	case reqKeys:
 		a, err := peer.DecodeStrings(payload)
 		if err != nil || len(a) != 2 {
@@ -86,7 +88,7 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 // Inline reports which requests the internal server may serve on a
 // connection's reading goroutine (peer.Inliner): storing and reading
 // entries, which are quick and call no other member.
-func (n *Node) Inline(typ byte) bool { return typ == reqApply || typ == reqRead }
+func (n *Node) Inline(typ byte) bool { return typ == reqApply || typ == reqRead || typ == reqReadMany }
 
 // serveExec runs a forwarded single-key command as its coordinator.
 func (n *Node) serveExec(ctx context.Context, payload []byte) ([]byte, error) {

@@ -82,6 +82,7 @@ func (n *Node) refreshView() {
 		for id, om := range old.members {
 			if nm, ok := m[id]; !ok || nm.peer != om.peer {
 				n.pool.Forget(om.peer)
+				n.fwd.forget(om.peer)
 			}
 		}
 		n.log.Info("cache membership changed", "members", len(m))

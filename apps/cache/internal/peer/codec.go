@@ -282,6 +282,14 @@ func uvarintLen(v uint64) int {
 // one by one.
 func AppendExecBatch(dst []byte, proto int, cmds [][][]byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(cmds)))
+	return AppendExecItems(dst, proto, cmds)
+}
+
+// AppendExecItems appends the items of AppendExecBatch's output (each
+// command's EncodeExec with its length) without their count: a batch
+// of several callers' commands is the uvarint count of all of them,
+// then AppendExecItems of each caller's.
+func AppendExecItems(dst []byte, proto int, cmds [][][]byte) []byte {
 	for _, args := range cmds {
 		size := uvarintLen(uint64(proto)) + uvarintLen(uint64(len(args)))
 		for _, a := range args {
@@ -307,4 +315,69 @@ func AppendReplyBatch(dst, buf []byte, ends []int) []byte {
 		start = end
 	}
 	return dst
+}
+
+// ReadAnswer is one key's answer to a multi-key read: its entry as
+// stored (tombstones and expired values included), or Found false when
+// the member has none.
+type ReadAnswer struct {
+	Found bool
+	Entry store.Entry
+}
+
+// AppendReadAnswer appends one key's answer as EncodeReadAnswers encodes
+// each of its answers: a uvarint 0 (none), or 1 and the entry (without
+// its key). EncodeReadAnswers's output is the count as a uvarint, then
+// AppendReadAnswer of each, in the order of the keys asked.
+func AppendReadAnswer(b []byte, a ReadAnswer) []byte {
+	if !a.Found {
+		return append(b, 0)
+	}
+	return AppendEntry(append(b, 1), "", a.Entry)
+}
+
+// EncodeReadAnswers encodes the answers to a multi-key read, one per
+// key asked (or per key of a prefix of them), in the keys' order.
+func EncodeReadAnswers(as []ReadAnswer) []byte {
+	size := binary.MaxVarintLen64
+	for _, a := range as {
+		size += 1 + len(a.Entry.Value) + EntryOverhead
+	}
+	b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(as)))
+	for _, a := range as {
+		b = AppendReadAnswer(b, a)
+	}
+	return b
+}
+
+// DecodeReadAnswers decodes EncodeReadAnswers's output. Values are
+// copied.
+func DecodeReadAnswers(b []byte) ([]ReadAnswer, error) {
+	d := decoder{b: b}
+	n := d.uvarint("answer count")
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("answer count")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	out := make([]ReadAnswer, 0, n)
+	for range n {
+		switch d.uvarint("answer flag") {
+		case 0:
+			out = append(out, ReadAnswer{})
+		case 1:
+			e := d.entry()
+			if d.err == nil && e.Key != "" {
+				d.fail("answer key")
+			}
+			out = append(out, ReadAnswer{Found: true, Entry: e.Entry})
+		default:
+			d.fail("answer flag")
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+	}
+	return out, d.done()
 }

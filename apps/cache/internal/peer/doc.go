@@ -9,6 +9,6 @@
 // a live member. Every frame is bounded (MaxFrame) before it is read, the
 // handshake by a deadline, the connections by MaxConns.
 //
-// Messages (Exec, entries, keys) have encoders and decoders in codec.go;
+// Messages (Exec, entries, keys, answers to multi-key reads) have encoders and decoders in codec.go;
 // decoders bound every length and return errors wrapping ErrMalformed.
 package peer

@@ -2,7 +2,11 @@ package peer
 
 import (
 	"bytes"
+	"errors"
 	"testing"
+
+	"github.com/libgossip/libgossip/apps/cache/internal/store"
+	"github.com/libgossip/libgossip/utils/clock"
 )
 
 // FuzzDecode: no input panics a decoder, and what decodes re-encodes to
@@ -37,6 +41,36 @@ func FuzzDecode(f *testing.F) {
 		var hdr [headerLen]byte
 		if fr, err := readFrame(bytes.NewReader(b), hdr[:], 1<<16); err == nil && len(fr.payload) > 1<<16 {
 			t.Fatalf("frame of %d bytes passed a 64 KiB bound", len(fr.payload))
+		}
+	})
+}
+
+// FuzzReadAnswers: no input panics DecodeReadAnswers, and what decodes
+// re-encodes to the same answers.
+func FuzzReadAnswers(f *testing.F) {
+	f.Add(EncodeReadAnswers(nil))
+	f.Add(EncodeReadAnswers([]ReadAnswer{{}, {Found: true, Entry: store.Entry{Value: []byte("v"), ExpireAt: 9,
+		Version: store.Version{TS: clock.Timestamp{Wall: 5, Logical: 1}, Node: 3}}}, {Found: true, Entry: store.Entry{Deleted: true}}}))
+	f.Add([]byte{1, 2})
+	f.Add([]byte{1, 1, 1, 'k', 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		as, err := DecodeReadAnswers(b)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		as2, err := DecodeReadAnswers(EncodeReadAnswers(as))
+		if err != nil || len(as2) != len(as) {
+			t.Fatalf("round trip: %d answers, then %d (%v)", len(as), len(as2), err)
+		}
+		for i := range as {
+			a, a2 := as[i], as2[i]
+			if a.Found != a2.Found || a.Entry.Deleted != a2.Entry.Deleted || a.Entry.ExpireAt != a2.Entry.ExpireAt ||
+				a.Entry.Version != a2.Entry.Version || !bytes.Equal(a.Entry.Value, a2.Entry.Value) {
+				t.Fatalf("answer %d: %+v, then %+v", i, a, a2)
+			}
 		}
 	})
 }

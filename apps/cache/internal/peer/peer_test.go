@@ -181,4 +181,16 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Errorf("DecodeEntries(%x): %v", bad, err)
 		}
 	}
+	as, err := DecodeReadAnswers(EncodeReadAnswers([]ReadAnswer{{}, {Found: true, Entry: in[0].Entry}, {Found: true, Entry: in[1].Entry}}))
+	if err != nil || len(as) != 3 || as[0].Found || !as[1].Found || string(as[1].Entry.Value) != "v" || as[1].Entry.ExpireAt != 77 ||
+		as[1].Entry.Version != in[0].Entry.Version || !as[2].Entry.Deleted || as[2].Entry.Version != in[1].Entry.Version {
+		t.Fatalf("read answers: %+v %v", as, err)
+	}
+	// Hostile answers: no input but a well-formed one decodes.
+	for _, bad := range [][]byte{nil, {1}, {1, 2}, {1, 1}, {2, 0}, {0x80, 0x80, 0x80, 0x01}, {0, 0},
+		EncodeEntries([]KeyEntry{{Key: "k"}})} { // an entry with its key is not an answer
+		if _, err := DecodeReadAnswers(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeReadAnswers(%x): %v, want ErrMalformed", bad, err)
+		}
+	}
 }
