@@ -227,3 +227,62 @@ func TestInlineAnswersUnderLoad(t *testing.T) {
 		t.Fatalf("%d inline requests served, want %d", got, callers*each)
 	}
 }
+
+// TestInlineAnswerNotHeldAtInflightBound: with the connection's
+// requests in flight at MaxInflight, the reading goroutine waits for a
+// slot; an answer it served inline before (sent in the same write as
+// the requests around it) goes out first, not after the slot frees.
+func TestInlineAnswerNotHeldAtInflightBound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &slow{release: make(chan struct{})}
+	s := NewServer([]byte("secret"), func(string) bool { return true }, h, Limits{MaxInflight: 1}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Serve(ln)
+	defer s.Close()
+	released := false
+	defer func() {
+		if !released {
+			close(h.release)
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	r := bufio.NewReader(nc)
+	nonce := make([]byte, nonceLen)
+	if _, err := io.ReadFull(r, nonce); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Write(appendFrame(nil, typeHello, 0, append(mac([]byte("secret"), nonce, "a"), "a"...))); err != nil {
+		t.Fatal(err)
+	}
+	var hdr [headerLen]byte
+	if f, err := readFrame(r, hdr[:], 4096); err != nil || f.typ != typeOK {
+		t.Fatalf("handshake: %+v %v", f, err)
+	}
+	// A slow request takes the one slot; an inline one; another slow
+	// one, for which the reading goroutine waits.
+	var b []byte
+	b = appendFrame(b, 1, 1, []byte("slow"))
+	b = appendFrame(b, 2, 2, []byte("inline"))
+	b = appendFrame(b, 1, 3, []byte("slow"))
+	if _, err := nc.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	f, err := readFrame(r, hdr[:], 4096)
+	if err != nil || f.id != 2 || string(f.payload) != "inline" {
+		t.Fatalf("first answer: %+v %v, want the inline request's (id 2)", f, err)
+	}
+	close(h.release)
+	released = true
+	for range 2 {
+		if f, err := readFrame(r, hdr[:], 4096); err != nil || f.typ != typeOK {
+			t.Fatalf("slow answer: %+v %v", f, err)
+		}
+	}
+}

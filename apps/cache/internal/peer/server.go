@@ -236,7 +236,15 @@ func (s *Server) serveConn(c net.Conn) {
 			s.serve(sc, f, false)
 			continue
 		}
-		sc.sem <- struct{}{}
+		select {
+		case sc.sem <- struct{}{}:
+		default:
+			// At the bound: the answers queued inline go out before
+			// the wait (their callers may be what the requests being
+			// served wait for).
+			w.writeNow()
+			sc.sem <- struct{}{}
+		}
 		sc.reqs.Add(1)
 		t := task{sc: sc, f: f}
 		select {
