@@ -12,8 +12,11 @@
 // other replicas. A batch of commands (a client's pipeline, a forwarded
 // batch merging many clients' runs) reads what it needs from the other
 // replicas in one request per replica for all of its keys, then runs
-// its commands in order, and replicates their writes together. Replicas keep the newest version (last writer wins), so
-// the order in which copies arrive does not matter. A replica that misses
+// its commands in order, and replicates their writes together (a write
+// followed in the group by a newer one of the same key is left out:
+// the newer one's acknowledgement covers it). Replicas keep the newest
+// version (last writer wins), so the order in which copies arrive does
+// not matter. A replica that misses
 // a write gets it later from a hint; when the membership changes, every
 // node pushes the keys whose replica set gained a member to that member
 // (throttled) and drops keys it no longer replicates.

@@ -356,17 +356,22 @@ func (n *Node) replicate(ctx context.Context, ws []*pending) []bool {
 		if !ok {
 			return false
 		}
-		size := binary.MaxVarintLen64
-		for _, w := range group {
-			size += len(w.key) + len(w.e.Value) + peer.EntryOverhead
+		size, count := binary.MaxVarintLen64, 0
+		for i, w := range group {
+			if !superseded(group, i) {
+				size += len(w.key) + len(w.e.Value) + peer.EntryOverhead
+				count++
+			}
 		}
 		// Call has copied the request out when it returns: the buffer
 		// goes back to the pool.
 		bp := applyBufs.Get().(*[]byte)
 		b := slices.Grow((*bp)[:0], size)
-		b = binary.AppendUvarint(b, uint64(len(group)))
-		for _, w := range group {
-			b = peer.AppendEntry(b, w.key, w.e)
+		b = binary.AppendUvarint(b, uint64(count))
+		for i, w := range group {
+			if !superseded(group, i) {
+				b = peer.AppendEntry(b, w.key, w.e)
+			}
 		}
 		_, err := n.pool.Call(ctx, m.peer, reqApply, b)
 		if cap(b) <= maxKeptEnc {
@@ -451,6 +456,16 @@ func (n *Node) mset(ctx context.Context, proto int, kv [][]byte) []byte {
 		}
 	}
 	return resp.OK
+}
+
+// superseded reports whether ws[i] goes without sending: the next
+// write of the group is of the same key with a newer version. A replica
+// that stores that one keeps it over ws[i] whatever the order (last
+// writer wins), so once it acknowledges it, it has what ws[i]'s
+// acknowledgement promises: the key as new as ws[i] or newer. (A
+// pipeline of writes to one key then costs the replica one entry.)
+func superseded(ws []*pending, i int) bool {
+	return i+1 < len(ws) && ws[i+1].key == ws[i].key && ws[i+1].e.Version.Compare(ws[i].e.Version) > 0
 }
 
 // targetGroup is the writes one replica is sent.

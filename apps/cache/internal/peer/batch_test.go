@@ -1,8 +1,10 @@
 package peer
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -94,5 +96,193 @@ func TestCallTimeoutAndInline(t *testing.T) {
 	cancel()
 	if _, err := p.Call(cctx, ln.Addr().String(), 1, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled call: %v", err)
+	}
+}
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int32
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestSendLaterWriteNow: frames queued with sendLater wait for writeNow
+// and then go out in one write; sendLater frames above maxQueued are
+// written out by the writing goroutine instead of blocking the sender.
+func TestSendLaterWriteNow(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peerSide, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peerSide.Close()
+	cc := &countingConn{Conn: nc}
+	w := newBatchWriter(cc)
+	defer func() {
+		w.stop()
+		<-w.done
+		_ = nc.Close()
+	}()
+	for i := range 3 {
+		if err := w.sendLater(typeOK, uint64(i), []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cc.writes.Load(); n != 0 {
+		t.Fatalf("%d writes before writeNow, want 0", n)
+	}
+	if !w.writeNow() {
+		t.Fatal("writeNow: connection broken")
+	}
+	if n := cc.writes.Load(); n != 1 {
+		t.Fatalf("%d writes for 3 frames queued with sendLater, want 1", n)
+	}
+	r := bufio.NewReader(peerSide)
+	var hdr [headerLen]byte
+	for i := range 3 {
+		f, err := readFrame(r, hdr[:], 1<<10)
+		if err != nil || f.id != uint64(i) || len(f.payload) != 1 || f.payload[0] != byte(i) {
+			t.Fatalf("frame %d: %+v %v", i, f, err)
+		}
+	}
+	// Above maxQueued without writeNow: the writer goroutine makes room.
+	big := make([]byte, 1<<20)
+	read := make(chan error, 1)
+	go func() {
+		for range 6 {
+			if _, err := readFrame(r, hdr[:], 2<<20); err != nil {
+				read <- err
+				return
+			}
+		}
+		read <- nil
+	}()
+	for i := range 6 {
+		if err := w.sendLater(typeOK, uint64(i), big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.writeNow()
+	select {
+	case err := <-read:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("frames queued with sendLater above maxQueued were not written")
+	}
+}
+
+// TestInlineAnswersUnderLoad: many concurrent inline requests on one
+// connection (answered by the reading goroutine, written when it has no
+// whole request left to read) are each answered.
+func TestInlineAnswersUnderLoad(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &slow{release: make(chan struct{})}
+	s := NewServer([]byte("secret"), func(string) bool { return true }, h, Limits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Serve(ln)
+	defer s.Close()
+	defer close(h.release)
+	p := NewPool(PoolConfig{ID: "a", Secret: []byte("secret"), ConnsPerPeer: 1})
+	defer p.Close()
+	const callers, each = 50, 40
+	errs := make(chan error, callers)
+	for c := range callers {
+		go func() {
+			for i := range each {
+				want := []byte{byte(c), byte(i)}
+				b, err := p.Call(context.Background(), ln.Addr().String(), 2, want)
+				if err == nil && string(b) != string(want) {
+					err = fmt.Errorf("answer %v to %v", b, want)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.inlined.Load(); got != callers*each {
+		t.Fatalf("%d inline requests served, want %d", got, callers*each)
+	}
+}
+
+// TestInlineAnswerNotHeldAtInflightBound: with the connection's
+// requests in flight at MaxInflight, the reading goroutine waits for a
+// slot; an answer it served inline before (sent in the same write as
+// the requests around it) goes out first, not after the slot frees.
+func TestInlineAnswerNotHeldAtInflightBound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &slow{release: make(chan struct{})}
+	s := NewServer([]byte("secret"), func(string) bool { return true }, h, Limits{MaxInflight: 1}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Serve(ln)
+	defer s.Close()
+	released := false
+	defer func() {
+		if !released {
+			close(h.release)
+		}
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	r := bufio.NewReader(nc)
+	nonce := make([]byte, nonceLen)
+	if _, err := io.ReadFull(r, nonce); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Write(appendFrame(nil, typeHello, 0, append(mac([]byte("secret"), nonce, "a"), "a"...))); err != nil {
+		t.Fatal(err)
+	}
+	var hdr [headerLen]byte
+	if f, err := readFrame(r, hdr[:], 4096); err != nil || f.typ != typeOK {
+		t.Fatalf("handshake: %+v %v", f, err)
+	}
+	// A slow request takes the one slot; an inline one; another slow
+	// one, for which the reading goroutine waits.
+	var b []byte
+	b = appendFrame(b, 1, 1, []byte("slow"))
+	b = appendFrame(b, 2, 2, []byte("inline"))
+	b = appendFrame(b, 1, 3, []byte("slow"))
+	if _, err := nc.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	f, err := readFrame(r, hdr[:], 4096)
+	if err != nil || f.id != 2 || string(f.payload) != "inline" {
+		t.Fatalf("first answer: %+v %v, want the inline request's (id 2)", f, err)
+	}
+	close(h.release)
+	released = true
+	for range 2 {
+		if f, err := readFrame(r, hdr[:], 4096); err != nil || f.typ != typeOK {
+			t.Fatalf("slow answer: %+v %v", f, err)
+		}
 	}
 }

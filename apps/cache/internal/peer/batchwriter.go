@@ -21,13 +21,18 @@ const maxKeptBuf = 1 << 20
 // batchWriter coalesces the frames of many goroutines into few writes:
 // senders append to a queue, and one goroutine writes out whatever has
 // queued, so frames queued while it writes go out together next time.
+// A goroutine that sends several frames one after another and knows
+// when it is done (a connection's reading goroutine answering the
+// requests it has read) queues them with sendLater and writes them out
+// itself with writeNow: one write, and no wakeup of the writing
+// goroutine (each wakeup can cost a thread's sleep and wakeup).
 type batchWriter struct {
 	nc    net.Conn
 	mu    sync.Mutex
 	cond  sync.Cond // signalled when the queue is taken
 	queue []byte
 	spare []byte
-	out   int // bytes of the write in progress
+	out   int // bytes of the writes in progress
 	err   error
 	wake  chan struct{} // capacity 1: there is something to write
 	quit  chan struct{} // closed by stop
@@ -47,6 +52,7 @@ func newBatchWriter(nc net.Conn) *batchWriter {
 func (w *batchWriter) send(typ byte, id uint64, payload []byte) error {
 	w.mu.Lock()
 	for len(w.queue) > 0 && len(w.queue)+len(payload) > maxQueued && w.err == nil {
+		w.kick() // the queue may hold only frames queued by sendLater
 		w.cond.Wait()
 	}
 	if w.err != nil {
@@ -57,11 +63,49 @@ func (w *batchWriter) send(typ byte, id uint64, payload []byte) error {
 	w.queue = appendHeader(w.queue, typ, id, len(payload))
 	w.queue = append(w.queue, payload...)
 	w.mu.Unlock()
+	w.kick()
+	return nil
+}
+
+// kick wakes the writing goroutine unless it is already to wake.
+func (w *batchWriter) kick() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// sendLater queues one frame without waking the writing goroutine: the
+// caller writes the queue out soon after (writeNow), and frames queued
+// meanwhile go in the same write. It may block while the queue is above
+// maxQueued.
+func (w *batchWriter) sendLater(typ byte, id uint64, payload []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.queue) > 0 && len(w.queue)+len(payload) > maxQueued && w.err == nil {
+		w.kick() // the queue may hold only frames queued by sendLater
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.queue = appendHeader(w.queue, typ, id, len(payload))
+	w.queue = append(w.queue, payload...)
 	return nil
+}
+
+// writeNow writes out the queue on the caller's goroutine (no wakeup of
+// the writing goroutine; a write in progress there does not matter, as
+// each frame goes whole in one write) and reports whether the
+// connection is still good.
+func (w *batchWriter) writeNow() bool {
+	w.mu.Lock()
+	closed, empty := w.err != nil, len(w.queue) == 0
+	w.mu.Unlock()
+	if closed || empty {
+		return !closed
+	}
+	return w.flush()
 }
 
 func (w *batchWriter) loop() {
@@ -95,15 +139,15 @@ func (w *batchWriter) flush() bool {
 	b := w.queue
 	w.queue = w.spare[:0]
 	w.spare = nil
-	w.out = len(b)
+	w.out += len(b)
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	if len(b) == 0 {
-		w.keep(b)
+		w.keep(b, 0)
 		return true
 	}
 	_, err := w.nc.Write(b)
-	w.keep(b)
+	w.keep(b, len(b))
 	if err != nil {
 		w.mu.Lock()
 		if w.err == nil {
@@ -117,10 +161,11 @@ func (w *batchWriter) flush() bool {
 	return true
 }
 
-// keep ends a write of b and keeps b for reuse unless it is large.
-func (w *batchWriter) keep(b []byte) {
+// keep ends a write of n bytes from b and keeps b for reuse unless it
+// is large.
+func (w *batchWriter) keep(b []byte, n int) {
 	w.mu.Lock()
-	w.out = 0
+	w.out -= n
 	if cap(b) <= maxKeptBuf {
 		w.spare = b[:0]
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -215,6 +216,11 @@ func (s *Server) serveConn(c net.Conn) {
 	defer sc.reqs.Wait()
 	var hdr [headerLen]byte
 	for {
+		if !frameBuffered(r) {
+			// About to wait for input: the answers of the requests
+			// served inline so far go out, in one write.
+			w.writeNow()
+		}
 		f, err := readFrame(r, hdr[:], s.lim.MaxFrame)
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, context.Canceled) {
@@ -227,10 +233,18 @@ func (s *Server) serveConn(c net.Conn) {
 			return
 		}
 		if inline != nil && inline.Inline(f.typ) {
-			s.serve(sc, f)
+			s.serve(sc, f, false)
 			continue
 		}
-		sc.sem <- struct{}{}
+		select {
+		case sc.sem <- struct{}{}:
+		default:
+			// At the bound: the answers queued inline go out before
+			// the wait (their callers may be what the requests being
+			// served wait for).
+			w.writeNow()
+			sc.sem <- struct{}{}
+		}
 		sc.reqs.Add(1)
 		t := task{sc: sc, f: f}
 		select {
@@ -258,15 +272,31 @@ type task struct {
 	f  frame
 }
 
-// serve serves one request and queues its answer.
-func (s *Server) serve(sc *servedConn, f frame) {
+// serve serves one request and sends its answer, or only queues it
+// when write is false (the connection's reading goroutine flushes it
+// before it waits for input).
+func (s *Server) serve(sc *servedConn, f frame, write bool) {
 	s.requests.Add(1)
 	resp, err := s.h.Serve(s.ctx, sc.from, f.typ, f.payload)
+	typ := byte(typeOK)
 	if err != nil {
-		_ = sc.w.send(typeError, f.id, []byte(err.Error()))
-	} else {
-		_ = sc.w.send(typeOK, f.id, resp)
+		typ, resp = typeError, []byte(err.Error())
 	}
+	if write {
+		_ = sc.w.send(typ, f.id, resp)
+	} else {
+		_ = sc.w.sendLater(typ, f.id, resp)
+	}
+}
+
+// frameBuffered reports whether r holds a whole frame already read, so
+// that reading it does not wait.
+func frameBuffered(r *bufio.Reader) bool {
+	if r.Buffered() < headerLen {
+		return false
+	}
+	hdr, _ := r.Peek(4)
+	return r.Buffered() >= 4+int(binary.BigEndian.Uint32(hdr))
 }
 
 // worker serves t, then, while fewer than maxIdleWorkers of the
@@ -277,7 +307,7 @@ func (s *Server) serve(sc *servedConn, f frame) {
 func (s *Server) worker(t task) {
 	defer s.wg.Done()
 	for {
-		s.serve(t.sc, t.f)
+		s.serve(t.sc, t.f, true)
 		<-t.sc.sem
 		t.sc.reqs.Done()
 		t = task{} // an idle worker holds no request's memory
