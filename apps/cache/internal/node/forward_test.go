@@ -157,7 +157,9 @@ func TestForwarderMerges(t *testing.T) {
 	}
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); <-tick.C {
 			if time.Now().After(deadline) {
 				t.Fatal("timed out waiting for " + what)
 			}
