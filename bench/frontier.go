@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // frontierPoint is one implementation at one setting under one condition.
@@ -124,6 +125,7 @@ func (s *LossStore) WriteSVG(w io.Writer) error {
 		}
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">false failures per member-hour</text>`+"\n", ox+L+(PW-L-R)/2, py(0)+30)
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">detect max (s)</text>`+"\n", ox+14, oy+(PH-B+T)/2, ox+14, oy+(PH-B+T)/2)
+		var placed labels
 		for _, n := range names {
 			pts := pn.pts[n]
 			var line []string
@@ -136,7 +138,11 @@ func (s *LossStore) WriteSVG(w io.Writer) error {
 				if pt.missing > 0 { // a lower bound: hollow, marked ≥
 					fill, label = "white", "≥ "+label
 				}
-				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x, y, fill, color(n), x+5, y-5, color(n), html.EscapeString(label))
+				lx, ly := placed.place(x+5, y-5, label)
+				if ly != y-5 { // moved off another label: a leader line shows whose it is
+					fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.4"/>`+"\n", x, y, lx, ly-4, color(n))
+				}
+				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x, y, fill, color(n), lx, ly, color(n), html.EscapeString(label))
 			}
 			if len(line) > 1 {
 				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", strings.Join(line, " "), color(n))
@@ -146,6 +152,35 @@ func (s *LossStore) WriteSVG(w io.Writer) error {
 	sb.WriteString("</svg>\n")
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// labels are the boxes of the point labels already drawn in one panel,
+// so that labels of nearby points do not print over each other.
+type labels []struct{ x0, y0, x1, y1 float64 }
+
+// place finds where to draw label, whose baseline starts at (x, y)
+// (font size 11: about 6.2 px per character, 12 px a line): there if
+// that is free, else the nearest free line below or above, alternately,
+// up to six lines away; and records its box.
+func (ls *labels) place(x, y float64, label string) (float64, float64) {
+	w := 6.2 * float64(utf8.RuneCountInString(label))
+	free := func(y float64) bool {
+		for _, b := range *ls {
+			if x < b.x1 && b.x0 < x+w && y-10 < b.y1 && b.y0 < y+2 {
+				return false
+			}
+		}
+		return true
+	}
+	at := y
+	for i := 1; !free(at) && i <= 12; i++ {
+		at = y + float64((i+1)/2*12)*float64(1-2*(i%2))*-1
+	}
+	if !free(at) {
+		at = y
+	}
+	*ls = append(*ls, struct{ x0, y0, x1, y1 float64 }{x, at - 10, x + w, at + 2})
+	return x, at
 }
 
 func implNamesOf(impls []Impl) []string {
