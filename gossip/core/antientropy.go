@@ -73,20 +73,9 @@ func (c *Core) pushPullRandom(now time.Time) {
 
 // reconnect exchanges full state with one random failed member, so that
 // members cut apart by a partition find each other when it heals.
-//
-// Each member tries with probability failed/live (at most 1), so that the
-// cluster as a whole tries each failed member about once per interval,
-// whatever its size: after one crash, 63 of 64 members dialling the dead
-// address every interval for ReconnectTimeout was a third of a member's
-// CPU in a quiet cluster (bench, LAN defaults, N = 64). A partition's
-// sides each count the other as failed, so there every member still
-// tries, and so does a member cut off alone.
 func (c *Core) reconnect(now time.Time) {
 	c.nextReconnect = now.Add(c.cfg.ReconnectInterval/2 + c.jitter(c.cfg.ReconnectInterval))
 	if len(c.failedMembers) == 0 {
-		return
-	}
-	if p := float64(len(c.failedMembers)) / float64(c.NumLive()); p < 1 && c.rng.Float64() >= p {
 		return
 	}
 	// Pick among the failed members so the cost does not grow with the table, and

@@ -153,17 +153,12 @@ type Config struct {
 	// before it is reaped. Default 60s.
 	TombstoneTimeout time.Duration
 	// ReconnectTimeout is how long a failed member is remembered before it
-	// is reaped; until then the cluster tries it again about once every
-	// ReconnectInterval, so that the two sides of a healed partition find
-	// each other.
+	// is reaped; until then it is tried again every ReconnectInterval, so
+	// that the two sides of a healed partition find each other.
 	// Default 30m.
 	ReconnectTimeout time.Duration
-	// ReconnectInterval is the time between a member's chances to exchange
-	// full state with one random failed member; it takes each chance with
-	// probability failed/live members (at most 1), so the cluster as a
-	// whole tries each failed member about once per interval, and every
-	// member tries when half the cluster or more looks failed (a
-	// partition). Zero means the default 10s; negative disables.
+	// ReconnectInterval is the time between full-state exchanges with one
+	// random failed member. Zero means the default 10s; negative disables.
 	ReconnectInterval time.Duration
 
 	// MaxIncarnationJump bounds how far above the incarnation held here a

@@ -115,11 +115,8 @@
 //     it had not finished sending (a join burst overflows every queue, and
 //     the few members that miss an announcement would otherwise wait for
 //     the periodic exchange, minutes apart in a large cluster), and
-//     exchanges with failed members so that healed partitions merge (each
-//     member tries one every ReconnectInterval with probability
-//     failed/live, so the cluster tries each failed member about once per
-//     interval; the sides of a partition, each counting the other failed,
-//     all try).
+//     exchanges with failed members every ReconnectInterval so that healed
+//     partitions merge.
 //   - Restarts: a member restarting with its old id starts at a higher
 //     incarnation (the runtime uses the wall clock) and refutes any record
 //     of its earlier life it meets; a live member whose id is claimed from
