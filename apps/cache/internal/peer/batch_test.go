@@ -64,10 +64,10 @@ func (s *slow) Serve(_ context.Context, _ string, typ byte, p []byte) ([]byte, e
 
 func (s *slow) Inline(typ byte) bool { return typ == 2 }
 
-// TestCallTimeoutAndInline: a call slower than CallTimeout fails with
-// DeadlineExceeded without breaking the connection; inline requests are
-// answered.
-func TestCallTimeoutAndInline(t *testing.T) {
+// serveSlow serves a slow handler on a fresh listener until the test
+// ends (its held requests are released first).
+func serveSlow(t *testing.T) (*slow, net.Listener) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -75,8 +75,16 @@ func TestCallTimeoutAndInline(t *testing.T) {
 	h := &slow{release: make(chan struct{})}
 	s := NewServer([]byte("secret"), func(string) bool { return true }, h, Limits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.Serve(ln)
-	defer s.Close()
-	defer close(h.release)
+	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() { close(h.release) })
+	return h, ln
+}
+
+// TestCallTimeoutAndInline: a call slower than CallTimeout fails with
+// DeadlineExceeded without breaking the connection; inline requests are
+// answered.
+func TestCallTimeoutAndInline(t *testing.T) {
+	h, ln := serveSlow(t)
 	p := NewPool(PoolConfig{ID: "a", Secret: []byte("secret"), ConnsPerPeer: 1, CallTimeout: 50 * time.Millisecond})
 	defer p.Close()
 	ctx := context.Background()
@@ -189,15 +197,7 @@ func TestSendLaterWriteNow(t *testing.T) {
 // connection (answered by the reading goroutine, written when it has no
 // whole request left to read) are each answered.
 func TestInlineAnswersUnderLoad(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &slow{release: make(chan struct{})}
-	s := NewServer([]byte("secret"), func(string) bool { return true }, h, Limits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.Serve(ln)
-	defer s.Close()
-	defer close(h.release)
+	h, ln := serveSlow(t)
 	p := NewPool(PoolConfig{ID: "a", Secret: []byte("secret"), ConnsPerPeer: 1})
 	defer p.Close()
 	const callers, each = 50, 40
