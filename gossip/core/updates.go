@@ -181,10 +181,16 @@ func (c *Core) handleAlive(now time.Time, a *wire.Alive, regossip bool) {
 }
 
 // readmit applies the announcement of a flapping member that answered a
-// reachability check, as if it were not damped.
+// reachability check, as if it were not damped, and gossips it on: each
+// member that holds the member failed then checks it for itself at once,
+// instead of when its own next full-state exchange with it brings the
+// announcement (a member at 80% loss for 30 s among 64 was seen whole
+// again 9.6-14.8 s after it recovered, one member readmitting it after
+// another; 0.6-11 s, median 3.1, gossiped on: gossip/sim, LAN defaults
+// with probe 200 ms, timeout 100 ms, gossip 50 ms, seeds 1-12).
 func (c *Core) readmit(now time.Time, a *wire.Alive) {
 	c.readmitting = true
-	c.handleAlive(now, a, false)
+	c.handleAlive(now, a, true)
 	c.readmitting = false
 }
 
