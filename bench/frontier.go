@@ -174,7 +174,11 @@ func (ls *labels) place(x, y float64, label string) (float64, float64) {
 	}
 	at := y
 	for i := 1; !free(at) && i <= 12; i++ {
-		at = y + float64((i+1)/2*12)*float64(1-2*(i%2))*-1
+		off := float64((i + 1) / 2 * 12) // odd i: below, even i: above
+		if i%2 == 0 {
+			off = -off
+		}
+		at = y + off
 	}
 	if !free(at) {
 		at = y

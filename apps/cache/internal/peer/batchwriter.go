@@ -47,22 +47,12 @@ func newBatchWriter(nc net.Conn) *batchWriter {
 	return w
 }
 
-// send queues one frame; it reports an earlier write error, after which
-// nothing more is sent.
+// send queues one frame and wakes the writing goroutine; it reports an
+// earlier write error, after which nothing more is sent.
 func (w *batchWriter) send(typ byte, id uint64, payload []byte) error {
-	w.mu.Lock()
-	for len(w.queue) > 0 && len(w.queue)+len(payload) > maxQueued && w.err == nil {
-		w.kick() // the queue may hold only frames queued by sendLater
-		w.cond.Wait()
-	}
-	if w.err != nil {
-		err := w.err
-		w.mu.Unlock()
+	if err := w.sendLater(typ, id, payload); err != nil {
 		return err
 	}
-	w.queue = appendHeader(w.queue, typ, id, len(payload))
-	w.queue = append(w.queue, payload...)
-	w.mu.Unlock()
 	w.kick()
 	return nil
 }
