@@ -157,8 +157,10 @@ type Config struct {
 	// that the two sides of a healed partition find each other.
 	// Default 30m.
 	ReconnectTimeout time.Duration
-	// ReconnectInterval is the time between full-state exchanges with one
-	// random failed member. Zero means the default 10s; negative disables.
+	// ReconnectInterval is the time between tries of one random failed
+	// member: a ping, followed by a full-state exchange if it answers
+	// (every fourth try is the exchange at once, over a stream). Zero
+	// means the default 10s; negative disables.
 	ReconnectInterval time.Duration
 
 	// MaxIncarnationJump bounds how far above the incarnation held here a

@@ -90,6 +90,9 @@ type Core struct {
 	leftMembers             []departure // left members awaiting reaping, oldest first
 	failedMembers           []departure // failed members awaiting reaping, oldest first
 	nextReconnect           time.Time
+	reconnects              uint64 // reconnect tries made
+	reconnectSeq            uint32 // the last reconnect ping, until answered
+	reconnectID             string // the failed member it went to
 	// nextRepair is when to make a repair exchange after the update
 	// queue overflowed (zero: none due); see noteDropped.
 	nextRepair time.Time

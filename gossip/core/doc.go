@@ -115,8 +115,8 @@
 //     it had not finished sending (a join burst overflows every queue, and
 //     the few members that miss an announcement would otherwise wait for
 //     the periodic exchange, minutes apart in a large cluster), and
-//     exchanges with failed members every ReconnectInterval so that healed
-//     partitions merge.
+//     tries of failed members every ReconnectInterval (a ping; full state
+//     once one answers) so that healed partitions merge.
 //   - Restarts: a member restarting with its old id starts at a higher
 //     incarnation (the runtime uses the wall clock) and refutes any record
 //     of its earlier life it meets; a live member whose id is claimed from

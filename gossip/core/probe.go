@@ -256,6 +256,9 @@ func (c *Core) handleAck(now time.Time, m *wire.Ack) {
 			return
 		}
 	}
+	if c.reconnectAnswered(m.Seq) {
+		return
+	}
 	for _, s := range c.suspicions {
 		if s.lastSeq != 0 && s.lastSeq == m.Seq && m.Reliable {
 			c.dialAnswered(s.id)

@@ -177,6 +177,7 @@ type Stats struct {
 	Conflicts                 uint64 // id conflicts seen
 	Damped                    uint64 // refutations and rejoins of flapping members ignored
 	PushPulls                 uint64 // full-state exchanges started
+	ReconnectAcks             uint64 // reconnect pings a failed member answered (each followed by a full-state exchange)
 	Digests                   uint64 // table digests sent (periodic anti-entropy)
 	UserDropped               uint64 // user broadcasts dropped because the queue was full
 	UpdatesDropped            uint64 // membership updates dropped because the queue was full
