@@ -327,11 +327,11 @@ func (b *batch) fanOut(proto, from, to int, out *resp.Out) {
 		}
 		if mine == local {
 			b.stepLocal(proto, &gs[local])
-			b.fresh = false
 		} else {
 			n.stepRemote(ctx, proto, &gs[mine])
 		}
 		b.wg.Wait()
+		b.fresh = false
 
 		end := to
 		for k := range gs {
