@@ -43,6 +43,10 @@ type batch struct {
 	fc    fwdCall    // this batch's forwarded run
 	enc   []byte     // scratch for an encoded request
 
+	groups []fanGroup     // a segment's groups by coordinator (fanOut)
+	grp    []int          // each command of the segment's group
+	wg     sync.WaitGroup // the groups stepping on other goroutines
+
 	// The commands being executed, for gatherReads: a client's
 	// pipeline (runCmds, of which those runInfos marks local run here)
 	// or a served batch's encoded commands (runReqs); the one at runPos
@@ -143,10 +147,24 @@ func (b *batch) info(args [][]byte) cmdInfo {
 
 func (in *cmdInfo) local() bool { return in.o != nil && in.owner == "" }
 
-// ExecBatch runs pipelined commands (resp.BatchExecutor): each run of
-// consecutive commands owned by the same other member goes there in as
-// few requests as the reply bound allows; runs owned here execute here,
-// with their writes replicated together; the rest go through Exec.
+// ExecBatch runs pipelined commands (resp.BatchExecutor). The pipeline
+// is cut into segments at the commands that are not single-key
+// (multi-key ones such as MGET or DEL of several keys, KEYS, unknown
+// commands...): such a barrier goes through Exec alone, once every
+// command before it has been answered, so it observes the pipeline's
+// earlier writes. Within a segment the commands are grouped by
+// coordinator, each group in pipeline order: the group owned here
+// executes here (its writes replicated together) while each other
+// member's group is forwarded there, in as few requests as the reply
+// bound allows, all at the same time; the replies are written in
+// pipeline order. A segment with one coordinator runs on the caller's
+// goroutine alone.
+//
+// Order: the commands of one key have one coordinator, so they run in
+// pipeline order, and a barrier sees every earlier write. Commands of
+// different keys on different coordinators may run in any order with
+// respect to each other, as a Redis Cluster client's pipeline split
+// across nodes does.
 func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *resp.Out) {
 	b := n.getBatch(ctx)
 	defer putBatch(b)
@@ -157,35 +175,224 @@ func (n *Node) ExecBatch(ctx context.Context, proto int, cmds [][][]byte, out *r
 	infos := b.infos
 	b.runCmds, b.runInfos = cmds, infos
 	for i := 0; i < len(cmds); {
-		in := &infos[i]
-		switch {
-		case in.o == nil:
+		if infos[i].o == nil {
 			out.B = append(out.B, n.Exec(ctx, proto, cmds[i])...)
 			out.Mark()
 			i++
-		case in.owner == "":
-			j := i + 1
-			for j < len(cmds) && infos[j].local() {
-				j++
-			}
-			i += b.runLocal(proto, i, cmds[i:j], infos[i:j], out)
-		default:
-			j := i + 1
-			for j < len(cmds) && infos[j].o != nil && infos[j].owner == in.owner {
-				j++
-			}
-			i += b.forward(proto, in.owner, cmds[i:j], out)
+			b.fresh = false
+			continue
+		}
+		j, one := i+1, true
+		for j < len(cmds) && infos[j].o != nil {
+			one = one && infos[j].owner == infos[i].owner
+			j++
+		}
+		if one {
+			b.runOne(proto, i, j, out)
+		} else {
+			b.fanOut(proto, i, j, out)
+		}
+		i = j
+	}
+}
+
+// runOne runs the pipeline's commands from to to, which one coordinator
+// serves, on this goroutine.
+func (b *batch) runOne(proto, from, to int, out *resp.Out) {
+	cmds, infos := b.runCmds[from:to], b.runInfos[from:to]
+	for i := 0; i < len(cmds); {
+		if infos[i].owner == "" {
+			i += b.runLocal(proto, from+i, nil, cmds[i:], infos[i:], out)
+		} else {
+			i += b.forward(proto, infos[i].owner, cmds[i:], out)
 		}
 		b.fresh = false
 	}
 }
 
-// runLocal executes commands this node coordinates (the pipeline's
-// from index at), appending their replies to out, until their replies
-// pass batchReplyBytes; their writes are replicated together before the
-// replies are released. It returns how many commands it ran (at least
-// one).
-func (b *batch) runLocal(proto, at int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
+// fanGroup is the commands of a pipeline segment that one coordinator
+// serves, in pipeline order, and their replies not yet written out.
+// Groups are kept in their batch, pooled with it.
+type fanGroup struct {
+	owner string     // the coordinator; "" for this node
+	addr  string     // its internal address
+	idx   []int      // where each command sits in the pipeline
+	cmds  [][][]byte // the commands
+	infos []cmdInfo  // theirs (the group owned here only)
+	done  int        // commands answered
+	// replies answer cmds[done-len(replies):done]; the first sent of
+	// them are written out, the others hold held bytes. They alias the
+	// owner's answers, Exec's replies or buf.
+	replies [][]byte
+	sent    int
+	held    int
+	buf     []byte  // where the group owned here writes its replies
+	fc      fwdCall // the group's forwarded request
+	enc     []byte  // scratch for it
+}
+
+// ready reports whether the group has commands to run and room for
+// their replies: a group whose replies wait behind another group's
+// pauses, so that a segment holds about batchReplyBytes a group.
+func (g *fanGroup) ready() bool { return g.done < len(g.cmds) && g.held < batchReplyBytes }
+
+func (g *fanGroup) add(r []byte) {
+	g.replies = append(g.replies, r)
+	g.held += len(r)
+	g.done++
+}
+
+// release forgets what the group refers to, keeping its scratch space.
+func (g *fanGroup) release() {
+	clear(g.cmds)
+	clear(g.infos)
+	clear(g.replies)
+	clear(g.fc.replies)
+	g.owner, g.addr, g.done, g.sent, g.held = "", "", 0, 0, 0
+	g.idx, g.cmds, g.infos, g.replies = g.idx[:0], g.cmds[:0], g.infos[:0], g.replies[:0]
+	g.fc.cmds, g.fc.replies, g.fc.err = nil, g.fc.replies[:0], nil
+	g.buf = g.buf[:0]
+	if cap(g.buf) > maxKeptEnc {
+		g.buf = nil
+	}
+	if cap(g.enc) > maxKeptEnc {
+		g.enc = nil
+	}
+}
+
+// fanOut runs the pipeline's commands from to to (single-key ones, of
+// several coordinators) in rounds. In a round every ready group takes
+// one step at the same time: the group owned here runs on this
+// goroutine (up to batchReplyBytes of replies), each other one sends
+// one request (on its own goroutine, but for one when no group is owned
+// here), whose owner answers a prefix of it; a failed request, or one
+// answered with nothing, runs its first command through Exec instead,
+// which tries the next replica. Then the replies of the commands
+// answered so far are written out in pipeline order, up to the first
+// command still unanswered.
+func (b *batch) fanOut(proto, from, to int, out *resp.Out) {
+	n := b.n
+	cmds, infos := b.runCmds, b.runInfos
+	gs := b.groups[:0]
+	b.grp = b.grp[:0]
+	local := -1
+	for p := from; p < to; p++ {
+		owner := infos[p].owner
+		k := 0
+		for k < len(gs) && gs[k].owner != owner {
+			k++
+		}
+		if k == len(gs) {
+			if k < cap(gs) {
+				gs = gs[:k+1]
+			} else {
+				gs = append(gs, fanGroup{})
+			}
+			gs[k].owner = owner
+			if owner == "" {
+				local = k
+			} else {
+				gs[k].addr = b.v.members[owner].peer
+			}
+		}
+		g := &gs[k]
+		g.idx, g.cmds = append(g.idx, p), append(g.cmds, cmds[p])
+		if owner == "" {
+			g.infos = append(g.infos, infos[p])
+		}
+		b.grp = append(b.grp, k)
+	}
+	b.groups = gs
+
+	ctx := b.ctx
+	for next := from; next < to; {
+		mine := -1 // the group this goroutine steps
+		if local >= 0 && gs[local].ready() {
+			mine = local
+		}
+		for k := range gs {
+			g := &gs[k]
+			if k == local || !g.ready() {
+				continue
+			}
+			if mine < 0 {
+				mine = k
+				continue
+			}
+			b.wg.Add(1)
+			go func() {
+				defer b.wg.Done()
+				n.stepRemote(ctx, proto, g)
+			}()
+		}
+		if mine == local {
+			b.stepLocal(proto, &gs[local])
+		} else {
+			n.stepRemote(ctx, proto, &gs[mine])
+		}
+		b.wg.Wait()
+		b.fresh = false
+
+		end := to
+		for k := range gs {
+			if g := &gs[k]; g.done < len(g.cmds) {
+				end = min(end, g.idx[g.done])
+			}
+		}
+		for ; next < end; next++ {
+			g := &gs[b.grp[next-from]]
+			r := g.replies[g.sent]
+			out.B = append(out.B, r...)
+			out.Mark()
+			g.replies[g.sent] = nil
+			g.sent++
+			g.held -= len(r)
+		}
+		for k := range gs {
+			if g := &gs[k]; g.sent == len(g.replies) {
+				g.replies, g.sent, g.buf = g.replies[:0], 0, g.buf[:0]
+			}
+		}
+	}
+	for k := range gs {
+		gs[k].release()
+	}
+	clear(b.grp)
+}
+
+// stepRemote sends the group's unanswered commands to their owner and
+// adds the replies it gets (at least one).
+func (n *Node) stepRemote(ctx context.Context, proto int, g *fanGroup) {
+	for _, r := range n.forwardRun(ctx, proto, g.addr, g.cmds[g.done:], &g.fc, &g.enc) {
+		g.add(r)
+	}
+}
+
+// stepLocal runs the unanswered commands of the group owned here, up to
+// batchReplyBytes of replies, and adds their replies.
+func (b *batch) stepLocal(proto int, g *fanGroup) {
+	if g.sent < len(g.replies) {
+		// Replies still to write out alias buf: the new ones go to
+		// another buffer (rare: a round cut by large replies).
+		g.buf = nil
+	}
+	o := resp.Out{B: g.buf}
+	start := len(o.B)
+	k := b.runLocal(proto, g.done, g.idx, g.cmds[g.done:], g.infos[g.done:], &o)
+	g.buf = o.B
+	for _, end := range b.ends[:k] {
+		g.add(g.buf[start:end])
+		start = end
+	}
+}
+
+// runLocal executes commands this node coordinates, appending their
+// replies to out, until their replies pass batchReplyBytes; their
+// writes are replicated together before the replies are released. The
+// commands sit in the pipeline from index at on, or, with idx, at
+// idx[at:]. It returns how many commands it ran (at least one); b.ends
+// holds where each reply ends in out.B.
+func (b *batch) runLocal(proto, at int, idx []int, cmds [][][]byte, infos []cmdInfo, out *resp.Out) int {
 	base := len(out.B)
 	if !b.fresh {
 		b.n.clock.touch() // the batch's earlier commands may have waited on other members
@@ -198,7 +405,11 @@ func (b *batch) runLocal(proto, at int, cmds [][][]byte, infos []cmdInfo, out *r
 	k := 0
 	for k < len(cmds) && len(out.B)-base < batchReplyBytes {
 		var w *pending
-		b.runPos = at + k
+		if idx != nil {
+			b.runPos = idx[at+k]
+		} else {
+			b.runPos = at + k
+		}
 		out.B, w = b.exec(proto, &infos[k], cmds[k], out.B)
 		b.ends, b.ws = append(b.ends, len(out.B)), append(b.ws, w)
 		remote = remote || w != nil
@@ -230,32 +441,37 @@ func spliceFailures(buf []byte, base int, ends []int, failed []bool) []byte {
 	return buf
 }
 
-// forward sends a run of commands owned by owner there, merged with
-// other clients' runs to the same member (forwarder), and appends the
-// replies it gets (of a prefix of the run: at least one) to out. It
-// returns how many commands were answered.
+// forward sends a run of commands owned by owner there (forwardRun)
+// and appends the replies it gets (of a prefix of the run: at least
+// one) to out. It returns how many commands were answered.
 func (b *batch) forward(proto int, owner string, cmds [][][]byte, out *resp.Out) int {
-	n := b.n
-	c := &b.fc
-	c.proto, c.cmds = proto, cmds
-	n.fwd.call(b.ctx, n.pool, b.v.members[owner].peer, c, &b.enc)
-	if c.err != nil || len(c.replies) == 0 {
-		// Run the first one the ordinary way (it tries the next
-		// replica), then go on batching. (No replies without an
-		// error: the owner cut the merged request before this run.)
-		if c.err != nil {
-			n.m.forwardErrors.Add(1)
-		}
-		out.B = append(out.B, n.Exec(b.ctx, proto, cmds[0])...)
-		out.Mark()
-		return 1
-	}
-	for _, r := range c.replies {
+	replies := b.n.forwardRun(b.ctx, proto, b.v.members[owner].peer, cmds, &b.fc, &b.enc)
+	for _, r := range replies {
 		out.B = append(out.B, r...)
 		out.Mark()
 	}
+	return len(replies)
+}
+
+// forwardRun sends a run of commands to their owner at addr, merged
+// with other callers' runs to the same member (forwarder), using the
+// caller's c and enc, and returns the replies it gets: to a prefix of
+// the run, at least one; they are valid until c's next use. On an
+// error, or when the owner answers none of them (it cut the merged
+// request before this run), the first command runs the ordinary way
+// (Exec, which tries the next replica) and its reply is returned.
+func (n *Node) forwardRun(ctx context.Context, proto int, addr string, cmds [][][]byte, c *fwdCall, enc *[]byte) [][]byte {
+	c.proto, c.cmds = proto, cmds
+	n.fwd.call(ctx, n.pool, addr, c, enc)
+	if c.err != nil || len(c.replies) == 0 {
+		if c.err != nil {
+			n.m.forwardErrors.Add(1)
+		}
+		c.replies = append(c.replies[:0], n.Exec(ctx, proto, cmds[0]))
+		return c.replies
+	}
 	n.m.forwarded.Add(uint64(len(c.replies)))
-	return len(c.replies)
+	return c.replies
 }
 
 // serveExecBatch runs a forwarded batch here, in order, up to

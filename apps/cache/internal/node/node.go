@@ -64,6 +64,10 @@ type Node struct {
 	started time.Time
 
 	m metrics
+
+	// onExecBatch, when set (by tests), runs as a forwarded batch
+	// arrives, before it is served.
+	onExecBatch atomic.Pointer[func()]
 }
 
 // New validates cfg and builds a node; Start opens its sockets.

@@ -17,6 +17,9 @@ func (n *Node) Serve(ctx context.Context, from string, typ byte, payload []byte)
 	case reqExec:
 		return n.serveExec(ctx, payload)
 	case reqExecBatch:
+		if h := n.onExecBatch.Load(); h != nil {
+			(*h)()
+		}
 		return n.serveExecBatch(ctx, payload)
 	case reqApply:
 		es, err := peer.DecodeEntries(payload)
