@@ -17,7 +17,12 @@
 #
 # Each figure is the median of RUNS rounds (default 3); a round measures
 # redis-server, the one node and the cluster one after another, so the
-# three share the machine's state of the moment.
+# three share the machine's state of the moment. Besides the ratio of the
+# medians, the table gives the cluster / one node ratio of each round (the
+# paired figure, less sensitive to the machine's drift between rounds).
+# Besides redis-benchmark's default single key, the pipelined run is also
+# made with random keys (-r KEYSPACE, default 100000), which spread the
+# requests over every owner.
 #
 #   N=1000000 CLIENTS=50 PIPELINE=16 RUNS=3 SINGLE_PROCS=1 CLUSTER_PROCS= apps/cache/scripts/bench-cache.sh
 set -euo pipefail
@@ -29,6 +34,7 @@ OUT=${OUT:-BENCHMARKS.md}
 SINGLE_PROCS=${SINGLE_PROCS:-1}
 CLUSTER_PROCS=${CLUSTER_PROCS:-$(( $(nproc) > 4 ? ($(nproc) - 1) / 3 : 1 ))}
 RUNS=${RUNS:-3}
+KEYSPACE=${KEYSPACE:-100000}
 for tool in redis-server redis-benchmark; do
   command -v $tool >/dev/null || { echo "bench-cache: $tool not found (apt-get install redis-server redis-tools)"; exit 1; }
 done
@@ -74,24 +80,33 @@ for _ in $(seq 600); do
   [ $settled = 1 ] && break; sleep 0.05
 done
 
-# bench PORT PIPELINE -> "set get" requests per second
+# bench PORT PIPELINE [KEYSPACE] -> "set get" requests per second
 bench() {
-  local out
-  out=$(redis-benchmark -p "$1" -t set,get -n "$N" -c "$CLIENTS" -P "$2" -q 2>/dev/null | tr '\r' '\n')
+  local out r=()
+  [ -n "${3:-}" ] && r=(-r "$3")
+  out=$(redis-benchmark -p "$1" -t set,get -n "$N" -c "$CLIENTS" -P "$2" "${r[@]}" -q 2>/dev/null | tr '\r' '\n')
   local set get
   set=$(echo "$out" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
   get=$(echo "$out" | sed -n 's/^GET: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
   echo "${set:-0} ${get:-0}"
 }
 declare -A R # R[target,pipeline,command]: the round's figures, space-separated
+# Row keys: the pipeline depth, and "${PIPELINE}r" for the random keys.
+rows=("$PIPELINE" "${PIPELINE}r" 1)
+declare -A Q # Q[pipeline,command]: each round's cluster / one node, space-separated
 for r in $(seq "$RUNS"); do
-  for p in "$PIPELINE" 1; do
+  for p in "${rows[@]}"; do
+    ks=""; [ "${p%r}" != "$p" ] && ks=$KEYSPACE
     for t in redis single cluster; do
       case $t in redis) port=$rport;; single) port=$one;; cluster) port=$c0;; esac
-      read -r s g < <(bench "$port" "$p")
+      read -r s g < <(bench "$port" "${p%r}" "$ks")
       R[$t,$p,set]+="$s "; R[$t,$p,get]+="$g "
+      eval "last_$t=\"$s $g\""
       echo "round $r P=$p $t: SET $s/s GET $g/s"
     done
+    read -r ss sg <<< "$last_single"; read -r cs cg <<< "$last_cluster"
+    Q[$p,set]+="$(awk -v a="$cs" -v b="$ss" 'BEGIN{ if (b>0) printf "%.4f", a/b; else print 0 }') "
+    Q[$p,get]+="$(awk -v a="$cg" -v b="$sg" 'BEGIN{ if (b>0) printf "%.4f", a/b; else print 0 }') "
   done
 done
 # median "a b c ..." -> the middle figure (the lower middle for an even count)
@@ -100,6 +115,8 @@ spread() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 
 declare -A M
 for k in "${!R[@]}"; do M[$k]=$(median "${R[$k]}"); done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "-" }'; }
+pct() { awk -v a="$1" 'BEGIN{ printf "%.0f%%", 100*a }'; }
+pctspread() { echo "$1" | tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { printf "%.0f–%.0f%%", 100*v[1], 100*v[NR] }'; }
 fmt() { awk -v a="$1" 'BEGIN{ printf "%.0f", a }'; }
 procs() { [ "$1" = 0 ] && echo "the Go runtime's default GOMAXPROCS ($(nproc))" || echo "\`-procs $1\` (GOMAXPROCS=$1)"; }
 redis_version=$(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')
@@ -115,14 +132,15 @@ section=$(mktemp)
   echo "  (a) redis-server $redis_version (no persistence), (b) one libgossip-cache node, (c) a 3-node"
   echo "  libgossip-cache cluster (R=2, W=2, every SET acknowledged by two nodes) through one node; all on 127.0.0.1, one after another."
   echo "- The one node ran with $(procs "$SINGLE_PROCS")$([ "$SINGLE_PROCS" = 1 ] && echo ", Go code on one CPU at a time like single-threaded redis-server"); each cluster node with $(procs "$CLUSTER_PROCS")."
-  echo "- The key is redis-benchmark's default (one key for all requests), so in the cluster every request goes to that key's owner."
+  echo "- The key is redis-benchmark's default (one key for all requests), so in the cluster every request goes to that key's owner; rows marked *random keys* add \`-r $KEYSPACE\` (keys spread over every owner; the one node and redis-server hold them all)."
   echo "- The cluster is measured once it has settled (no member within its settle time after a membership change)."
   echo
-  echo "| pipeline | command | redis-server (req/s) | one node (req/s) | 3-node cluster (req/s) | one node / redis | cluster / one node |"
-  echo "| --- | --- | --- | --- | --- | --- | --- |"
-  for p in "$PIPELINE" 1; do
+  echo "| pipeline | command | redis-server (req/s) | one node (req/s) | 3-node cluster (req/s) | one node / redis | cluster / one node | cluster / one node, per round: median (min–max) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  for p in "${rows[@]}"; do
+    label=$p; [ "${p%r}" != "$p" ] && label="${p%r}, random keys"
     for c in set get; do
-      echo "| $p | ${c^^} | $(fmt ${M[redis,$p,$c]}) ($(spread "${R[redis,$p,$c]}")) | $(fmt ${M[single,$p,$c]}) ($(spread "${R[single,$p,$c]}")) | $(fmt ${M[cluster,$p,$c]}) ($(spread "${R[cluster,$p,$c]}")) | $(ratio ${M[single,$p,$c]} ${M[redis,$p,$c]}) | $(ratio ${M[cluster,$p,$c]} ${M[single,$p,$c]}) |"
+      echo "| $label | ${c^^} | $(fmt ${M[redis,$p,$c]}) ($(spread "${R[redis,$p,$c]}")) | $(fmt ${M[single,$p,$c]}) ($(spread "${R[single,$p,$c]}")) | $(fmt ${M[cluster,$p,$c]}) ($(spread "${R[cluster,$p,$c]}")) | $(ratio ${M[single,$p,$c]} ${M[redis,$p,$c]}) | $(ratio ${M[cluster,$p,$c]} ${M[single,$p,$c]}) | $(pct "$(median "${Q[$p,$c]}")") ($(pctspread "${Q[$p,$c]}")) |"
     done
   done
   echo
