@@ -17,6 +17,28 @@ type frontierPoint struct {
 	// missing counts members, over the runs, that never detected the
 	// crash: detect is then a lower bound.
 	missing int
+	// bytes is the setting's cost (LossCost: bytes per member-second in
+	// a quiet cluster), if hasCost.
+	bytes   float64
+	hasCost bool
+	// by names a setting of the same implementation that dominates this
+	// one in the panel ("" if none does): see dominates.
+	by string
+}
+
+// dominates reports whether q is at least as good as p on all three axes
+// (median detection max, median false failures per member-hour, cost) and
+// better on one. Neither may be a lower bound (some member never
+// detected: the true detection time is unknown), and both costs must be
+// known; otherwise nothing is claimed.
+func (q frontierPoint) dominates(p frontierPoint) bool {
+	if q.missing > 0 || p.missing > 0 || !q.hasCost || !p.hasCost {
+		return false
+	}
+	if q.detect.Med > p.detect.Med || q.fph.Med > p.fph.Med || q.bytes > p.bytes {
+		return false
+	}
+	return q.detect.Med < p.detect.Med || q.fph.Med < p.fph.Med || q.bytes < p.bytes
 }
 
 // frontierPanel is one condition at one size: per implementation, its
@@ -45,10 +67,23 @@ func (s *LossStore) frontier() []frontierPanel {
 			for _, r := range rs {
 				m += r.Detect.Missing
 			}
+			b, ok := s.cost(c.N, c.Setting.Name, name)
 			out[k].pts[name] = append(out[k].pts[name], frontierPoint{setting: c.Setting.Name,
 				detect:  collect(rs, func(r LossRunResult) float64 { return r.Detect.Max }),
 				fph:     collect(rs, LossRunResult.FalsePerMemberHour),
-				missing: m})
+				missing: m, bytes: b, hasCost: ok})
+		}
+	}
+	for _, pn := range out {
+		for _, pts := range pn.pts {
+			for i := range pts {
+				for _, q := range pts {
+					if q.dominates(pts[i]) {
+						pts[i].by = q.setting
+						break
+					}
+				}
+			}
 		}
 	}
 	return out
@@ -83,7 +118,7 @@ func (s *LossStore) WriteSVG(w io.Writer) error {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
 	sb.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
-	fmt.Fprintf(&sb, `<text x="10" y="18" font-size="13">Detection max (s) against false failures per member-hour, per condition; lower left is better</text>`+"\n")
+	fmt.Fprintf(&sb, `<text x="10" y="18" font-size="12">Detection max (s) against false failures per member-hour; lower left is better. Labels: setting · bytes per member-s when quiet; faded: dominated</text>`+"\n")
 	colors := map[string]string{"libgossip": "#1f77b4", "memberlist": "#ff7f0e"}
 	color := func(n string) string {
 		if c := colors[n]; c != "" {
@@ -134,15 +169,21 @@ func (s *LossStore) WriteSVG(w io.Writer) error {
 				line = append(line, fmt.Sprintf("%.1f,%.1f", x, y))
 				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.5"/>`+"\n", x, py(pt.detect.Min), x, py(pt.detect.Max), color(n))
 				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.5"/>`+"\n", px(pt.fph.Min), y, px(pt.fph.Max), y, color(n))
-				fill, label := color(n), pt.setting
+				fill, label, op := color(n), pt.setting, 1.0
 				if pt.missing > 0 { // a lower bound: hollow, marked ≥
 					fill, label = "white", "≥ "+label
+				}
+				if pt.hasCost {
+					label += fmt.Sprintf(" · %.0f B/s", pt.bytes)
+				}
+				if pt.by != "" { // dominated: faded
+					op = 0.4
 				}
 				lx, ly := placed.place(x+5, y-5, label)
 				if ly != y-5 { // moved off another label: a leader line shows whose it is
 					fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-opacity="0.4"/>`+"\n", x, y, lx, ly-4, color(n))
 				}
-				fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", x, y, fill, color(n), lx, ly, color(n), html.EscapeString(label))
+				fmt.Fprintf(&sb, `<g opacity="%.1f"><circle cx="%.1f" cy="%.1f" r="3.5" fill="%s" stroke="%s"/><text x="%.1f" y="%.1f" fill="%s">%s</text></g>`+"\n", op, x, y, fill, color(n), lx, ly, color(n), html.EscapeString(label))
 			}
 			if len(line) > 1 {
 				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"/>`+"\n", strings.Join(line, " "), color(n))

@@ -171,6 +171,7 @@ lateness rule off (core.Config.DisableLateHold; memberlist has none).
 	if svgPath != "" {
 		fmt.Fprintf(&b, "![detection max against false failures per member-hour, per condition](%s)\n\n", svgPath)
 	}
+	s.writeFrontier(&b)
 	for _, c := range s.Cases {
 		writeLossTable(&b, c)
 	}

@@ -20,6 +20,9 @@ import (
 type LossStore struct {
 	// Cases are the stored cases, in report order (see Sort).
 	Cases []StoredLossCase `json:"cases"`
+	// Costs are the stored costs of settings (see LossCost), one per
+	// size, setting and implementation, in report order.
+	Costs []LossCost `json:"costs,omitempty"`
 }
 
 // StoredLossCase is one case's results and the run that measured them.
@@ -143,6 +146,25 @@ func (s *LossStore) Sort() {
 	})
 }
 
+// sortCosts puts the costs in report order: by size, setting (in
+// LossSettings' order) and implementation.
+func (s *LossStore) sortCosts() {
+	var settings []string
+	for _, st := range LossSettings() {
+		settings = append(settings, st.Name)
+	}
+	rank := func(n string) int {
+		if i := slices.Index(settings, n); i >= 0 {
+			return i
+		}
+		return len(settings)
+	}
+	slices.SortStableFunc(s.Costs, func(a, b LossCost) int {
+		return cmp.Or(cmp.Compare(a.N, b.N), cmp.Compare(rank(a.Setting.Name), rank(b.Setting.Name)),
+			strings.Compare(a.Setting.Name, b.Setting.Name), strings.Compare(a.Impl, b.Impl))
+	})
+}
+
 // check reports the first case that cannot be rendered, or a key stored
 // twice.
 func (s *LossStore) check() error {
@@ -155,6 +177,15 @@ func (s *LossStore) check() error {
 			return fmt.Errorf("case %s stored twice", c.Key())
 		}
 		seen[c.Key()] = true
+	}
+	for i, c := range s.Costs {
+		if c.N < 4 || c.Setting.Name == "" || c.Impl == "" || len(c.Bytes) == 0 || len(c.Bytes) != len(c.Packets) {
+			return fmt.Errorf("cost %d (%s): needs a size of at least 4, a setting, an implementation and one figure a run", i, c.Key())
+		}
+		if seen["cost "+c.Key()] {
+			return fmt.Errorf("cost %s stored twice", c.Key())
+		}
+		seen["cost "+c.Key()] = true
 	}
 	return nil
 }
@@ -179,6 +210,7 @@ func LoadLossStore(path string) (*LossStore, error) {
 		return nil, fmt.Errorf("loss store %s: %w", path, err)
 	}
 	s.Sort()
+	s.sortCosts()
 	return &s, nil
 }
 

@@ -38,6 +38,14 @@
 // -loss -json FILE also saves this run's raw results; -loss -from-json
 // FILE merges results saved that way into the store, without running, and
 // renders the section and the plot again.
+//
+// -loss -loss-cost measures, instead of loss cases, what each selected
+// setting costs: bytes per member-second in a quiet cluster of each
+// selected size, per implementation (bench.RunCost). The costs go into
+// the store, and the frontier counts a setting as dominated only by one
+// that is no slower, fails no more members and costs no more:
+//
+//	go run ./bench/cmd/bench -loss -loss-cost -out BENCHMARKS.md -loss-n 64 -loss-settings fast,500ms,lan -runs 1
 package main
 
 import (
@@ -81,6 +89,7 @@ func run(args []string, progress io.Writer) error {
 	lossCases := fs.String("loss-cases", "", "with -loss: comma-separated scenario names (default all: 10,30,30+30s,50,sick80)")
 	fromJSON := fs.String("from-json", "", "with -loss: merge the results saved in this -json file into the store and render, instead of running")
 	frontier := fs.String("frontier", "", "with -loss: frontier SVG to rewrite (default: bench/frontier.svg in -out's directory; none: no plot)")
+	lossCost := fs.Bool("loss-cost", false, "with -loss: measure every selected size and setting's cost (bytes per member-second in a quiet cluster, the frontier's third axis) instead of running the loss cases")
 	missing := fs.Bool("loss-missing", false, "with -loss: run only the selected cases the store does not hold yet")
 	store := fs.String("loss-store", "", "with -loss: JSON file of every case's results, merged and rendered (default: bench/loss-results.json in -out's directory; none: this run only)")
 	lossWindow := fs.Duration("loss-window", 0, "with -loss: how long each condition lasts, 30s to 60s (default 30s)")
@@ -162,6 +171,9 @@ func run(args []string, progress io.Writer) error {
 		paths := lossPaths{out: *out, svg: beside(*out, *frontier, "frontier.svg"), store: beside(*out, *store, "loss-results.json")}
 		if *fromJSON != "" {
 			return renderLoss(*fromJSON, paths, cmd, progress)
+		}
+		if *lossCost {
+			return runCosts(lp, paths, *missing, cmd, progress)
 		}
 		return runLoss(lp, paths, *missing, *jsonOut, cmd, progress)
 	}
@@ -277,6 +289,41 @@ func runLoss(lp bench.LossPlan, paths lossPaths, missing bool, jsonOut, cmd stri
 	}
 	fmt.Fprintf(progress, "rewrote the loss section of %s in %s\n", paths.out, res.Wall.Round(time.Second))
 	return nil
+}
+
+// runCosts measures the cost of every size × setting × implementation of
+// lp (with missing, only those the store lacks), stores them and rewrites
+// the loss section of out and the plot.
+func runCosts(lp bench.LossPlan, paths lossPaths, missing bool, cmd string, progress io.Writer) error {
+	st, err := loadStore(paths.store)
+	if err != nil {
+		return err
+	}
+	var skip []string
+	if missing {
+		for _, c := range st.Costs {
+			skip = append(skip, c.Key())
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	costs, errs, err := lp.ExecuteCosts(ctx, skip, progress)
+	if err != nil {
+		return err
+	}
+	if len(costs) == 0 {
+		if len(errs) > 0 {
+			return fmt.Errorf("no cost measured: %s", strings.Join(errs, "; "))
+		}
+		fmt.Fprintln(progress, "the store holds every selected cost: nothing to run")
+		return nil
+	}
+	c := commit()
+	for i := range costs {
+		costs[i].Measured.Cmd, costs[i].Measured.Commit = cmd, c
+	}
+	fmt.Fprintf(progress, "costs measured by this run: %s\n", strings.Join(st.MergeCosts(costs), ", "))
+	return writeLoss(st, &bench.LossResults{}, paths, cmd, progress)
 }
 
 // renderLoss merges results saved with -json into the store and rewrites
