@@ -88,8 +88,8 @@ func checkInvariants(t *testing.T, c *Core) {
 			held++
 		}
 	}
-	if held != len(c.members) || (!c.names.shared && len(c.names.nums) != len(c.members)) || live != c.live || sus != c.suspects {
-		t.Fatalf("counters: index %d names %d members %d live %d/%d suspects %d/%d", held, len(c.names.nums), len(c.members), live, c.live, sus, c.suspects)
+	if held != len(c.members) || (!c.names.shared && c.names.nums.len() != len(c.members)) || live != c.live || sus != c.suspects {
+		t.Fatalf("counters: index %d names %d members %d live %d/%d suspects %d/%d", held, c.names.nums.len(), len(c.members), live, c.live, sus, c.suspects)
 	}
 	if c.self.state != StateAlive && !c.leaving {
 		t.Fatalf("self is %v without leaving", c.self.state)

@@ -9,7 +9,7 @@ package core
 // strings. Names is not safe for concurrent use: cores that share one must
 // be driven from one goroutine.
 type Names struct {
-	nums map[string]int32
+	nums idIndex // id → number
 	// idents holds every identity, addressed by reference (a record's
 	// ref). In a private table an identity's reference is its number and
 	// a change replaces it in place; in a shared one identities are
@@ -31,10 +31,10 @@ type Names struct {
 // Numbers in a shared table are never released, and every distinct
 // identity (id, address, metadata) stays: it grows with the ids and the
 // address and metadata changes its cores have seen.
-func NewNames() *Names { return &Names{nums: map[string]int32{}, shared: true} }
+func NewNames() *Names { return &Names{nums: newIDIndex(0), shared: true} }
 
 func newPrivateNames(hint int) *Names {
-	return &Names{nums: make(map[string]int32, hint), idents: make([]ident, 0, hint)}
+	return &Names{nums: newIDIndex(hint), idents: make([]ident, 0, hint)}
 }
 
 // ident is one identity of a member: its id, address and metadata. Records
@@ -56,9 +56,14 @@ type framedAlive struct {
 }
 
 // num returns id's number, if it has one.
-func (n *Names) num(id string) (int32, bool) {
-	k, ok := n.nums[id]
-	return k, ok
+func (n *Names) num(id string) (int32, bool) { return n.nums.find(id, n.idOf) }
+
+// idOf returns the id numbered k.
+func (n *Names) idOf(k int32) string {
+	if n.shared {
+		return n.idents[n.latest[k]].id
+	}
+	return n.idents[k].id
 }
 
 // get returns the identity with reference r. The pointer is valid until
@@ -68,7 +73,7 @@ func (n *Names) get(r int32) *ident { return &n.idents[r] }
 // make returns the reference of identity (id, addr, meta), numbering id if
 // it is new. The last identity made for an id is reused when it matches.
 func (n *Names) make(id, addr, meta string) int32 {
-	k, ok := n.nums[id]
+	k, ok := n.num(id)
 	if !ok {
 		k = n.number(id)
 	}
@@ -102,7 +107,7 @@ func (n *Names) number(id string) int32 {
 		k = int32(len(n.idents))
 		n.idents = append(n.idents, ident{})
 	}
-	n.nums[id] = k
+	n.nums.insert(id, k, n.idOf)
 	return k
 }
 
@@ -112,7 +117,7 @@ func (n *Names) release(k int32) {
 	if n.shared {
 		return
 	}
-	delete(n.nums, n.idents[k].id)
+	n.nums.remove(n.idents[k].id, k)
 	n.idents[k] = ident{}
 	n.free = append(n.free, k)
 }

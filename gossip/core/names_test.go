@@ -27,8 +27,8 @@ func TestNamesPrivateReleased(t *testing.T) {
 		}
 		c.Tick(now.Add(c.cfg.TombstoneTimeout))
 		checkInvariants(t, c)
-		if len(c.members) != 0 || len(c.names.nums) != 0 {
-			t.Fatalf("round %d: %d records, %d names after reaping", round, len(c.members), len(c.names.nums))
+		if len(c.members) != 0 || c.names.nums.len() != 0 {
+			t.Fatalf("round %d: %d records, %d names after reaping", round, len(c.members), c.names.nums.len())
 		}
 	}
 	if got := len(c.names.idents); got != 10 {
@@ -80,7 +80,7 @@ func TestNamesShared(t *testing.T) {
 			t.Errorf("%s holds %d members, want 3", c.ID(), got)
 		}
 	}
-	if len(names.nums) != 2 {
-		t.Errorf("shared table numbers %d ids, want 2", len(names.nums))
+	if names.nums.len() != 2 {
+		t.Errorf("shared table numbers %d ids, want 2", names.nums.len())
 	}
 }
