@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -18,6 +20,13 @@ const reqExecBatch = 8
 // pipeline of large GETs is answered in pieces; runs of local commands
 // are cut at the same size.
 const batchReplyBytes = 1 << 20
+
+// fanOutBytes is the budget of the replies one pipeline's fan-out
+// (fanOut) holds, whatever the number of coordinators its commands go
+// to: before each round, the bytes held plus batchReplyBytes for each
+// group that steps stay within it, but for the group of the pipeline's
+// next command, which always steps (see fanOut for the bound).
+const fanOutBytes = 4 << 20
 
 // batch is what the commands of one pipelined run share: the view and
 // the clock, read once, the last key looked up with its replicas, and
@@ -45,6 +54,7 @@ type batch struct {
 
 	groups []fanGroup     // a segment's groups by coordinator (fanOut)
 	grp    []int          // each command of the segment's group
+	order  []int          // a round's unfinished groups, earliest first
 	wg     sync.WaitGroup // the groups stepping on other goroutines
 
 	// The commands being executed, for gatherReads: a client's
@@ -156,9 +166,9 @@ func (in *cmdInfo) local() bool { return in.o != nil && in.owner == "" }
 // coordinator, each group in pipeline order: the group owned here
 // executes here (its writes replicated together) while each other
 // member's group is forwarded there, in as few requests as the reply
-// bound allows, all at the same time; the replies are written in
-// pipeline order. A segment with one coordinator runs on the caller's
-// goroutine alone.
+// bound allows, at the same time as far as the fan-out's budget
+// (fanOutBytes) allows; the replies are written in pipeline order. A
+// segment with one coordinator runs on the caller's goroutine alone.
 //
 // Order: the commands of one key have one coordinator, so they run in
 // pipeline order, and a barrier sees every earlier write. Commands of
@@ -220,6 +230,7 @@ type fanGroup struct {
 	cmds  [][][]byte // the commands
 	infos []cmdInfo  // theirs (the group owned here only)
 	done  int        // commands answered
+	lim   int        // this round's step runs cmds[done:lim]
 	// replies answer cmds[done-len(replies):done]; the first sent of
 	// them are written out, the others hold held bytes. They alias the
 	// owner's answers, Exec's replies or buf.
@@ -231,10 +242,12 @@ type fanGroup struct {
 	enc     []byte  // scratch for it
 }
 
-// ready reports whether the group has commands to run and room for
-// their replies: a group whose replies wait behind another group's
-// pauses, so that a segment holds about batchReplyBytes a group.
-func (g *fanGroup) ready() bool { return g.done < len(g.cmds) && g.held < batchReplyBytes }
+// pending reports whether the group has commands still to run.
+func (g *fanGroup) pending() bool { return g.done < len(g.cmds) }
+
+// first is where the group's first unanswered command sits in the
+// pipeline (the group is pending).
+func (g *fanGroup) first() int { return g.idx[g.done] }
 
 func (g *fanGroup) add(r []byte) {
 	g.replies = append(g.replies, r)
@@ -248,7 +261,7 @@ func (g *fanGroup) release() {
 	clear(g.infos)
 	clear(g.replies)
 	clear(g.fc.replies)
-	g.owner, g.addr, g.done, g.sent, g.held = "", "", 0, 0, 0
+	g.owner, g.addr, g.done, g.lim, g.sent, g.held = "", "", 0, 0, 0, 0
 	g.idx, g.cmds, g.infos, g.replies = g.idx[:0], g.cmds[:0], g.infos[:0], g.replies[:0]
 	g.fc.cmds, g.fc.replies, g.fc.err = nil, g.fc.replies[:0], nil
 	g.buf = g.buf[:0]
@@ -261,15 +274,40 @@ func (g *fanGroup) release() {
 }
 
 // fanOut runs the pipeline's commands from to to (single-key ones, of
-// several coordinators) in rounds. In a round every ready group takes
-// one step at the same time: the group owned here runs on this
-// goroutine (up to batchReplyBytes of replies), each other one sends
-// one request (on its own goroutine, but for one when no group is owned
-// here), whose owner answers a prefix of it; a failed request, or one
+// several coordinators) in rounds. In a round some groups each take one
+// step at the same time: the group owned here runs on this goroutine
+// (up to batchReplyBytes of replies), each other one sends one request
+// (on its own goroutine, but for one when the group owned here does not
+// step), whose owner answers a prefix of it; a failed request, or one
 // answered with nothing, runs its first command through Exec instead,
 // which tries the next replica. Then the replies of the commands
 // answered so far are written out in pipeline order, up to the first
-// command still unanswered.
+// command still unanswered; the others are held.
+//
+// Which groups step is the budget's call (fanOutBytes): the groups
+// with commands left are taken in the order of their first unanswered
+// command, and each steps while the bytes held plus batchReplyBytes
+// for it and each one before it stay within the budget. The first one,
+// whose first command is the next to write out (it holds nothing:
+// every reply before that command is written), always steps, so the
+// pipeline progresses; when it alone would pass the budget, it runs
+// only its commands before every other group's first unanswered one,
+// whose replies are all written out in the round, as the
+// single-coordinator path's are.
+//
+// The bound: one step's replies pass batchReplyBytes by less than one
+// reply (the one that crosses it: a reply is never split). A round
+// within the budget thus ends holding, with the replies it received
+// counted before any is written out, less than fanOutBytes plus one
+// reply for each group that stepped (at most
+// fanOutBytes/batchReplyBytes groups); a round over it holds no more
+// after it than before, receiving meanwhile one step (less than
+// batchReplyBytes plus one reply), written out at its end. So between
+// rounds the replies held stay below fanOutBytes plus
+// fanOutBytes/batchReplyBytes replies, and during a round below that
+// plus batchReplyBytes and one reply. (The error replies of failed
+// writes, spliced in after a step, may be longer than the replies they
+// replace, by tens of bytes each.)
 func (b *batch) fanOut(proto, from, to int, out *resp.Out) {
 	n := b.n
 	cmds, infos := b.runCmds, b.runInfos
@@ -303,22 +341,43 @@ func (b *batch) fanOut(proto, from, to int, out *resp.Out) {
 		b.grp = append(b.grp, k)
 	}
 	b.groups = gs
+	budget := fanOutBytes
+	if l := n.fanOutBudget.Load(); l > 0 {
+		budget = int(l)
+	}
 
 	ctx := b.ctx
+	held := 0 // the bytes of replies all groups hold
 	for next := from; next < to; {
-		mine := -1 // the group this goroutine steps
-		if local >= 0 && gs[local].ready() {
+		order := b.order[:0]
+		for k := range gs {
+			if gs[k].pending() {
+				order = append(order, k)
+			}
+		}
+		slices.SortFunc(order, func(x, y int) int { return gs[x].first() - gs[y].first() })
+		b.order = order
+		steps := 1 // order[0]'s first command is next
+		for steps < len(order) && held+(steps+1)*batchReplyBytes <= budget {
+			steps++
+		}
+		for _, k := range order[:steps] {
+			gs[k].lim = len(gs[k].cmds)
+		}
+		if f := &gs[order[0]]; held+batchReplyBytes > budget && len(order) > 1 {
+			stop := gs[order[1]].first()
+			f.lim = f.done + sort.SearchInts(f.idx[f.done:], stop)
+		}
+
+		mine := order[0] // the group this goroutine steps
+		if slices.Contains(order[:steps], local) {
 			mine = local
 		}
-		for k := range gs {
+		for _, k := range order[:steps] {
+			if k == mine {
+				continue
+			}
 			g := &gs[k]
-			if k == local || !g.ready() {
-				continue
-			}
-			if mine < 0 {
-				mine = k
-				continue
-			}
 			b.wg.Add(1)
 			go func() {
 				defer b.wg.Done()
@@ -335,8 +394,8 @@ func (b *batch) fanOut(proto, from, to int, out *resp.Out) {
 
 		end := to
 		for k := range gs {
-			if g := &gs[k]; g.done < len(g.cmds) {
-				end = min(end, g.idx[g.done])
+			if g := &gs[k]; g.pending() {
+				end = min(end, g.first())
 			}
 		}
 		for ; next < end; next++ {
@@ -348,28 +407,35 @@ func (b *batch) fanOut(proto, from, to int, out *resp.Out) {
 			g.sent++
 			g.held -= len(r)
 		}
+		held = 0
 		for k := range gs {
-			if g := &gs[k]; g.sent == len(g.replies) {
+			g := &gs[k]
+			if g.sent == len(g.replies) {
 				g.replies, g.sent, g.buf = g.replies[:0], 0, g.buf[:0]
 			}
+			held += g.held
+		}
+		if h := n.onFanOutRound.Load(); h != nil {
+			(*h)(held)
 		}
 	}
 	for k := range gs {
 		gs[k].release()
 	}
 	clear(b.grp)
+	clear(b.order)
 }
 
-// stepRemote sends the group's unanswered commands to their owner and
-// adds the replies it gets (at least one).
+// stepRemote sends the group's unanswered commands up to lim to their
+// owner and adds the replies it gets (at least one).
 func (n *Node) stepRemote(ctx context.Context, proto int, g *fanGroup) {
-	for _, r := range n.forwardRun(ctx, proto, g.addr, g.cmds[g.done:], &g.fc, &g.enc) {
+	for _, r := range n.forwardRun(ctx, proto, g.addr, g.cmds[g.done:g.lim], &g.fc, &g.enc) {
 		g.add(r)
 	}
 }
 
-// stepLocal runs the unanswered commands of the group owned here, up to
-// batchReplyBytes of replies, and adds their replies.
+// stepLocal runs the unanswered commands up to lim of the group owned
+// here, up to batchReplyBytes of replies, and adds their replies.
 func (b *batch) stepLocal(proto int, g *fanGroup) {
 	if g.sent < len(g.replies) {
 		// Replies still to write out alias buf: the new ones go to
@@ -378,7 +444,7 @@ func (b *batch) stepLocal(proto int, g *fanGroup) {
 	}
 	o := resp.Out{B: g.buf}
 	start := len(o.B)
-	k := b.runLocal(proto, g.done, g.idx, g.cmds[g.done:], g.infos[g.done:], &o)
+	k := b.runLocal(proto, g.done, g.idx, g.cmds[g.done:g.lim], g.infos[g.done:g.lim], &o)
 	g.buf = o.B
 	for _, end := range b.ends[:k] {
 		g.add(g.buf[start:end])

@@ -257,3 +257,82 @@ func TestPipelineOwnerUnreachable(t *testing.T) {
 		t.Fatal("no forward to the dead owner failed")
 	}
 }
+
+// TestPipelineFanOutBudget: a pipeline of large GETs through node 0
+// whose keys alternate between the three members, one of them with
+// values twice as large as the others' (so its replies lag and the
+// others' wait behind them), gets every reply right and in order, while
+// the replies its fan-out holds after each round stay below the budget
+// plus one reply per group that may have stepped in a round. Besides
+// fanOutBytes, the budget is lowered to 2 and 1 MiB: with three members
+// a fan-out without a shared budget holds under about 2 MiB for each of
+// the two groups not holding the next reply, which only a budget below
+// 4 MiB tells apart (it held about 2.7 MiB here).
+func TestPipelineFanOutBudget(t *testing.T) {
+	c := startCluster(t, 3, nil)
+	ctx := context.Background()
+	const perNode = 24
+	sizes := [3]int{100 << 10, 300 << 10, 100 << 10} // n0, n1, n2
+	by := [3][]string{}
+	for i := range 3 {
+		by[i] = c.ownedKeys(2, "budget:", fmt.Sprintf("n%d", i), perNode)
+	}
+	var keys, vals []string
+	for j := range perNode {
+		for i := range 3 {
+			keys = append(keys, by[i][j])
+			vals = append(vals, fmt.Sprintf("%d:", len(keys))+strings.Repeat(string(rune('a'+i)), sizes[i]))
+		}
+	}
+	cl := c.client(0)
+	for i, k := range keys {
+		if err := cl.Set(ctx, k, vals[i], 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	maxReply := 0
+	for _, v := range vals {
+		maxReply = max(maxReply, len(v)+16) // "$<len>\r\n" + value + "\r\n"
+	}
+
+	n := c.nodes[0]
+	var maxHeld, rounds atomic.Int64
+	hook := func(held int) {
+		rounds.Add(1)
+		for {
+			m := maxHeld.Load()
+			if int64(held) <= m || maxHeld.CompareAndSwap(m, int64(held)) {
+				return
+			}
+		}
+	}
+	n.onFanOutRound.Store(&hook)
+	t.Cleanup(func() { n.onFanOutRound.Store(nil); n.fanOutBudget.Store(0) })
+
+	for _, budget := range []int{fanOutBytes, 2 * batchReplyBytes, batchReplyBytes} {
+		t.Run(fmt.Sprintf("budget %d MiB", budget>>20), func(t *testing.T) {
+			n.fanOutBudget.Store(int64(budget))
+			maxHeld.Store(0)
+			rounds.Store(0)
+			pipe := cl.Pipeline()
+			gets := make([]*redis.StringCmd, len(keys))
+			for i, k := range keys {
+				gets[i] = pipe.Get(ctx, k)
+			}
+			execPipe(t, pipe)
+			for i, g := range gets {
+				if g.Err() != nil || g.Val() != vals[i] {
+					t.Fatalf("GET %d %s: %.20q (%d bytes), %v; want %.20q (%d bytes)", i, keys[i], g.Val(), len(g.Val()), g.Err(), vals[i], len(vals[i]))
+				}
+			}
+			bound := budget + budget/batchReplyBytes*maxReply
+			t.Logf("%d rounds, at most %d bytes held (bound %d)", rounds.Load(), maxHeld.Load(), bound)
+			if rounds.Load() < 2 {
+				t.Fatalf("%d fan-out rounds, want several", rounds.Load())
+			}
+			if m := maxHeld.Load(); m >= int64(bound) {
+				t.Fatalf("the fan-out held %d bytes of replies after a round; bound %d", m, bound)
+			}
+		})
+	}
+}

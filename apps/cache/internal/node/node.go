@@ -68,6 +68,13 @@ type Node struct {
 	// onExecBatch, when set (by tests), runs as a forwarded batch
 	// arrives, before it is served.
 	onExecBatch atomic.Pointer[func()]
+	// fanOutBudget, when positive (set by tests), replaces fanOutBytes
+	// as the budget of a pipeline's fan-out.
+	fanOutBudget atomic.Int64
+	// onFanOutRound, when set (by tests), runs after each round of a
+	// pipeline's fan-out, once its replies are written out, with the
+	// bytes of replies the fan-out still holds.
+	onFanOutRound atomic.Pointer[func(held int)]
 }
 
 // New validates cfg and builds a node; Start opens its sockets.
