@@ -34,6 +34,10 @@ bench:
 # DIR/bench/frontier.svg, DIR being the directory of -out (LOSS_OUT), so a
 # run with LOSS_OUT=/tmp/x.md leaves the repository's files alone
 # (-loss-store and -frontier name others; "none" writes none).
+# The frontier's third axis is each setting's cost, bytes per member-second
+# in a quiet cluster, measured apart (about a minute a setting and library
+# at N = 64) and kept in the same store:
+#   make bench-loss ARGS="-loss-cost -loss-missing -loss-n 64 -loss-settings fast,500ms,lan -runs 1"
 LOSS_OUT ?= BENCHMARKS.md
 bench-loss:
 	go run ./bench/cmd/bench -loss -out $(LOSS_OUT) $(ARGS)
