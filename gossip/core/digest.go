@@ -59,7 +59,8 @@ func (c *Core) digest() *wire.Digest {
 	d.Sum = recordHash(identHash(c.self.id, c.self.addr, c.self.meta), c.self.state, c.self.inc)
 	for i := range c.members {
 		m := &c.members[i]
-		d.Sum += recordHash(c.who(m).hash, m.state, m.inc)
+		p := c.who(m)
+		d.Sum += recordHash(identHash(p.id, p.addr, p.meta), m.state, m.inc)
 	}
 	return d
 }

@@ -45,7 +45,6 @@ type ident struct {
 	addr string
 	meta string // wire.EncodeMeta form
 	num  int32  // the id's number in its Names
-	hash uint64 // identHash(id, addr, meta), for table digests
 }
 
 // framedAlive is a cached announcement: the framed Alive message of an
@@ -78,7 +77,7 @@ func (n *Names) make(id, addr, meta string) int32 {
 		k = n.number(id)
 	}
 	if !n.shared {
-		n.idents[k] = ident{id: id, addr: addr, meta: meta, num: k, hash: identHash(id, addr, meta)}
+		n.idents[k] = ident{id: id, addr: addr, meta: meta, num: k}
 		return k
 	}
 	if r := n.latest[k]; r >= 0 {
@@ -87,7 +86,7 @@ func (n *Names) make(id, addr, meta string) int32 {
 		}
 	}
 	r := int32(len(n.idents))
-	n.idents = append(n.idents, ident{id: id, addr: addr, meta: meta, num: k, hash: identHash(id, addr, meta)})
+	n.idents = append(n.idents, ident{id: id, addr: addr, meta: meta, num: k})
 	n.alive = append(n.alive, framedAlive{})
 	n.latest[k] = r
 	return r
