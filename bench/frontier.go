@@ -26,19 +26,25 @@ type frontierPoint struct {
 	by string
 }
 
+// costTolerance is the relative difference under which two costs count
+// as equal: settings with the same timers (fast and its variants) send
+// the same traffic, and their measured costs differ by a fraction of a
+// percent from run to run.
+const costTolerance = 0.05
+
 // dominates reports whether q is at least as good as p on all three axes
-// (median detection max, median false failures per member-hour, cost) and
-// better on one. Neither may be a lower bound (some member never
-// detected: the true detection time is unknown), and both costs must be
-// known; otherwise nothing is claimed.
+// (median detection max, median false failures per member-hour, cost
+// within costTolerance) and better on one. Neither may be a lower bound
+// (some member never detected: the true detection time is unknown), and
+// both costs must be known; otherwise nothing is claimed.
 func (q frontierPoint) dominates(p frontierPoint) bool {
 	if q.missing > 0 || p.missing > 0 || !q.hasCost || !p.hasCost {
 		return false
 	}
-	if q.detect.Med > p.detect.Med || q.fph.Med > p.fph.Med || q.bytes > p.bytes {
+	if q.detect.Med > p.detect.Med || q.fph.Med > p.fph.Med || q.bytes > p.bytes*(1+costTolerance) {
 		return false
 	}
-	return q.detect.Med < p.detect.Med || q.fph.Med < p.fph.Med || q.bytes < p.bytes
+	return q.detect.Med < p.detect.Med || q.fph.Med < p.fph.Med || q.bytes*(1+costTolerance) < p.bytes
 }
 
 // frontierPanel is one condition at one size: per implementation, its

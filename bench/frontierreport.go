@@ -16,7 +16,7 @@ func (s *LossStore) writeFrontier(b *bytes.Buffer) {
 	panels := s.frontier()
 	names := s.names()
 	b.WriteString("### Which settings are on the frontier\n\n")
-	b.WriteString("A setting is dominated when another setting of the same library, under the same condition and size, detects the crash at least as fast, fails healthy members no more often and costs no more bytes, and is better on one of the three (medians over the runs). A setting where some member never detected the crash, or whose cost is not measured, is neither dominated nor dominating: its place is unknown. The cost is what each member sends per second in a quiet cluster of N members at that setting (table below): faster detection is paid for in traffic, so a slower setting that costs less is not dominated by a faster one.\n\n")
+	b.WriteString("A setting is dominated when another setting of the same library, under the same condition and size, detects the crash at least as fast, fails healthy members no more often and costs no more bytes, and is better on one of the three (medians over the runs; costs within 5% of each other count as equal). A setting where some member never detected the crash, or whose cost is not measured, is neither dominated nor dominating: its place is unknown. The cost is what each member sends per second in a quiet cluster of N members at that setting (table below): faster detection is paid for in traffic, so a slower setting that costs less is not dominated by a faster one.\n\n")
 	fmt.Fprintf(b, "| condition | N |")
 	for _, n := range names {
 		fmt.Fprintf(b, " %s: on the frontier | %s: dominated (by) |", n, n)
