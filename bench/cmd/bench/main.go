@@ -268,13 +268,14 @@ func runLoss(lp bench.LossPlan, paths lossPaths, missing bool, jsonOut, cmd stri
 		return nil
 	}
 	fmt.Fprintf(progress, "running %d case(s): %s\n", len(run), strings.Join(run, ", "))
+	rev := commit() // the tree the run starts from, before anyone commits during it
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := lp.Execute(ctx, progress)
 	if err != nil {
 		return err
 	}
-	res.Cmd, res.Commit = cmd, commit()
+	res.Cmd, res.Commit = cmd, rev
 	if jsonOut != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
@@ -305,6 +306,7 @@ func runCosts(lp bench.LossPlan, paths lossPaths, missing bool, cmd string, prog
 			skip = append(skip, c.Key())
 		}
 	}
+	rev := commit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	costs, errs, err := lp.ExecuteCosts(ctx, skip, progress)
@@ -318,9 +320,8 @@ func runCosts(lp bench.LossPlan, paths lossPaths, missing bool, cmd string, prog
 		fmt.Fprintln(progress, "the store holds every selected cost: nothing to run")
 		return nil
 	}
-	c := commit()
 	for i := range costs {
-		costs[i].Measured.Cmd, costs[i].Measured.Commit = cmd, c
+		costs[i].Measured.Cmd, costs[i].Measured.Commit = cmd, rev
 	}
 	fmt.Fprintf(progress, "costs measured by this run: %s\n", strings.Join(st.MergeCosts(costs), ", "))
 	return writeLoss(st, &bench.LossResults{}, paths, cmd, progress)
