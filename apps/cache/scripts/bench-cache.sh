@@ -18,8 +18,9 @@
 # Each figure is the median of RUNS rounds (default 3); a round measures
 # redis-server, the one node and the cluster one after another, so the
 # three share the machine's state of the moment. Besides the ratio of the
-# medians, the table gives the cluster / one node ratio of each round (the
-# paired figure, less sensitive to the machine's drift between rounds).
+# medians, the table gives the one node / redis-server and cluster / one
+# node ratios of each round (the paired figures, less sensitive to the
+# machine's drift between rounds).
 # Besides redis-benchmark's default single key, the pipelined run is also
 # made with random keys (-r KEYSPACE, default 100000), which spread the
 # requests over every owner.
@@ -94,6 +95,7 @@ declare -A R # R[target,pipeline,command]: the round's figures, space-separated
 # Row keys: the pipeline depth, and "${PIPELINE}r" for the random keys.
 rows=("$PIPELINE" "${PIPELINE}r" 1)
 declare -A Q # Q[pipeline,command]: each round's cluster / one node, space-separated
+declare -A S # S[pipeline,command]: each round's one node / redis-server, space-separated
 for r in $(seq "$RUNS"); do
   for p in "${rows[@]}"; do
     ks=""; [ "${p%r}" != "$p" ] && ks=$KEYSPACE
@@ -104,7 +106,9 @@ for r in $(seq "$RUNS"); do
       eval "last_$t=\"$s $g\""
       echo "round $r P=$p $t: SET $s/s GET $g/s"
     done
-    read -r ss sg <<< "$last_single"; read -r cs cg <<< "$last_cluster"
+    read -r ss sg <<< "$last_single"; read -r cs cg <<< "$last_cluster"; read -r rs rg <<< "$last_redis"
+    S[$p,set]+="$(awk -v a="$ss" -v b="$rs" 'BEGIN{ if (b>0) printf "%.4f", a/b; else print 0 }') "
+    S[$p,get]+="$(awk -v a="$sg" -v b="$rg" 'BEGIN{ if (b>0) printf "%.4f", a/b; else print 0 }') "
     Q[$p,set]+="$(awk -v a="$cs" -v b="$ss" 'BEGIN{ if (b>0) printf "%.4f", a/b; else print 0 }') "
     Q[$p,get]+="$(awk -v a="$cg" -v b="$sg" 'BEGIN{ if (b>0) printf "%.4f", a/b; else print 0 }') "
   done
@@ -135,12 +139,12 @@ section=$(mktemp)
   echo "- The key is redis-benchmark's default (one key for all requests), so in the cluster every request goes to that key's owner; rows marked *random keys* add \`-r $KEYSPACE\` (keys spread over every owner; the one node and redis-server hold them all)."
   echo "- The cluster is measured once it has settled (no member within its settle time after a membership change)."
   echo
-  echo "| pipeline | command | redis-server (req/s) | one node (req/s) | 3-node cluster (req/s) | one node / redis | cluster / one node | cluster / one node, per round: median (min–max) |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| pipeline | command | redis-server (req/s) | one node (req/s) | 3-node cluster (req/s) | one node / redis | cluster / one node | one node / redis, per round: median (min–max) | cluster / one node, per round: median (min–max) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for p in "${rows[@]}"; do
     label=$p; [ "${p%r}" != "$p" ] && label="${p%r}, random keys"
     for c in set get; do
-      echo "| $label | ${c^^} | $(fmt ${M[redis,$p,$c]}) ($(spread "${R[redis,$p,$c]}")) | $(fmt ${M[single,$p,$c]}) ($(spread "${R[single,$p,$c]}")) | $(fmt ${M[cluster,$p,$c]}) ($(spread "${R[cluster,$p,$c]}")) | $(ratio ${M[single,$p,$c]} ${M[redis,$p,$c]}) | $(ratio ${M[cluster,$p,$c]} ${M[single,$p,$c]}) | $(pct "$(median "${Q[$p,$c]}")") ($(pctspread "${Q[$p,$c]}")) |"
+      echo "| $label | ${c^^} | $(fmt ${M[redis,$p,$c]}) ($(spread "${R[redis,$p,$c]}")) | $(fmt ${M[single,$p,$c]}) ($(spread "${R[single,$p,$c]}")) | $(fmt ${M[cluster,$p,$c]}) ($(spread "${R[cluster,$p,$c]}")) | $(ratio ${M[single,$p,$c]} ${M[redis,$p,$c]}) | $(ratio ${M[cluster,$p,$c]} ${M[single,$p,$c]}) | $(pct "$(median "${S[$p,$c]}")") ($(pctspread "${S[$p,$c]}")) | $(pct "$(median "${Q[$p,$c]}")") ($(pctspread "${Q[$p,$c]}")) |"
     done
   done
   echo
