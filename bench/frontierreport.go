@@ -120,26 +120,7 @@ func (s *LossStore) writeCosts(b *bytes.Buffer, names []string) {
 
 // describeCost is describe for a run that measured costs.
 func (p LossProvenance) describeCost() string {
-	var sb strings.Builder
-	sb.WriteString("Costs measured")
-	if p.Cmd != "" {
-		fmt.Fprintf(&sb, " by `%s`", p.Cmd)
-	}
-	fmt.Fprintf(&sb, " on %s", p.Start.UTC().Format(time.RFC3339))
-	if p.Commit != "" {
-		fmt.Fprintf(&sb, " at commit %s", p.Commit)
-	}
-	var where []string
-	for _, s := range []string{p.Machine, p.Go} {
-		if s != "" {
-			where = append(where, s)
-		}
-	}
-	if len(where) > 0 {
-		fmt.Fprintf(&sb, " (%s)", strings.Join(where, ", "))
-	}
-	fmt.Fprintf(&sb, "; that run took %s in all; %d repetition(s).", p.Wall.Round(time.Second), p.Reps)
-	return sb.String()
+	return p.said("Costs measured") + fmt.Sprintf("; that run took %s in all; %d repetition(s).", p.Wall.Round(time.Second), p.Reps)
 }
 
 func listOr(xs []string, none string) string {

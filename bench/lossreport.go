@@ -208,8 +208,14 @@ func writeLossTable(b *bytes.Buffer, c StoredLossCase) {
 
 // describe is the line under a table: the run that measured it.
 func (p LossProvenance) describe() string {
+	return p.said("Measured") + fmt.Sprintf("; that run took %s in all; %d repetition(s), loss window %s, heal limit %s.", p.Wall.Round(time.Second), p.Reps, p.Window, p.HealLimit)
+}
+
+// said is lead followed by what p knows of the run: its command, start,
+// commit and machine.
+func (p LossProvenance) said(lead string) string {
 	var sb strings.Builder
-	sb.WriteString("Measured")
+	sb.WriteString(lead)
 	if p.Cmd != "" {
 		fmt.Fprintf(&sb, " by `%s`", p.Cmd)
 	}
@@ -226,6 +232,5 @@ func (p LossProvenance) describe() string {
 	if len(where) > 0 {
 		fmt.Fprintf(&sb, " (%s)", strings.Join(where, ", "))
 	}
-	fmt.Fprintf(&sb, "; that run took %s in all; %d repetition(s), loss window %s, heal limit %s.", p.Wall.Round(time.Second), p.Reps, p.Window, p.HealLimit)
 	return sb.String()
 }
