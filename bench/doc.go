@@ -23,7 +23,10 @@
 //     (bench/loss-results.json), so that the matrix can be run in parts,
 //     and lossreport.go writes from it its own section of BENCHMARKS.md
 //     between the LossBegin and LossEnd markers, which `make bench`
-//     keeps, and frontier.go the frontier plot.
+//     keeps, and frontier.go the frontier plot. RunCost (losscost.go)
+//     measures what a setting costs in a quiet cluster, the frontier's
+//     third axis; frontierreport.go says which settings are on each
+//     library's frontier.
 //   - Scale (scale.go): the deterministic simulator at 100 to 10,000
 //     members, next to the epidemic bound.
 //
