@@ -35,7 +35,10 @@ type Command struct {
 	Attempt  int       `json:"attempt,omitempty"`
 	Manual   bool      `json:"manual,omitempty"`
 	Executor string    `json:"executor,omitempty"`
-	Token    uint64    `json:"token,omitempty"`
+	// Token fences: a start, finish or loss applies only to the run's
+	// current dispatch; a dispatch that carries one replaces only that
+	// dispatch (zero: whatever dispatch is current).
+	Token uint64 `json:"token,omitempty"`
 	// NotStarted, on a dispatch of a running run, says its executor
 	// confirmed it never began the action (its start answer was lost).
 	NotStarted bool   `json:"not_started,omitempty"`
@@ -182,6 +185,10 @@ func (l *Ledger) dispatch(index uint64, c Command) (*Run, error) {
 		l.addRun(js, r)
 	} else {
 		switch {
+		case c.Token != 0 && c.Token != r.Token:
+			// A re-dispatch that names the dispatch it replaces applies
+			// only while that dispatch is current.
+			return nil, fmt.Errorf("%w: re-dispatch of %s token %d, run has %d", ErrFenced, id, c.Token, r.Token)
 		case r.Status == Dispatched && c.Attempt == r.Attempt:
 			// Re-dispatch of an attempt that never started.
 		case r.Status == Running && c.Attempt == r.Attempt && c.NotStarted:

@@ -121,6 +121,19 @@ func TestLedgerRules(t *testing.T) {
 			f.must(dispatch("a", 1, 1, "n2"))
 			return f.apply(start(r1, "n1"))
 		}, ErrFenced, ""},
+		{"redispatch naming the current token", plain, func(f *fixture) (*Run, error) {
+			r := f.must(dispatch("a", 1, 1, "n1"))
+			c := dispatch("a", 1, 1, "n2")
+			c.Token = r.Token
+			return f.apply(c)
+		}, nil, Dispatched},
+		{"redispatch naming a replaced token fenced", plain, func(f *fixture) (*Run, error) {
+			r := f.must(dispatch("a", 1, 1, "n1"))
+			f.must(dispatch("a", 1, 1, "n2"))
+			c := dispatch("a", 1, 1, "n3")
+			c.Token = r.Token
+			return f.apply(c)
+		}, ErrFenced, ""},
 		{"redispatch of running run refused", plain, func(f *fixture) (*Run, error) {
 			r := f.must(dispatch("a", 1, 1, "n1"))
 			f.must(start(r, "n1"))

@@ -226,8 +226,19 @@ func (n *Node) dispatch(ctx context.Context, srv *raft.Server, s job.Spec, c job
 
 // dispatchLocked is dispatch with load shared under mu.
 func (n *Node) dispatchLocked(ctx context.Context, srv *raft.Server, s job.Spec, c job.Command, members []member, load map[string]float64, mu *sync.Mutex) (*job.Run, error) {
+	return n.dispatchTry(ctx, srv, s, c, members, load, mu, 0)
+}
+
+// dispatchTry is dispatchLocked for the tries-th immediate re-dispatch of
+// a run whose executors refused it (0: a first dispatch). A nil mu means
+// load is not shared. Members that refused a connection lately are not
+// picked.
+func (n *Node) dispatchTry(ctx context.Context, srv *raft.Server, s job.Spec, c job.Command, members []member, load map[string]float64, mu *sync.Mutex, tries int) (*job.Run, error) {
+	if mu == nil {
+		mu = &sync.Mutex{}
+	}
 	mu.Lock()
-	m, err := pick(s, job.RunID(c.Job, c.At), members, load)
+	m, err := pick(s, job.RunID(c.Job, c.At), n.reachable(members), load)
 	if err == nil {
 		load[m.id]++ // counted now, so parallel picks spread
 	}
@@ -243,20 +254,27 @@ func (n *Node) dispatchLocked(ctx context.Context, srv *raft.Server, s job.Spec,
 	if r.Status != job.Dispatched {
 		return r, nil // skipped by the concurrency policy
 	}
-	n.send(m.api, s, *r)
+	n.send(ctx, srv, m.api, s, *r, tries)
 	return r, nil
 }
 
-// send delivers a recorded dispatch in the background. If it fails, the
-// run stays dispatched and Reconcile sends it again after the dispatch
-// timeout, with a new token.
-func (n *Node) send(api string, s job.Spec, r job.Run) {
+// send delivers a recorded dispatch in the background. If nothing listens
+// at the executor's API the run is dispatched again to another member at
+// once; if it fails otherwise (the executor may have it), the run stays
+// dispatched and Reconcile sends it again after the dispatch timeout,
+// with a new token.
+func (n *Node) send(ctx context.Context, srv *raft.Server, api string, s job.Spec, r job.Run, tries int) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		req := dispatchReq{Spec: s, Run: r, Leader: n.Addr()}
-		if err := n.call(api, "/v1/internal/dispatch", req, nil); err != nil {
-			n.o.onErr(fmt.Errorf("node: dispatch %s to %s: %w", r.ID(), r.Executor, err))
+		err := n.call(api, "/v1/internal/dispatch", req, nil)
+		if err == nil {
+			return
+		}
+		n.o.onErr(fmt.Errorf("node: dispatch %s to %s: %w", r.ID(), r.Executor, err))
+		if refusedConn(err) {
+			n.redispatchRefused(ctx, srv, s, r, tries)
 		}
 	}()
 }

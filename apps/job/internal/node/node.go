@@ -46,7 +46,8 @@ type Node struct {
 	addr    string
 	stop    chan struct{}
 	running bool
-	queries map[string]bool // runs being queried by the leader
+	queries map[string]bool      // runs being queried by the leader
+	refused map[string]time.Time // members whose API refused a dispatch, until when (refused.go)
 
 	exec *executor
 	wg   sync.WaitGroup // every goroutine the Node starts
