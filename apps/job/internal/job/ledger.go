@@ -35,6 +35,8 @@ type Command struct {
 	Attempt  int       `json:"attempt,omitempty"`
 	Manual   bool      `json:"manual,omitempty"`
 	Executor string    `json:"executor,omitempty"`
+	// Boot, on a start, identifies the executor's process (see Run.Boot).
+	Boot string `json:"boot,omitempty"`
 	// Token fences: a start, finish or loss applies only to the run's
 	// current dispatch; a dispatch that carries one replaces only that
 	// dispatch (zero: whatever dispatch is current).
@@ -242,7 +244,7 @@ func (l *Ledger) transition(c Command) (*Run, error) {
 		switch r.Status {
 		case Running: // the same start again (its answer was lost): no change
 		case Dispatched:
-			r.Status, r.StartedAt = Running, c.Now
+			r.Status, r.StartedAt, r.Boot = Running, c.Now, c.Boot
 			r.Starts++
 		default:
 			return nil, fmt.Errorf("%w: start of %s run %s", ErrState, r.Status, id)

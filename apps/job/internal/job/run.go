@@ -45,8 +45,11 @@ type Run struct {
 	Attempt  int       `json:"attempt"` // 1 for the first attempt
 	Token    uint64    `json:"token"`   // raft index of the latest dispatch: the fencing token
 	Executor string    `json:"executor,omitempty"`
-	Status   Status    `json:"status"`
-	Reason   string    `json:"reason,omitempty"`
+	// Boot identifies the executor process that started the run: if the
+	// member later runs another process, this one's runs are forgotten.
+	Boot   string `json:"boot,omitempty"`
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
 
 	DispatchedAt time.Time `json:"dispatched_at,omitzero"`
 	StartedAt    time.Time `json:"started_at,omitzero"`

@@ -108,7 +108,7 @@ func (e *executor) run(req dispatchReq, er *execRun) {
 	defer e.n.wg.Done()
 	defer func() { e.mu.Lock(); e.active--; e.mu.Unlock() }()
 	r, self := req.Run, e.n.ID()
-	c := job.Command{Op: job.OpStart, Job: r.Job, At: r.At, Token: r.Token, Executor: self}
+	c := job.Command{Op: job.OpStart, Job: r.Job, At: r.At, Token: r.Token, Executor: self, Boot: e.n.boot}
 	// The action begins only once the start is committed. Until the report
 	// settles, a query gets "starting" (the leader waits); an unconfirmed
 	// start leaves the run "not started" for good, which the leader may

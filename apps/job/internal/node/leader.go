@@ -89,12 +89,16 @@ func (n *Node) tick(ctx context.Context, srv *raft.Server) {
 	specs := map[string]job.Spec{}
 	runs := map[string]job.Run{}
 	load := map[string]float64{}
+	var running []job.Run
 	n.fsm.View(func(l *job.Ledger) {
 		actions = job.Reconcile(l, live, now, job.Timing{DispatchTimeout: n.o.dispatchTimeout, QueryGrace: n.o.queryGrace})
 		for name, js := range l.Jobs {
 			specs[name] = js.Spec
 			for _, r := range l.Active(name) {
 				load[r.Executor]++
+				if r.Status == job.Running {
+					running = append(running, *r)
+				}
 			}
 		}
 		for _, a := range actions {
@@ -103,6 +107,7 @@ func (n *Node) tick(ctx context.Context, srv *raft.Server) {
 			}
 		}
 	})
+	n.queryRebooted(srv, members, specs, running)
 	// Jobs proceed in parallel (raft batches concurrent commands); the
 	// actions of one job stay in order.
 	byJob := map[string][]job.Action{}

@@ -47,6 +47,8 @@ type Node struct {
 	stop    chan struct{}
 	running bool
 	queries map[string]bool      // runs being queried by the leader
+	boot    string               // this process's TagBoot
+	booted  map[string]string    // run id -> the executor boot it was queried under (rebooted.go)
 	refused map[string]time.Time // members whose API refused a dispatch, until when (refused.go)
 
 	exec *executor
@@ -73,7 +75,7 @@ func New(g *gossip.Node, dataDir string, opts ...Option) (*Node, error) {
 		return nil, fmt.Errorf("%w: nil logger or clock", ErrConfig)
 	}
 	for k := range o.tags {
-		if k == TagAPI || k == raft.TagAddr || k == raft.TagState {
+		if k == TagAPI || k == TagBoot || k == raft.TagAddr || k == raft.TagState {
 			return nil, fmt.Errorf("%w: tag %q is reserved", ErrConfig, k)
 		}
 	}
@@ -82,7 +84,7 @@ func New(g *gossip.Node, dataDir string, opts ...Option) (*Node, error) {
 		l := o.log
 		o.onErr = func(err error) { l.Warn("job background error", "err", err) }
 	}
-	n := &Node{g: g, dataDir: dataDir, o: o, fsm: job.NewFSM(), queries: map[string]bool{}}
+	n := &Node{g: g, dataDir: dataDir, o: o, fsm: job.NewFSM(), queries: map[string]bool{}, boot: newBoot()}
 	n.client = &http.Client{Timeout: o.callTimeout, Transport: &http.Transport{
 		MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second,
 		DialContext: (&net.Dialer{Timeout: o.callTimeout}).DialContext,
@@ -142,6 +144,7 @@ func (n *Node) Start(ctx context.Context) error {
 	err = n.g.UpdateMeta(func(meta map[string]string) error {
 		maps.Copy(meta, n.o.tags)
 		meta[TagAPI] = n.addr
+		meta[TagBoot] = n.boot
 		return nil
 	})
 	if err != nil {

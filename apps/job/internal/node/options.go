@@ -11,6 +11,10 @@ import (
 const (
 	// TagAPI holds the member's job API address, "host:port".
 	TagAPI = "job_api"
+	// TagBoot identifies the member's process: a new value at every Start,
+	// so the leader learns that a member restarted (and forgot its runs)
+	// without waiting for gossip to declare it failed.
+	TagBoot = "job_boot"
 )
 
 // Defaults of the options.

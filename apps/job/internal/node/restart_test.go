@@ -70,3 +70,41 @@ func TestExecutorRestartedMidRun(t *testing.T) {
 		})
 	}
 }
+
+// An executor killed and restarted (a new process, TagBoot changes) while
+// it runs a one-hour job is asked at once: the leader does not wait for
+// the job's timeout plus the query grace (an hour each here) to learn that
+// the run is forgotten, and records it lost.
+func TestExecutorRebootQueriedAtOnce(t *testing.T) {
+	c := newCluster(t, 3, WithQueryGrace(time.Hour))
+	c.startN(3)
+	lead := c.leader(60 * time.Second)
+	var victim *tmember
+	for _, m := range c.up() {
+		if m != lead {
+			victim = m
+		}
+	}
+	s := newSink(t)
+	s.pause(victim.id)
+	spec := httpJob("long", s.srv.URL)
+	spec.Timeout = time.Hour
+	spec.Tags = map[string]string{"job_api": victim.n.Addr()}
+	putJob(t, "http://"+lead.n.Addr(), spec)
+	var id string
+	select {
+	case id = <-s.paused:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run never reached the sink")
+	}
+	spec.Disabled = true
+	putJob(t, "http://"+lead.n.Addr(), spec)
+	c.kill(victim.id)
+	c.start(victim.id, lead.id)
+	var last job.Run
+	gossiptest.WaitFor(t, 20*time.Second, "the forgotten run recorded lost", func() bool {
+		lead.n.FSM().View(func(l *job.Ledger) { last = *l.Runs[id] })
+		return last.Status == job.Lost
+	})
+	t.Logf("run %s: %s (%s)", id, last.Status, last.Reason)
+}
