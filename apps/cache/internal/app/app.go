@@ -30,6 +30,8 @@ func Run(ctx context.Context, args []string, out, logw io.Writer) error {
 	fs.StringVar(&cfg.GossipAddr, "gossip", "127.0.0.1:7946", "gossip listen address")
 	fs.StringVar(&cfg.PeerAddr, "peer", "127.0.0.1:0", "internal listen address")
 	fs.StringVar(&cfg.HTTPAddr, "http", "", "HTTP API listen address (empty: none)")
+	fs.IntVar(&cfg.HTTPMaxConns, "http-max-conns", 1024, "maximum open HTTP connections (more wait to be accepted)")
+	fs.DurationVar(&cfg.HTTPTimeout, "http-timeout", 30*time.Second, "bound on reading an HTTP request and on writing its response")
 	fs.StringVar(&cfg.Advertise, "advertise", "", "host other members reach this one at (default: the listeners')")
 	fs.StringVar(&join, "join", "", "comma-separated gossip addresses of members to join")
 	fs.StringVar(&cfg.Secret, "secret", "", "cluster secret authenticating internal connections (or env LIBGOSSIP_CACHE_SECRET)")

@@ -25,6 +25,13 @@ type Config struct {
 	PeerAddr string
 	// HTTPAddr is the HTTP API listen address; "" means no HTTP server.
 	HTTPAddr string
+	// HTTPMaxConns bounds the HTTP connections open at once; further
+	// clients wait to be accepted. Default 1,024.
+	HTTPMaxConns int
+	// HTTPTimeout bounds reading one HTTP request (headers within at most
+	// 10 s) and writing its response; an idle keep-alive connection is
+	// closed after twice this. Default 30s.
+	HTTPTimeout time.Duration
 	// Advertise is the host other members use for this node's internal
 	// and RESP ports when a listener binds a wildcard address. Default:
 	// the listener's host.
@@ -82,8 +89,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Replicas < 1 || c.WriteAcks < 1 || c.WriteAcks > c.Replicas {
 		return c, fmt.Errorf("%w: need 1 <= WriteAcks (%d) <= Replicas (%d)", ErrConfig, c.WriteAcks, c.Replicas)
 	}
-	if c.MaxBytes < 0 || c.RebalanceRate < 0 || c.RequestTimeout < 0 || c.SettleTime < 0 || c.MaxHints < 0 || c.KeysLimit < 0 {
+	if c.MaxBytes < 0 || c.HTTPMaxConns < 0 || c.HTTPTimeout < 0 || c.RebalanceRate < 0 || c.RequestTimeout < 0 || c.SettleTime < 0 || c.MaxHints < 0 || c.KeysLimit < 0 {
 		return c, fmt.Errorf("%w: negative limit", ErrConfig)
+	}
+	if c.HTTPMaxConns == 0 {
+		c.HTTPMaxConns = 1024
+	}
+	if c.HTTPTimeout == 0 {
+		c.HTTPTimeout = 30 * time.Second
 	}
 	if c.RebalanceRate == 0 {
 		c.RebalanceRate = 50000

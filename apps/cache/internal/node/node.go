@@ -20,6 +20,7 @@ import (
 	"github.com/libgossip/libgossip/gossip"
 	lgnet "github.com/libgossip/libgossip/net"
 	"github.com/libgossip/libgossip/utils/clock"
+	"github.com/libgossip/libgossip/utils/connlimit"
 	"github.com/libgossip/libgossip/utils/ratelimit"
 	"golang.org/x/time/rate"
 )
@@ -145,9 +146,16 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.respAddr = advertised(n.respLn, n.cfg.Advertise)
 	meta := map[string]string{MetaPeer: n.peerAddr, MetaRESP: n.respAddr, MetaBoot: n.boot}
 	if n.cfg.HTTPAddr != "" {
-		if n.httpLn, err = net.Listen("tcp", n.cfg.HTTPAddr); err != nil {
+		ln, err := net.Listen("tcp", n.cfg.HTTPAddr)
+		if err != nil {
 			return fmt.Errorf("node: HTTP listener: %w", err)
 		}
+		lim, err := connlimit.New(ln, n.cfg.HTTPMaxConns)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		n.httpLn = lim
 		meta[MetaHTTP] = advertised(n.httpLn, n.cfg.Advertise)
 	}
 	gcfg, err := gossip.Preset(n.cfg.Preset)
@@ -189,7 +197,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.rsrv = resp.NewServer(n, n.cfg.Limits, n.log)
 	n.rsrv.Serve(n.respLn)
 	if n.httpLn != nil {
-		n.hsrv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+		n.hsrv = &http.Server{Handler: n.httpHandler(),
+			ReadHeaderTimeout: min(10*time.Second, n.cfg.HTTPTimeout), ReadTimeout: n.cfg.HTTPTimeout,
+			WriteTimeout: n.cfg.HTTPTimeout, IdleTimeout: 2 * n.cfg.HTTPTimeout}
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
