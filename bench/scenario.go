@@ -105,8 +105,12 @@ type RunResult struct {
 	// CPUPerNodeSec is process CPU time (user+system, getrusage) per
 	// member per second of the steady window.
 	CPUPerNodeSec float64 `json:"cpu_per_node_s"`
-	// HeapPerNodeKB is live heap after GC, less the baseline before the
-	// cluster started, per member.
+	// HeapPerNodeKB is live heap after GC in the steady window, less a
+	// baseline, per member. The baseline is the lower of the live heap
+	// before the cluster started and after it shut down: a previous
+	// cluster's memory still held at the start (memberlist's goroutines
+	// outlive its Shutdown) and freed during the run would otherwise make
+	// the figure small or negative.
 	HeapPerNodeKB float64 `json:"heap_per_node_kb"`
 	// Meta is the time for a metadata change to reach each other member.
 	Meta Spread `json:"meta_s"`
@@ -132,6 +136,8 @@ type cluster struct {
 	dials []*DialFaults // nil unless started with dial faults
 	up    []bool
 	rec   *recorder
+	// closed is set by shutdown, which runs once.
+	closed bool
 }
 
 func startCluster(ctx context.Context, impl Impl, n int, p Params, seed uint64) (*cluster, error) {
@@ -191,6 +197,10 @@ func (c *cluster) joinAll(ctx context.Context) error {
 }
 
 func (c *cluster) shutdown() {
+	if c.closed {
+		return
+	}
+	c.closed = true
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -392,7 +402,9 @@ func Run(ctx context.Context, impl Impl, o RunOptions) (RunResult, error) {
 	r.StreamBytesPerNodeSec = float64(cnt.StreamBytes) / nsecs
 	r.PacketsPerNodeSec = float64(cnt.Packets) / nsecs
 	r.CPUPerNodeSec = cpu.Seconds() / nsecs
-	r.HeapPerNodeKB = (float64(heapAlloc()) - float64(base)) / float64(o.N-1) / 1024
+	alive := heapAlloc()
+	perNode := func(base uint64) float64 { return (float64(alive) - float64(base)) / float64(o.N-1) / 1024 }
+	r.HeapPerNodeKB = perNode(base)
 
 	// falsepos
 	for _, loss := range o.Loss {
@@ -426,5 +438,7 @@ func Run(ctx context.Context, impl Impl, o RunOptions) (RunResult, error) {
 	r.Leave = c.awaitFirst(ctx, c.liveIDs(leaver), t0, o.Limit, func(e Event) bool {
 		return e.Subject == lid && (e.Type == Left || e.Type == Failed)
 	})
+	c.shutdown()
+	r.HeapPerNodeKB = perNode(min(base, heapAlloc()))
 	return r, ctx.Err()
 }

@@ -49,6 +49,9 @@ func TestRun(t *testing.T) {
 			if r.BytesPerNodeSec <= 0 || r.PacketsPerNodeSec <= 0 {
 				t.Errorf("Run(%+v): no traffic counted: %+v", o, r)
 			}
+			if r.HeapPerNodeKB <= 0 {
+				t.Errorf("Run(%+v): heap per member %.1f KB; live members hold memory", o, r.HeapPerNodeKB)
+			}
 		})
 	}
 }
