@@ -17,29 +17,9 @@ func TestExecutorRestartedMidRun(t *testing.T) {
 			c := newCluster(t, 3)
 			c.startN(3)
 			lead := c.leader(60 * time.Second)
-			var victim *tmember
-			for _, m := range c.up() {
-				if m != lead {
-					victim = m
-				}
-			}
-			s := newSink(t)
-			s.pause(victim.id)
-			spec := httpJob("slow", s.srv.URL)
-			spec.Timeout, spec.Idempotent, spec.Retries = 2*time.Second, idem, 1
-			// Only the victim may run it.
-			spec.Tags = map[string]string{"job_api": victim.n.Addr()}
-			putJob(t, "http://"+lead.n.Addr(), spec)
-			var id string
-			select {
-			case id = <-s.paused:
-			case <-time.After(60 * time.Second):
-				t.Fatal("the run never reached the sink")
-			}
-			spec.Disabled = true
-			putJob(t, "http://"+lead.n.Addr(), spec)
-			c.kill(victim.id)
-			c.start(victim.id, lead.id)
+			s, spec, id := restartMidRun(t, c, lead, "slow", func(spec *job.Spec) {
+				spec.Timeout, spec.Idempotent, spec.Retries = 2*time.Second, idem, 1
+			})
 			spec.Tags = nil // let the retry run anywhere
 			putJob(t, "http://"+lead.n.Addr(), spec)
 			var last job.Run
@@ -79,6 +59,21 @@ func TestExecutorRebootQueriedAtOnce(t *testing.T) {
 	c := newCluster(t, 3, WithQueryGrace(time.Hour))
 	c.startN(3)
 	lead := c.leader(60 * time.Second)
+	_, _, id := restartMidRun(t, c, lead, "long", func(spec *job.Spec) { spec.Timeout = time.Hour })
+	var last job.Run
+	gossiptest.WaitFor(t, 20*time.Second, "the forgotten run recorded lost", func() bool {
+		lead.n.FSM().View(func(l *job.Ledger) { last = *l.Runs[id] })
+		return last.Status == job.Lost
+	})
+	t.Logf("run %s: %s (%s)", id, last.Status, last.Reason)
+}
+
+// restartMidRun puts job name (an HTTP call to a sink, changed by mod)
+// that only a member other than the leader may run, waits until that
+// member is running it, disables the job, and kills and restarts the
+// member. It returns the sink, the disabled spec and the run's id.
+func restartMidRun(t *testing.T, c *cluster, lead *tmember, name string, mod func(*job.Spec)) (*sink, job.Spec, string) {
+	t.Helper()
 	var victim *tmember
 	for _, m := range c.up() {
 		if m != lead {
@@ -87,8 +82,9 @@ func TestExecutorRebootQueriedAtOnce(t *testing.T) {
 	}
 	s := newSink(t)
 	s.pause(victim.id)
-	spec := httpJob("long", s.srv.URL)
-	spec.Timeout = time.Hour
+	spec := httpJob(name, s.srv.URL)
+	mod(&spec)
+	// Only the victim may run it.
 	spec.Tags = map[string]string{"job_api": victim.n.Addr()}
 	putJob(t, "http://"+lead.n.Addr(), spec)
 	var id string
@@ -101,10 +97,5 @@ func TestExecutorRebootQueriedAtOnce(t *testing.T) {
 	putJob(t, "http://"+lead.n.Addr(), spec)
 	c.kill(victim.id)
 	c.start(victim.id, lead.id)
-	var last job.Run
-	gossiptest.WaitFor(t, 20*time.Second, "the forgotten run recorded lost", func() bool {
-		lead.n.FSM().View(func(l *job.Ledger) { last = *l.Runs[id] })
-		return last.Status == job.Lost
-	})
-	t.Logf("run %s: %s (%s)", id, last.Status, last.Reason)
+	return s, spec, id
 }
