@@ -167,6 +167,14 @@ SuspicionMult 1 or 4 in both; fast-nodamp = fast with libgossip's flap
 damping off (memberlist has none); fast-nolate = fast with libgossip's
 lateness rule off (core.Config.DisableLateHold; memberlist has none).
 
+All members of a case run in one process on this machine, so a case can
+measure the host rather than the protocols. Read each table with the cost
+table below: where a quiet cluster at a setting costs far more per member
+than the same setting at a smaller N (256 members probing every 200 ms in
+one process on two CPUs), timers fire late for every member and both
+libraries fail healthy members in bulk. The simulator (gossip/sim) runs
+the same settings in virtual time without that limit.
+
 `)
 	if svgPath != "" {
 		fmt.Fprintf(&b, "![detection max against false failures per member-hour, per condition](%s)\n\n", svgPath)
