@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -137,13 +138,26 @@ func TestForwarderAnswersEachCaller(t *testing.T) {
 	}
 }
 
-// Callers that arrive while fwdInflight requests are out go together
-// in the next request.
+// Callers that arrive while the queue's bound of requests are out go
+// together in the next request; the bound is the CPUs running Go code
+// (GOMAXPROCS), at most maxFwdInflight.
 func TestForwarderMerges(t *testing.T) {
-	o := &echoOwner{gate: fwdInflight, release: make(chan struct{})}
+	for _, procs := range []int{1, 2, 8} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			testForwarderMerges(t, min(procs, maxFwdInflight))
+		})
+	}
+}
+
+func testForwarderMerges(t *testing.T, out int) {
+	o := &echoOwner{gate: out, release: make(chan struct{})}
 	s, p, addr := startEchoOwner(t, o)
 	var f forwarder
 	q := f.queue(addr)
+	if q.max != out {
+		t.Fatalf("queue bound %d, want %d", q.max, out)
+	}
 	var wg sync.WaitGroup
 	calls := make([]fwdCall, 40)
 	start := func(i int) {
@@ -165,7 +179,7 @@ func TestForwarderMerges(t *testing.T) {
 			}
 		}
 	}
-	for i := range fwdInflight {
+	for i := range out {
 		start(i)
 	}
 	waitFor("the first requests at the owner", func() bool {
@@ -173,13 +187,13 @@ func TestForwarderMerges(t *testing.T) {
 		defer o.mu.Unlock()
 		return o.gate == 0
 	})
-	for i := fwdInflight; i < len(calls); i++ {
+	for i := out; i < len(calls); i++ {
 		start(i)
 	}
 	waitFor("the other callers queued", func() bool {
 		q.mu.Lock()
 		defer q.mu.Unlock()
-		return len(q.waiting) == len(calls)-fwdInflight
+		return len(q.waiting) == len(calls)-out
 	})
 	close(o.release)
 	wg.Wait()
@@ -188,7 +202,7 @@ func TestForwarderMerges(t *testing.T) {
 			t.Errorf("caller %d: replies %q, err %v; want [%q]", i, c.replies, c.err, want)
 		}
 	}
-	if got := s.Stats().Requests; got != fwdInflight+1 {
-		t.Errorf("%d requests for %d callers, want %d (the first %d alone, the rest merged)", got, len(calls), fwdInflight+1, fwdInflight)
+	if got := s.Stats().Requests; got != uint64(out+1) {
+		t.Errorf("%d requests for %d callers, want %d (the first %d alone, the rest merged)", got, len(calls), out+1, out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,6 +175,14 @@ func (s *Server) serve(dc redcon.DetachedConn, cl *Client, gc *guardedConn, firs
 			return err
 		}
 		rd.reset()
+		if rd.r == rd.w {
+			// Nothing is buffered, and a client that waited for these
+			// replies has not sent more yet: let the other clients'
+			// goroutines run first, so that this read more often finds
+			// input instead of failing (EAGAIN) and reading again once
+			// the poller reports it.
+			runtime.Gosched()
+		}
 		var perr error
 		for {
 			if perr = rd.parseAll(); perr != nil || len(rd.ends) > 0 {
