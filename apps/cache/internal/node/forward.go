@@ -17,9 +17,7 @@ import (
 // larger ones, so fewer messages, wake-ups and system calls per
 // command on every member they pass; a node that runs Go code on one
 // CPU gains nothing from a second request being served at the owner
-// meanwhile. (On two CPUs, a 3-node cluster of such nodes behind
-// redis-benchmark at -P 16 served 27-41% more GETs per second with one
-// request out than with four.)
+// meanwhile.
 func fwdInflight() int { return min(runtime.GOMAXPROCS(0), maxFwdInflight) }
 
 // maxFwdInflight is the most merged requests out to one member.
