@@ -11,8 +11,11 @@
 #
 #   apps/cache/scripts/compare-builds.sh A_REV B_REV
 #   ROUNDS=6 TEST=set PIPELINE=16 N=1000000 KEYSPACE= apps/cache/scripts/compare-builds.sh main HEAD
+#   A_ARGS=-sysmon-awake=false apps/cache/scripts/compare-builds.sh . .
 #
 # A revision is anything git rev-parse takes; "." is the working tree.
+# A_ARGS and B_ARGS add flags to every node of build A or B, so one
+# build can be compared with itself under different flags.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 [ $# -eq 2 ] || { echo "usage: $0 A_REV B_REV"; exit 2; }
@@ -21,6 +24,8 @@ TEST=${TEST:-set}
 PIPELINE=${PIPELINE:-16}
 N=${N:-1000000}
 KEYSPACE=${KEYSPACE:-}
+A_ARGS=${A_ARGS:-}
+B_ARGS=${B_ARGS:-}
 for tool in redis-cli redis-benchmark; do
   command -v $tool >/dev/null || { echo "compare-builds: $tool not found (apt-get install redis-tools)"; exit 1; }
 done
@@ -53,7 +58,9 @@ start() { # bin name resp gossip [join]: member id ${name#*-}, so that both
   # clusters have the same ids, hence the same key owners
   local args=(-id "${2#*-}" -procs 1 -resp "127.0.0.1:$3" -gossip "127.0.0.1:$4" -preset local -log-level error -secret compare)
   [ -n "${5:-}" ] && args+=(-join "127.0.0.1:$5")
-  "$1" "${args[@]}" > "$tmp/$2.out" 2> "$tmp/$2.log" &
+  local extra=$A_ARGS; [ "${2%%-*}" = b ] && extra=$B_ARGS
+  # shellcheck disable=SC2086 # extra: flags split at spaces
+  "$1" "${args[@]}" $extra > "$tmp/$2.out" 2> "$tmp/$2.log" &
   pids+=($!)
   waitport "$3"
 }
@@ -85,7 +92,7 @@ for b in a b; do
     redis-benchmark -p "$p" -t set -n 100000 -c 50 -P 16 ${KEYSPACE:+-r "$KEYSPACE"} -q >/dev/null 2>&1
   done
 done
-echo "A = $1, B = $2; redis-benchmark -t $TEST -n $N -c 50 -P $PIPELINE${KEYSPACE:+ -r $KEYSPACE}; $ROUNDS rounds"
+echo "A = $1${A_ARGS:+ ($A_ARGS)}, B = $2${B_ARGS:+ ($B_ARGS)}; redis-benchmark -t $TEST -n $N -c 50 -P $PIPELINE${KEYSPACE:+ -r $KEYSPACE}; $ROUNDS rounds"
 onesr=(); clusr=()
 for r in $(seq "$ROUNDS"); do
   order="a b"; [ $((r % 2)) -eq 0 ] && order="b a"

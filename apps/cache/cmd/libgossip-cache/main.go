@@ -7,6 +7,12 @@
 //
 // It prints "ready resp=ADDR gossip=ADDR peer=ADDR" on stdout once it
 // serves, and exits on SIGINT or SIGTERM after leaving the cluster.
+//
+// At start it executes itself again, same process, with GODEBUG's
+// schedtrace set (app.SysmonGODEBUG), unless -sysmon-awake=false or
+// GODEBUG already sets schedtrace: the Go runtime's monitor thread then
+// stays out of the deep sleep that costs a busy cluster node about a
+// third of its throughput (README).
 package main
 
 import (
@@ -21,6 +27,13 @@ import (
 )
 
 func main() {
+	if env, again := app.RuntimeEnv(os.Args[1:], os.Environ()); again {
+		// Returns only if the process could not be replaced; it then
+		// runs as it is.
+		if err := reexec(env); err != nil {
+			fmt.Fprintln(os.Stderr, "libgossip-cache: running without", app.SysmonGODEBUG+":", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := app.Run(ctx, os.Args[1:], os.Stdout, io.Writer(os.Stderr)); err != nil {
